@@ -1,0 +1,480 @@
+//! One error type for every client, whose [`ErrorKind`]s are the decisions a caller makes.
+//!
+//! Messages never carry a credential, a token or a response body: the body excerpt kept for
+//! decode failures is reachable through [`Error::body_excerpt`] only, and `Debug` shows its
+//! length, not its text.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+use time::OffsetDateTime;
+
+/// A boxed error usable as a `source`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What went wrong, at the granularity a caller acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request failed client-side validation; nothing was sent, not even a login.
+    InvalidRequest,
+    /// The client was built with an unusable configuration (for example a plain-http base URL).
+    Configuration,
+    /// The vendor refused the credentials, or a renewed token was refused again.
+    Authentication,
+    /// The vendor says the resource or path does not exist.
+    NotFound,
+    /// The vendor answered with another error status; see [`Error::status`] and
+    /// [`Error::vendor_messages`].
+    Api,
+    /// The vendor rate-limited the request; see [`Error::retry_at`].
+    RateLimited,
+    /// The client-side budget is spent and the policy is to fail rather than wait; see
+    /// [`Error::retry_at`].
+    QuotaExhausted,
+    /// The connection could not be made or broke.
+    Transport,
+    /// No answer in time.
+    Timeout,
+    /// A non-idempotent request may have reached the server and its outcome is unknown; it was
+    /// not retried so that it cannot be applied twice.
+    OutcomeUnknown,
+    /// The answer could not be decoded into the documented type.
+    Decode,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid request (nothing was sent)",
+            ErrorKind::Configuration => "invalid client configuration",
+            ErrorKind::Authentication => "authentication failed",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Api => "the API returned an error",
+            ErrorKind::RateLimited => "rate limited by the vendor",
+            ErrorKind::QuotaExhausted => "client-side request budget exhausted",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::OutcomeUnknown => "outcome unknown: the request may have been applied",
+            ErrorKind::Decode => "could not decode the response",
+        }
+    }
+}
+
+/// Whether the failing request may have reached the server. Drives the retry decision for
+/// writes that are not idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// Provably never sent (connect failure, validation, client-side quota, token failure).
+    NotSent,
+    /// May have been sent.
+    MaybeSent,
+}
+
+/// One error name and message as the vendor wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorMessage {
+    /// The vendor's error name or field, when it gives one.
+    pub name: Option<String>,
+    /// The vendor's message.
+    pub message: String,
+}
+
+/// Where a decode failed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeDetail {
+    /// JSON path of the failing value, e.g. `data[3].charge`.
+    pub path: String,
+    /// Index of the failing row, for row-by-row decoders.
+    pub row: Option<usize>,
+    /// A short excerpt of the body around the failure. Kept out of `Display` and `Debug`:
+    /// it may hold patient data.
+    pub excerpt: String,
+}
+
+impl fmt::Debug for DecodeDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeDetail")
+            .field("path", &self.path)
+            .field("row", &self.row)
+            .field("excerpt", &format_args!("<{} bytes withheld>", self.excerpt.len()))
+            .finish()
+    }
+}
+
+/// A client error. Cheap to move (one box); carries the source chain.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    operation: Option<&'static str>,
+    status: Option<StatusCode>,
+    vendor_messages: Vec<VendorMessage>,
+    retry_at: Option<OffsetDateTime>,
+    retry_after: Option<Duration>,
+    decode: Option<DecodeDetail>,
+    dispatch: Dispatch,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message that must not contain secrets or body text.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let dispatch = match kind {
+            ErrorKind::InvalidRequest | ErrorKind::Configuration | ErrorKind::QuotaExhausted => {
+                Dispatch::NotSent
+            }
+            _ => Dispatch::MaybeSent,
+        };
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                operation: None,
+                status: None,
+                vendor_messages: Vec::new(),
+                retry_at: None,
+                retry_after: None,
+                decode: None,
+                dispatch,
+                source: None,
+            }),
+        }
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidRequest`].
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, message)
+    }
+
+    /// Shorthand for an [`ErrorKind::Configuration`].
+    pub fn configuration(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Configuration, message)
+    }
+
+    /// Names the operation the error belongs to (kept if already set).
+    pub fn with_operation(mut self, operation: &'static str) -> Self {
+        self.inner.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Records the HTTP status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// Records the vendor's error names and messages.
+    pub fn with_vendor_messages(mut self, messages: Vec<VendorMessage>) -> Self {
+        self.inner.vendor_messages = messages;
+        self
+    }
+
+    /// Records when the caller may try again, as a delay from now.
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.inner.retry_after = Some(delay);
+        self.inner.retry_at = Some(OffsetDateTime::now_utc() + delay);
+        self
+    }
+
+    /// Records when the caller may try again, as an instant.
+    pub fn with_retry_at(mut self, at: OffsetDateTime) -> Self {
+        self.inner.retry_at = Some(at);
+        let now = OffsetDateTime::now_utc();
+        self.inner.retry_after = Some((at - now).try_into().unwrap_or(Duration::ZERO));
+        self
+    }
+
+    /// Records where a decode failed.
+    pub fn with_decode_detail(mut self, detail: DecodeDetail) -> Self {
+        self.inner.decode = Some(detail);
+        self
+    }
+
+    /// Records whether the request may have reached the server.
+    pub fn with_dispatch(mut self, dispatch: Dispatch) -> Self {
+        self.inner.dispatch = dispatch;
+        self
+    }
+
+    /// Records the underlying cause.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// Turns this error into an [`ErrorKind::OutcomeUnknown`] that keeps it as its source.
+    pub fn into_outcome_unknown(self) -> Self {
+        let operation = self.inner.operation;
+        let status = self.inner.status;
+        let mut unknown = Error::new(
+            ErrorKind::OutcomeUnknown,
+            "the write may have reached the server and was not retried; reconcile before trying again",
+        )
+        .with_source(self);
+        unknown.inner.operation = operation;
+        unknown.inner.status = status;
+        unknown
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The operation, when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.operation
+    }
+
+    /// The HTTP status, when the vendor answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// The vendor's error names and messages, as sent.
+    pub fn vendor_messages(&self) -> &[VendorMessage] {
+        &self.inner.vendor_messages
+    }
+
+    /// When a rate limit or quota resets, if known.
+    pub fn retry_at(&self) -> Option<OffsetDateTime> {
+        self.inner.retry_at
+    }
+
+    /// How long to wait before trying again, if known (measured when the error was made).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Where a decode failed.
+    pub fn decode_detail(&self) -> Option<&DecodeDetail> {
+        self.inner.decode.as_ref()
+    }
+
+    /// A short excerpt of the body around a decode failure. May hold patient data: never log
+    /// it without thought.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.inner.decode.as_ref().map(|d| d.excerpt.as_str())
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn dispatch(&self) -> Dispatch {
+        self.inner.dispatch
+    }
+
+    /// Whether trying the same request again later could succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::RateLimited
+                | ErrorKind::QuotaExhausted
+                | ErrorKind::Transport
+                | ErrorKind::Timeout
+        ) || (self.inner.kind == ErrorKind::Api
+            && self.inner.status.is_some_and(|s| s.is_server_error()))
+    }
+
+    /// The message, without kind or operation.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = self.inner.operation {
+            write!(f, "{op}: ")?;
+        }
+        f.write_str(self.inner.kind.describe())?;
+        if let Some(status) = self.inner.status {
+            write!(f, " (HTTP {})", status.as_u16())?;
+        }
+        if !self.inner.message.is_empty() {
+            write!(f, ": {}", self.inner.message)?;
+        }
+        for m in &self.inner.vendor_messages {
+            match &m.name {
+                Some(name) => write!(f, "; {name}: {}", m.message)?,
+                None => write!(f, "; {}", m.message)?,
+            }
+        }
+        if let Some(d) = &self.inner.decode {
+            write!(f, " at `{}`", d.path)?;
+            if let Some(row) = d.row {
+                write!(f, " (row {row})")?;
+            }
+        }
+        if let Some(at) = self.inner.retry_at {
+            let at = at
+                .replace_nanosecond(0)
+                .unwrap_or(at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            write!(f, "; retry at {at}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Error")
+            .field("kind", &i.kind)
+            .field("message", &i.message)
+            .field("operation", &i.operation)
+            .field("status", &i.status)
+            .field("vendor_messages", &i.vendor_messages)
+            .field("retry_at", &i.retry_at)
+            .field("decode", &i.decode)
+            .field("dispatch", &i.dispatch)
+            .field("source", &i.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// One failed client-side check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The parameter or field, by its wire name.
+    pub field: &'static str,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+/// Collects client-side validation failures and turns them into one
+/// [`ErrorKind::InvalidRequest`] error.
+#[derive(Debug, Default)]
+pub struct Validator {
+    violations: Vec<Violation>,
+}
+
+impl Validator {
+    /// An empty validator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a failed check.
+    pub fn fail(&mut self, field: &'static str, problem: impl Into<String>) {
+        self.violations.push(Violation { field, problem: problem.into() });
+    }
+
+    /// Requires a value to be present.
+    pub fn require<T>(&mut self, field: &'static str, value: &Option<T>) {
+        if value.is_none() {
+            self.fail(field, "is required");
+        }
+    }
+
+    /// Requires an integer to have at most `digits` decimal digits (sign not counted).
+    pub fn max_digits(&mut self, field: &'static str, value: Option<i64>, digits: u32) {
+        if let Some(v) = value {
+            if v.unsigned_abs() >= 10u64.saturating_pow(digits) {
+                self.fail(field, format!("must have at most {digits} digits, got {v}"));
+            }
+        }
+    }
+
+    /// Requires exactly one of a group of optional parameters.
+    pub fn exactly_one(&mut self, fields: &[(&'static str, bool)]) {
+        let given = fields.iter().filter(|(_, present)| *present).count();
+        if given != 1 {
+            let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+            let field = fields.first().map(|(n, _)| *n).unwrap_or("");
+            self.fail(
+                field,
+                format!("exactly one of {} must be given, got {given}", names.join(", ")),
+            );
+        }
+    }
+
+    /// Requires `field` when `trigger` is present.
+    pub fn required_with(
+        &mut self,
+        field: &'static str,
+        present: bool,
+        trigger: &'static str,
+        trigger_present: bool,
+    ) {
+        if trigger_present && !present {
+            self.fail(field, format!("is required when {trigger} is given"));
+        }
+    }
+
+    /// The failures so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// `Ok` when every check passed, else one error listing every failure.
+    pub fn finish(self, operation: &'static str) -> Result<(), Error> {
+        if self.violations.is_empty() {
+            return Ok(());
+        }
+        let text = self
+            .violations
+            .iter()
+            .map(|v| format!("`{}` {}", v.field, v.problem))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(Error::invalid_request(text).with_operation(operation))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_collects_every_violation() {
+        let mut v = Validator::new();
+        v.max_digits("appointmentId", Some(123_456_789_012), 11);
+        v.max_digits("duration", Some(999_999), 6);
+        v.exactly_one(&[("clinicianId", true), ("clinicianTypeId", true)]);
+        v.required_with("practiceId", false, "clinicianTypeId", true);
+        let err = v.finish("findAppointmentSlots").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert_eq!(err.dispatch(), Dispatch::NotSent);
+        let text = err.to_string();
+        assert!(text.starts_with("findAppointmentSlots: invalid request"), "{text}");
+        assert!(text.contains("`appointmentId` must have at most 11 digits"), "{text}");
+        assert!(!text.contains("duration"), "999999 has six digits: {text}");
+        assert!(text.contains("exactly one of clinicianId, clinicianTypeId"), "{text}");
+        assert!(text.contains("`practiceId` is required when clinicianTypeId is given"), "{text}");
+    }
+
+    #[test]
+    fn debug_withholds_the_body_excerpt() {
+        let err = Error::new(ErrorKind::Decode, "bad row").with_decode_detail(DecodeDetail {
+            path: "data[0].dob".into(),
+            row: Some(0),
+            excerpt: "\"firstName\":\"Mary\"".into(),
+        });
+        let dbg = format!("{err:?}");
+        assert!(!dbg.contains("Mary"), "{dbg}");
+        assert!(!err.to_string().contains("Mary"));
+        assert_eq!(err.body_excerpt(), Some("\"firstName\":\"Mary\""));
+        assert!(err.to_string().contains("at `data[0].dob` (row 0)"));
+    }
+
+    #[test]
+    fn outcome_unknown_keeps_the_cause() {
+        let cause = Error::new(ErrorKind::Timeout, "no answer").with_operation("createAppointment");
+        let err = cause.into_outcome_unknown();
+        assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
+        assert_eq!(err.operation(), Some("createAppointment"));
+        assert!(std::error::Error::source(&err).unwrap().to_string().contains("timed out"));
+    }
+}

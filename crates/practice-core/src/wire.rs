@@ -1,0 +1,274 @@
+//! Serde helpers for the vendors' wire formats, so that a record serialised back out equals
+//! what the server sent.
+//!
+//! * Money is a [`Decimal`] read from the JSON number's own digits (never through `f64`), so
+//!   `140.50` stays `140.50`. Use it through the [`Money`] adapter.
+//! * Dates and times use the `time` crate through `serde_with` adapters: [`IsoDate`]
+//!   (`YYYY-MM-DD`), [`UsDate`] (`mm-dd-yyyy`), [`ClockTime`] (`hh:mm tt`) and [`Timestamp`]
+//!   (RFC 3339).
+//! * [`UnknownFields`] keeps fields a model does not name as raw JSON text, digits and all;
+//!   [`ExplicitNulls`] remembers which named fields arrived as `null` rather than absent.
+//!
+//! These adapters read raw JSON text and so work with `serde_json` only, which is the only
+//! format either vendor speaks.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use indexmap::IndexMap;
+pub use rust_decimal::Decimal;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_with::{DeserializeAs, SerializeAs};
+use time::format_description::BorrowedFormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+/// Exact money: a JSON number (or numeric string) read digit for digit into a [`Decimal`] and
+/// written back as a JSON number with the same digits.
+///
+/// ```
+/// use practice_core::wire::{Decimal, Money};
+/// #[serde_with::serde_as]
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Row { #[serde_as(as = "Money")] amount: Decimal }
+/// let row: Row = serde_json::from_str(r#"{"amount":140.50}"#).unwrap();
+/// assert_eq!(row.amount.to_string(), "140.50");
+/// assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"amount":140.50}"#);
+/// ```
+pub struct Money;
+
+impl<'de> DeserializeAs<'de, Decimal> for Money {
+    fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        parse_money(raw.get()).map_err(D::Error::custom)
+    }
+}
+
+impl SerializeAs<Decimal> for Money {
+    fn serialize_as<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = RawValue::from_string(value.to_string()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// Parses money from raw JSON text: a number, or a string holding one.
+pub fn parse_money(text: &str) -> Result<Decimal, String> {
+    let digits = text.trim();
+    let digits = digits
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(digits);
+    let parsed = if digits.contains(['e', 'E']) {
+        Decimal::from_scientific(digits)
+    } else {
+        Decimal::from_str_exact(digits)
+    };
+    parsed.map_err(|_| format!("expected an exact money amount, got {}", excerpt(text, 40)))
+}
+
+macro_rules! time_format {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $fmt:expr, $expect:literal, $parse:path, $format:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl $name {
+            /// The wire format, as the `time` crate describes it.
+            pub const FORMAT: &'static [BorrowedFormatItem<'static>] = $fmt;
+
+            /// Parses the wire text.
+            pub fn parse(text: &str) -> Result<$ty, String> {
+                $parse(text, Self::FORMAT)
+                    .map_err(|_| format!(concat!("expected ", $expect, ", got {:?}"), excerpt(text, 40)))
+            }
+
+            /// Formats a value as the wire text.
+            pub fn format(value: &$ty) -> String {
+                value.$format(Self::FORMAT).unwrap_or_default()
+            }
+        }
+
+        impl<'de> DeserializeAs<'de, $ty> for $name {
+            fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::parse(&text).map_err(D::Error::custom)
+            }
+        }
+
+        impl SerializeAs<$ty> for $name {
+            fn serialize_as<S: Serializer>(value: &$ty, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&Self::format(value))
+            }
+        }
+    };
+}
+
+time_format!(
+    /// A calendar date as `YYYY-MM-DD` (OpenAPI `format: date`).
+    IsoDate, Date, format_description!("[year]-[month]-[day]"), "a date as YYYY-MM-DD",
+    Date::parse, format
+);
+time_format!(
+    /// A calendar date as `mm-dd-yyyy` (Aloha's report dates).
+    UsDate, Date, format_description!("[month]-[day]-[year]"), "a date as mm-dd-yyyy",
+    Date::parse, format
+);
+time_format!(
+    /// A time of day as `hh:mm tt`, for example `09:00 AM` (Aloha's appointment times).
+    ClockTime, Time,
+    format_description!("[hour repr:12 padding:zero]:[minute] [period case:upper]"),
+    "a time as hh:mm AM/PM", Time::parse, format
+);
+
+/// An instant as RFC 3339 (OpenAPI `format: date-time`), for example `2024-06-01T01:41:19Z`.
+/// UTC is written back as `Z`.
+pub struct Timestamp;
+
+impl Timestamp {
+    /// Parses RFC 3339 text.
+    pub fn parse(text: &str) -> Result<OffsetDateTime, String> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map_err(|_| format!("expected an RFC 3339 timestamp, got {:?}", excerpt(text, 40)))
+    }
+
+    /// Formats as RFC 3339.
+    pub fn format(value: &OffsetDateTime) -> String {
+        value.format(&Rfc3339).unwrap_or_default()
+    }
+}
+
+impl<'de> DeserializeAs<'de, OffsetDateTime> for Timestamp {
+    fn deserialize_as<D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(D::Error::custom)
+    }
+}
+
+impl SerializeAs<OffsetDateTime> for Timestamp {
+    fn serialize_as<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Self::format(value))
+    }
+}
+
+/// Fields a model does not name, kept as raw JSON text in the order received.
+#[derive(Clone, Default)]
+pub struct UnknownFields(IndexMap<String, Box<RawValue>>);
+
+impl PartialEq for UnknownFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self.0.iter().all(|(k, v)| other.0.get(k).is_some_and(|o| o.get() == v.get()))
+    }
+}
+
+impl UnknownFields {
+    /// No fields.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps a field.
+    pub fn insert(&mut self, name: String, value: Box<RawValue>) {
+        self.0.insert(name, value);
+    }
+
+    /// The raw JSON text of a field, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.get())
+    }
+
+    /// Decodes a field into any type.
+    pub fn decode<'a, T: Deserialize<'a>>(&'a self, name: &str) -> Option<serde_json::Result<T>> {
+        self.0.get(name).map(|v| serde_json::from_str(v.get()))
+    }
+
+    /// Field names and raw JSON text, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.get()))
+    }
+
+    /// How many fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Writes every field into a map being serialised.
+    pub fn serialize_into<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for UnknownFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v.get()))).finish()
+    }
+}
+
+/// Which named fields arrived as an explicit `null` (rather than being absent), so that they
+/// are written back as `null`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExplicitNulls(BTreeSet<&'static str>);
+
+impl ExplicitNulls {
+    /// Remembers that `field` arrived as `null`.
+    pub fn mark(&mut self, field: &'static str) {
+        self.0.insert(field);
+    }
+
+    /// Whether `field` arrived as `null`.
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.contains(field)
+    }
+}
+
+/// A JSON object whose fields the vendor does not document, kept whole: every field as raw
+/// JSON text, in the order received.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenRecord(pub UnknownFields);
+
+impl Serialize for OpenRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        self.0.serialize_into(&mut map)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for OpenRecord {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = IndexMap::<String, Box<RawValue>>::deserialize(deserializer)?;
+        Ok(OpenRecord(UnknownFields(map)))
+    }
+}
+
+impl OpenRecord {
+    /// The raw JSON text of a field, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name)
+    }
+}
+
+/// The first `max` characters of `text`, for error messages.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Parses a value of an integer enumeration, for generated open enums.
+pub fn parse_int(text: &str) -> Option<i64> {
+    i64::from_str(text).ok()
+}
