@@ -1,1 +1,37 @@
-fn main() {}
+//! Maintainer tasks, run as `cargo xtask <task>`:
+//!
+//! * `codegen [--check]` — regenerate each vendor crate's `src/generated/` from its
+//!   `openapi.yaml`; with `--check`, fail if the checked-in code is stale.
+//! * `release <version> [--dry-run]` — bump, changelog, checks, publish in dependency order.
+
+mod codegen;
+mod release;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen::run(&args[1..]),
+        Some("release") => release::run(&args[1..]),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run]";
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

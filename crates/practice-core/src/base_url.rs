@@ -105,13 +105,20 @@ mod tests {
 
     #[test]
     fn keeps_a_path_prefix() {
-        for base in ["https://h/customer", "https://h/customer/", "https://h/customer//"] {
+        for base in [
+            "https://h/customer",
+            "https://h/customer/",
+            "https://h/customer//",
+        ] {
             let url = BaseUrl::parse(base).unwrap().join("/token", &[]);
             assert_eq!(url.as_str(), "https://h/customer/token", "{base}");
         }
         let url = BaseUrl::parse("https://customerapi.alohaaba.com")
             .unwrap()
-            .join("/v1/report/appointments", &[("startDate", "2024-01-01".into())]);
+            .join(
+                "/v1/report/appointments",
+                &[("startDate", "2024-01-01".into())],
+            );
         assert_eq!(
             url.as_str(),
             "https://customerapi.alohaaba.com/v1/report/appointments?startDate=2024-01-01"
@@ -120,12 +127,23 @@ mod tests {
 
     #[test]
     fn enforces_https_except_on_loopback() {
-        for bad in ["http://example.com", "http://10.0.0.1/x", "ftp://h", "https://u:p@h", "https://h?x=1"] {
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1/x",
+            "ftp://h",
+            "https://u:p@h",
+            "https://h?x=1",
+        ] {
             let err = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Configuration, "{bad}");
             assert!(!err.to_string().contains(":p@"), "no credentials echoed");
         }
-        for good in ["http://localhost:1/a", "http://127.0.0.2:9", "http://[::1]:80/p", "https://h"] {
+        for good in [
+            "http://localhost:1/a",
+            "http://127.0.0.2:9",
+            "http://[::1]:80/p",
+            "https://h",
+        ] {
             BaseUrl::parse(good).unwrap();
         }
     }

@@ -17,7 +17,8 @@ pub fn json<T: DeserializeOwned>(meta: &OperationMeta, body: &[u8]) -> Result<T,
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| decode_error(meta, body, e.path().to_string(), e.into_inner(), None))?;
-    de.end().map_err(|e| decode_error(meta, body, String::new(), e, None))?;
+    de.end()
+        .map_err(|e| decode_error(meta, body, String::new(), e, None))?;
     Ok(value)
 }
 
@@ -30,7 +31,11 @@ pub fn decode_error(
     row: Option<usize>,
 ) -> Error {
     let excerpt = excerpt_around(body, err.line(), err.column());
-    let path = if path.is_empty() || path == "." { "$".to_owned() } else { path };
+    let path = if path.is_empty() || path == "." {
+        "$".to_owned()
+    } else {
+        path
+    };
     let message = describe(&err);
     Error::new(ErrorKind::Decode, message)
         .with_operation(meta.name)
@@ -51,8 +56,16 @@ fn describe(err: &serde_json::Error) -> String {
     // wording up to the first quote.
     let full = err.to_string();
     let detail = full.split(" at line ").next().unwrap_or("");
-    let detail = detail.split('"').next().unwrap_or("").trim_end_matches([' ', ',', ':']);
-    format!("{what}: {detail} (line {}, column {})", err.line(), err.column())
+    let detail = detail
+        .split('"')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([' ', ',', ':']);
+    format!(
+        "{what}: {detail} (line {}, column {})",
+        err.line(),
+        err.column()
+    )
 }
 
 fn excerpt_around(body: &[u8], line: usize, column: usize) -> String {
@@ -127,7 +140,12 @@ pub struct RowsSeed<'a, T> {
 impl<'a, T> RowsSeed<'a, T> {
     /// A seed for the rows of `meta`'s answer found at `path_prefix` (e.g. `data`).
     pub fn new(meta: &'a OperationMeta, policy: RowPolicy, path_prefix: &'a str) -> Self {
-        RowsSeed { meta, policy, path_prefix, _rows: PhantomData }
+        RowsSeed {
+            meta,
+            policy,
+            path_prefix,
+            _rows: PhantomData,
+        }
     }
 }
 
@@ -218,19 +236,19 @@ where
 
 fn recover_row_error(meta: &OperationMeta, body: &[u8], err: serde_json::Error) -> Error {
     let text = err.to_string();
-    if let Some(rest) = text.strip_prefix('\u{1}') {
-        if let Some((head, message)) = rest.split_once('\u{1}') {
-            let message = message.split(" at line ").next().unwrap_or(message);
-            let (row, path) = head
-                .strip_prefix("row ")
-                .and_then(|h| h.split_once(" at "))
-                .map(|(r, p)| (r.parse().ok(), p.to_owned()))
-                .unwrap_or((None, String::new()));
-            let excerpt = excerpt_around(body, err.line(), err.column());
-            return Error::new(ErrorKind::Decode, message.to_owned())
-                .with_operation(meta.name)
-                .with_decode_detail(DecodeDetail { path, row, excerpt });
-        }
+    if let Some(rest) = text.strip_prefix('\u{1}')
+        && let Some((head, message)) = rest.split_once('\u{1}')
+    {
+        let message = message.split(" at line ").next().unwrap_or(message);
+        let (row, path) = head
+            .strip_prefix("row ")
+            .and_then(|h| h.split_once(" at "))
+            .map(|(r, p)| (r.parse().ok(), p.to_owned()))
+            .unwrap_or((None, String::new()));
+        let excerpt = excerpt_around(body, err.line(), err.column());
+        return Error::new(ErrorKind::Decode, message.to_owned())
+            .with_operation(meta.name)
+            .with_decode_detail(DecodeDetail { path, row, excerpt });
     }
     decode_error(meta, body, String::new(), err, None)
 }
@@ -283,7 +301,10 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Decode);
         let d = err.decode_detail().unwrap();
         assert_eq!(d.path, "tags[1]");
-        assert!(err.to_string().starts_with("listThings: could not decode"), "{err}");
+        assert!(
+            err.to_string().starts_with("listThings: could not decode"),
+            "{err}"
+        );
         assert!(!d.excerpt.is_empty());
 
         let body = br#"{"id": "Mary Simpson"}"#;
@@ -314,7 +335,11 @@ mod tests {
 
     #[test]
     fn truncated_and_non_json_bodies_are_decode_errors() {
-        for body in [&b"[{\"id\":1},{\"id\""[..], b"<html>Bad gateway</html>", b""] {
+        for body in [
+            &b"[{\"id\":1},{\"id\""[..],
+            b"<html>Bad gateway</html>",
+            b"",
+        ] {
             let err = rows::<Thing>(&META, body, RowPolicy::Fail).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Decode);
         }

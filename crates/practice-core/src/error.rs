@@ -98,7 +98,10 @@ impl fmt::Debug for DecodeDetail {
         f.debug_struct("DecodeDetail")
             .field("path", &self.path)
             .field("row", &self.row)
-            .field("excerpt", &format_args!("<{} bytes withheld>", self.excerpt.len()))
+            .field(
+                "excerpt",
+                &format_args!("<{} bytes withheld>", self.excerpt.len()),
+            )
             .finish()
     }
 }
@@ -340,7 +343,10 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -368,7 +374,10 @@ impl Validator {
 
     /// Records a failed check.
     pub fn fail(&mut self, field: &'static str, problem: impl Into<String>) {
-        self.violations.push(Violation { field, problem: problem.into() });
+        self.violations.push(Violation {
+            field,
+            problem: problem.into(),
+        });
     }
 
     /// Requires a value to be present.
@@ -380,10 +389,10 @@ impl Validator {
 
     /// Requires an integer to have at most `digits` decimal digits (sign not counted).
     pub fn max_digits(&mut self, field: &'static str, value: Option<i64>, digits: u32) {
-        if let Some(v) = value {
-            if v.unsigned_abs() >= 10u64.saturating_pow(digits) {
-                self.fail(field, format!("must have at most {digits} digits, got {v}"));
-            }
+        if let Some(v) = value
+            && v.unsigned_abs() >= 10u64.saturating_pow(digits)
+        {
+            self.fail(field, format!("must have at most {digits} digits, got {v}"));
         }
     }
 
@@ -395,7 +404,10 @@ impl Validator {
             let field = fields.first().map(|(n, _)| *n).unwrap_or("");
             self.fail(
                 field,
-                format!("exactly one of {} must be given, got {given}", names.join(", ")),
+                format!(
+                    "exactly one of {} must be given, got {given}",
+                    names.join(", ")
+                ),
             );
         }
     }
@@ -448,11 +460,23 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidRequest);
         assert_eq!(err.dispatch(), Dispatch::NotSent);
         let text = err.to_string();
-        assert!(text.starts_with("findAppointmentSlots: invalid request"), "{text}");
-        assert!(text.contains("`appointmentId` must have at most 11 digits"), "{text}");
+        assert!(
+            text.starts_with("findAppointmentSlots: invalid request"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`appointmentId` must have at most 11 digits"),
+            "{text}"
+        );
         assert!(!text.contains("duration"), "999999 has six digits: {text}");
-        assert!(text.contains("exactly one of clinicianId, clinicianTypeId"), "{text}");
-        assert!(text.contains("`practiceId` is required when clinicianTypeId is given"), "{text}");
+        assert!(
+            text.contains("exactly one of clinicianId, clinicianTypeId"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`practiceId` is required when clinicianTypeId is given"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -475,6 +499,11 @@ mod tests {
         let err = cause.into_outcome_unknown();
         assert_eq!(err.kind(), ErrorKind::OutcomeUnknown);
         assert_eq!(err.operation(), Some("createAppointment"));
-        assert!(std::error::Error::source(&err).unwrap().to_string().contains("timed out"));
+        assert!(
+            std::error::Error::source(&err)
+                .unwrap()
+                .to_string()
+                .contains("timed out")
+        );
     }
 }

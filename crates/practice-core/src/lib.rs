@@ -7,17 +7,30 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod base_url;
+pub mod client;
 pub mod decode;
 pub mod error;
 pub mod operation;
+pub mod quota;
+pub mod retry;
 pub mod secret;
+mod trace;
+pub mod transport;
 pub mod wire;
 
+pub use auth::{AuthContext, Authenticator, InMemoryTokenStore, RenewalPolicy, Token, TokenStore};
 pub use base_url::BaseUrl;
+pub use client::{ClientBuilder, HttpClient, InnerService, Timeouts, VendorProfile};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, Validator, VendorMessage, Violation};
 pub use operation::{Endpoint, OperationMeta};
+pub use quota::{
+    InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, ServerQuota, WhenExhausted,
+};
+pub use retry::{RetryClassifier, RetryConfig};
 pub use secret::Secret;
+pub use transport::TransportConfig;
 
 /// Re-exported so that generated code and users name the same versions.
-pub use {bytes, http, rust_decimal, serde_json, serde_with, time};
+pub use {bytes, http, reqwest, rust_decimal, serde_json, serde_with, time};

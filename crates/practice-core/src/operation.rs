@@ -65,7 +65,10 @@ pub fn json_body<T: serde::Serialize + ?Sized>(
     meta: &OperationMeta,
     value: &T,
 ) -> Result<Option<Bytes>, Error> {
-    serde_json::to_vec(value).map(|v| Some(Bytes::from(v))).map_err(|e| {
-        Error::invalid_request(format!("could not serialise the body: {e}")).with_operation(meta.name)
-    })
+    serde_json::to_vec(value)
+        .map(|v| Some(Bytes::from(v)))
+        .map_err(|e| {
+            Error::invalid_request(format!("could not serialise the body: {e}"))
+                .with_operation(meta.name)
+        })
 }

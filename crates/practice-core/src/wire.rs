@@ -130,8 +130,12 @@ pub struct Timestamp;
 impl Timestamp {
     /// Parses RFC 3339 text.
     pub fn parse(text: &str) -> Result<OffsetDateTime, String> {
-        OffsetDateTime::parse(text, &Rfc3339)
-            .map_err(|_| format!("expected an RFC 3339 timestamp, got {:?}", excerpt(text, 40)))
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+            format!(
+                "expected an RFC 3339 timestamp, got {:?}",
+                excerpt(text, 40)
+            )
+        })
     }
 
     /// Formats as RFC 3339.
@@ -148,7 +152,10 @@ impl<'de> DeserializeAs<'de, OffsetDateTime> for Timestamp {
 }
 
 impl SerializeAs<OffsetDateTime> for Timestamp {
-    fn serialize_as<S: Serializer>(value: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize_as<S: Serializer>(
+        value: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&Self::format(value))
     }
 }
@@ -160,7 +167,10 @@ pub struct UnknownFields(IndexMap<String, Box<RawValue>>);
 impl PartialEq for UnknownFields {
     fn eq(&self, other: &Self) -> bool {
         self.0.len() == other.0.len()
-            && self.0.iter().all(|(k, v)| other.0.get(k).is_some_and(|o| o.get() == v.get()))
+            && self
+                .0
+                .iter()
+                .all(|(k, v)| other.0.get(k).is_some_and(|o| o.get() == v.get()))
     }
 }
 
@@ -211,7 +221,9 @@ impl UnknownFields {
 
 impl fmt::Debug for UnknownFields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v.get()))).finish()
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v.get())))
+            .finish()
     }
 }
 
@@ -271,4 +283,83 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
 /// Parses a value of an integer enumeration, for generated open enums.
 pub fn parse_int(text: &str) -> Option<i64> {
     i64::from_str(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{RowPolicy, rows};
+    use crate::operation::OperationMeta;
+    use serde_with::serde_as;
+
+    #[serde_as]
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Row {
+        #[serde_as(as = "Option<Money>")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        charge: Option<Decimal>,
+        #[serde_as(as = "Option<UsDate>")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        day: Option<Date>,
+        #[serde_as(as = "Option<ClockTime>")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<Time>,
+        #[serde_as(as = "Option<Timestamp>")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<OffsetDateTime>,
+        #[serde_as(as = "Option<IsoDate>")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dob: Option<Date>,
+    }
+
+    static META: OperationMeta = OperationMeta {
+        vendor: "test",
+        name: "listRows",
+        method: http::Method::GET,
+        path_template: "/rows",
+        idempotent: true,
+        authenticated: true,
+    };
+
+    #[test]
+    fn wire_formats_round_trip_exactly() {
+        let text = r#"{"charge":1250.10,"day":"03-07-2024","start":"09:05 PM","at":"2024-06-01T01:41:19Z","dob":"2000-09-13"}"#;
+        let decoded = rows::<Row>(&META, format!("[{text}]").as_bytes(), RowPolicy::Fail).unwrap();
+        let row = decoded.into_iter().next().unwrap().typed().unwrap();
+        assert_eq!(row.charge.unwrap().to_string(), "1250.10");
+        assert_eq!(row.start.unwrap().hour(), 21);
+        assert_eq!(serde_json::to_string(&row).unwrap(), text);
+    }
+
+    #[test]
+    fn money_is_exact_where_f64_is_not() {
+        let row: Row = serde_json::from_str(r#"{"charge":0.30000000000000004441}"#).unwrap();
+        assert_eq!(row.charge.unwrap().to_string(), "0.30000000000000004441");
+        let row: Row = serde_json::from_str(r#"{"charge":"12.00"}"#).unwrap();
+        assert_eq!(row.charge.unwrap().to_string(), "12.00");
+        let row: Row = serde_json::from_str(r#"{"charge":1.5e2}"#).unwrap();
+        assert_eq!(row.charge.unwrap(), Decimal::from(150));
+        assert!(serde_json::from_str::<Row>(r#"{"charge":"twelve"}"#).is_err());
+        assert!(serde_json::from_str::<Row>(r#"{"charge":true}"#).is_err());
+    }
+
+    #[test]
+    fn a_bad_date_names_row_and_field() {
+        let body = br#"[{"day":"03-07-2024"},{"day":"2024-03-07"}]"#;
+        let err = rows::<Row>(&META, body, RowPolicy::Fail).unwrap_err();
+        let detail = err.decode_detail().unwrap();
+        assert_eq!((detail.row, detail.path.as_str()), (Some(1), "$[1].day"));
+        assert!(err.to_string().contains("mm-dd-yyyy"), "{err}");
+    }
+
+    #[test]
+    fn open_records_keep_every_field_verbatim() {
+        let text = r#"{"id":7,"fee":140.50,"nested":{"a":[1,2.0]},"note":null}"#;
+        let record: OpenRecord = serde_json::from_str(text).unwrap();
+        assert_eq!(record.get("fee"), Some("140.50"));
+        assert_eq!(serde_json::to_string(&record).unwrap(), text);
+        assert_eq!(record.0.decode::<i64>("id").unwrap().unwrap(), 7);
+        let again: OpenRecord = serde_json::from_str(text).unwrap();
+        assert_eq!(record, again);
+    }
 }

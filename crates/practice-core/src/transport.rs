@@ -1,0 +1,183 @@
+//! The innermost layer: reqwest as a `tower::Service<http::Request<Bytes>>`.
+//!
+//! Bodies are buffered as [`Bytes`] in both directions: a retried write re-sends the identical
+//! body (octocrab once re-sent an empty one), and a response is decoded from the one buffer
+//! without a second copy.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{Request, Response};
+
+use crate::error::{Dispatch, Error, ErrorKind};
+
+/// Settings of the shared HTTP connection pool.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TransportConfig {
+    /// Time allowed to open a connection (TCP and TLS). Default 10 s.
+    pub connect_timeout: Duration,
+    /// Idle pooled connections are closed after this. Default 90 s.
+    pub pool_idle_timeout: Duration,
+    /// Answers larger than this are refused, so a broken server cannot exhaust memory.
+    /// Default 512 MiB.
+    pub max_response_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            connect_timeout: Duration::from_secs(10),
+            pool_idle_timeout: Duration::from_secs(90),
+            max_response_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+impl TransportConfig {
+    /// A reqwest client for this configuration: TLS 1.2 minimum, HTTP/2 through ALPN, gzip,
+    /// pooled connections, no redirects (a vendor's 301 to https must surface, not be followed
+    /// with our token). Clients built from equal configurations share one pool.
+    pub fn shared_client(&self) -> Result<reqwest::Client, Error> {
+        static POOLS: OnceLock<Mutex<HashMap<TransportConfig, reqwest::Client>>> = OnceLock::new();
+        let pools = POOLS.get_or_init(Default::default);
+        let mut pools = pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(client) = pools.get(self) {
+            return Ok(client.clone());
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .min_tls_version(reqwest::tls::Version::TLS_1_2)
+            .https_only(false) // enforced per base URL by `BaseUrl`, which allows loopback http
+            .redirect(reqwest::redirect::Policy::none())
+            .gzip(true)
+            .build()
+            .map_err(|e| Error::configuration("could not build the HTTP client").with_source(e))?;
+        pools.insert(self.clone(), client.clone());
+        Ok(client)
+    }
+}
+
+/// reqwest as a tower service. Clone is cheap (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    max_response_bytes: usize,
+}
+
+impl HttpTransport {
+    /// A transport over a caller's own reqwest client (proxies, custom roots).
+    pub fn new(client: reqwest::Client, max_response_bytes: usize) -> Self {
+        HttpTransport {
+            client,
+            max_response_bytes,
+        }
+    }
+
+    /// A transport over the shared pool of `config`.
+    pub fn from_config(config: &TransportConfig) -> Result<Self, Error> {
+        Ok(Self::new(
+            config.shared_client()?,
+            config.max_response_bytes,
+        ))
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+impl tower::Service<Request<Bytes>> for HttpTransport {
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = BoxFuture<Result<Response<Bytes>, Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let client = self.client.clone();
+        let limit = self.max_response_bytes;
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request).map_err(|e| {
+                Error::invalid_request("could not build the HTTP request").with_source(e)
+            })?;
+            let response = client.execute(request).await.map_err(classify)?;
+            read_response(response, limit).await
+        })
+    }
+}
+
+async fn read_response(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Response<Bytes>, Error> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let version = response.version();
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(too_large(limit));
+    }
+    let mut body = BytesMut::with_capacity(
+        response
+            .content_length()
+            .map_or(8 * 1024, |len| len as usize)
+            .min(limit),
+    );
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut out = Response::new(body.freeze());
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    *out.version_mut() = version;
+    Ok(out)
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::new(
+        ErrorKind::Transport,
+        format!("response larger than the {limit}-byte limit"),
+    )
+}
+
+/// Maps a reqwest failure. Only a connect failure proves the request never left.
+fn classify(err: reqwest::Error) -> Error {
+    // reqwest's Display may include the URL, which can carry ids; keep it as the source only.
+    let (kind, dispatch, message) = if err.is_connect() {
+        (ErrorKind::Transport, Dispatch::NotSent, "could not connect")
+    } else if err.is_timeout() {
+        (
+            ErrorKind::Timeout,
+            Dispatch::MaybeSent,
+            "the server did not answer in time",
+        )
+    } else if err.is_body() || err.is_decode() {
+        (
+            ErrorKind::Transport,
+            Dispatch::MaybeSent,
+            "the connection broke while reading the answer",
+        )
+    } else {
+        (
+            ErrorKind::Transport,
+            Dispatch::MaybeSent,
+            "the connection failed",
+        )
+    };
+    Error::new(kind, message)
+        .with_dispatch(dispatch)
+        .with_source(err.without_url())
+}
