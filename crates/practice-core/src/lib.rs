@@ -14,6 +14,7 @@ pub mod decode;
 pub mod error;
 pub mod operation;
 pub mod quota;
+pub mod range;
 pub mod retry;
 pub mod secret;
 mod trace;
@@ -28,6 +29,7 @@ pub use operation::{Endpoint, OperationMeta};
 pub use quota::{
     InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, ServerQuota, WhenExhausted,
 };
+pub use range::DateRange;
 pub use retry::{RetryClassifier, RetryConfig};
 pub use secret::Secret;
 pub use transport::TransportConfig;

@@ -1,0 +1,184 @@
+//! Long date ranges: split into chunks of a few days, fetched one after another within the
+//! quota, yielded as one stream of rows in date order. Memory holds one chunk at a time.
+
+use std::collections::VecDeque;
+use std::future::Future;
+
+use futures_util::stream::{self, Stream};
+use time::{Date, Duration as Days};
+
+use crate::error::{Error, ErrorKind};
+
+/// An inclusive range of calendar dates, as the report endpoints take them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    start: Date,
+    end: Date,
+}
+
+impl DateRange {
+    /// The dates from `start` to `end`, both included. Fails (nothing sent) if `end` is before
+    /// `start`.
+    pub fn new(start: Date, end: Date) -> Result<Self, Error> {
+        if end < start {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!("the range ends ({end}) before it starts ({start})"),
+            ));
+        }
+        Ok(DateRange { start, end })
+    }
+
+    /// The first date.
+    pub fn start(&self) -> Date {
+        self.start
+    }
+
+    /// The last date.
+    pub fn end(&self) -> Date {
+        self.end
+    }
+
+    /// How many days the range covers.
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).whole_days() + 1
+    }
+
+    /// Consecutive, non-overlapping chunks of at most `days_per_chunk` days covering the range
+    /// in order.
+    pub fn chunks(&self, days_per_chunk: u32) -> Result<Vec<DateRange>, Error> {
+        if days_per_chunk == 0 {
+            return Err(Error::invalid_request("days per chunk must be at least 1"));
+        }
+        let step = Days::days(i64::from(days_per_chunk));
+        let mut chunks = Vec::new();
+        let mut start = self.start;
+        while start <= self.end {
+            let end = (start + step - Days::days(1)).min(self.end);
+            chunks.push(DateRange { start, end });
+            match end.next_day() {
+                Some(next) => start = next,
+                None => break,
+            }
+        }
+        Ok(chunks)
+    }
+}
+
+/// Fetches `chunks` one at a time with `fetch` and yields their rows, each chunk's rows sorted
+/// by `date_of` (stable; rows without a date keep their place at the chunk's end). The first
+/// error ends the stream.
+pub fn rows_by_chunk<T, F, Fut>(
+    chunks: Vec<DateRange>,
+    fetch: F,
+    date_of: fn(&T) -> Option<Date>,
+) -> impl Stream<Item = Result<T, Error>>
+where
+    F: FnMut(DateRange) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, Error>>,
+{
+    struct State<T, F> {
+        chunks: VecDeque<DateRange>,
+        rows: VecDeque<T>,
+        fetch: F,
+        failed: bool,
+    }
+    let state = State { chunks: chunks.into(), rows: VecDeque::new(), fetch, failed: false };
+    stream::unfold(state, move |mut state| async move {
+        loop {
+            if state.failed {
+                return None;
+            }
+            if let Some(row) = state.rows.pop_front() {
+                return Some((Ok(row), state));
+            }
+            let chunk = state.chunks.pop_front()?;
+            match (state.fetch)(chunk).await {
+                Ok(mut rows) => {
+                    rows.sort_by_key(|row| date_of(row).map_or((1, Date::MAX), |d| (0, d)));
+                    state.rows = rows.into();
+                }
+                Err(err) => {
+                    state.failed = true;
+                    return Some((Err(err), state));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+    use time::macros::date;
+
+    #[test]
+    fn chunks_cover_the_range_exactly() {
+        let range = DateRange::new(date!(2024 - 01 - 01), date!(2024 - 03 - 01)).unwrap();
+        assert_eq!(range.days(), 61);
+        let chunks = range.chunks(30).unwrap();
+        let bounds: Vec<_> = chunks.iter().map(|c| (c.start().to_string(), c.end().to_string())).collect();
+        assert_eq!(
+            bounds,
+            [
+                ("2024-01-01".into(), "2024-01-30".into()),
+                ("2024-01-31".into(), "2024-02-29".into()),
+                ("2024-03-01".into(), "2024-03-01".into()),
+            ]
+        );
+        assert_eq!(DateRange::new(date!(2024 - 05 - 05), date!(2024 - 05 - 05)).unwrap().chunks(7).unwrap().len(), 1);
+        assert!(range.chunks(0).is_err());
+        let err = DateRange::new(date!(2024 - 02 - 01), date!(2024 - 01 - 01)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[tokio::test]
+    async fn rows_stream_in_date_order_one_chunk_at_a_time() {
+        let range = DateRange::new(date!(2024 - 01 - 01), date!(2024 - 01 - 10)).unwrap();
+        let mut fetched = Vec::new();
+        let stream = rows_by_chunk(
+            range.chunks(5).unwrap(),
+            |chunk: DateRange| {
+                fetched.push(chunk.start());
+                // The vendor answers out of order within a chunk.
+                let rows = vec![Some(chunk.end()), None, Some(chunk.start())];
+                async move { Ok::<_, Error>(rows) }
+            },
+            |row: &Option<Date>| *row,
+        );
+        let rows: Vec<_> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(
+            rows,
+            [
+                Some(date!(2024 - 01 - 01)),
+                Some(date!(2024 - 01 - 05)),
+                None,
+                Some(date!(2024 - 01 - 06)),
+                Some(date!(2024 - 01 - 10)),
+                None
+            ]
+        );
+        assert_eq!(fetched.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_first_error_ends_the_stream() {
+        let range = DateRange::new(date!(2024 - 01 - 01), date!(2024 - 01 - 03)).unwrap();
+        let stream = rows_by_chunk(
+            range.chunks(1).unwrap(),
+            |chunk: DateRange| async move {
+                if chunk.start() == date!(2024 - 01 - 02) {
+                    Err(Error::new(ErrorKind::RateLimited, "spent"))
+                } else {
+                    Ok(vec![chunk.start()])
+                }
+            },
+            |d: &Date| Some(*d),
+        );
+        let items: Vec<_> = stream.collect().await;
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok());
+        assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::RateLimited);
+    }
+}
