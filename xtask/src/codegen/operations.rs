@@ -1,0 +1,626 @@
+//! Emits `operations.rs`: per operation a metadata static, a request struct with a builder,
+//! and its `practice_core::Endpoint` impl.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::docs::Doc;
+use super::names;
+use super::spec::{Api, Location, Operation, RequestField, Ty};
+use super::types::{self, Ctx, Uses};
+
+/// The items of `operations.rs`.
+pub fn file(api: &Api, vendor: &str) -> TokenStream {
+    let mut doc = Doc::default();
+    doc.own(&format!(
+        "Requests of the {} (spec version {}), generated from its OpenAPI description: per \
+         operation a metadata static, a request struct with a builder, and its \
+         `practice_core::Endpoint` impl.",
+        api.api_name(),
+        api.version
+    ));
+    let inner_doc = doc.inner_tokens();
+    let uses = Uses::default();
+    let ctx = Ctx {
+        in_models: false,
+        uses: &uses,
+    };
+    let ops: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .map(|op| operation(op, vendor, ctx))
+        .collect();
+    let all = api
+        .operations
+        .iter()
+        .map(|op| format_ident!("{}", op.const_name));
+    let meta_ty = ctx.name("practice_core::OperationMeta");
+    let uses = uses.tokens();
+    quote! {
+        #inner_doc
+        #uses
+        #(#ops)*
+
+        /// Every operation of the API, in spec order.
+        pub static ALL_OPERATIONS: &[&#meta_ty] = &[#(&#all),*];
+    }
+}
+
+fn field_ty(f: &RequestField, ctx: Ctx) -> TokenStream {
+    let ty = types::rust(&f.field.ty, ctx);
+    if f.field.required {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
+}
+
+fn operation(op: &Operation, vendor: &str, ctx: Ctx) -> TokenStream {
+    let meta_ty = ctx.name("practice_core::OperationMeta");
+    let method_ty = ctx.name("practice_core::http::Method");
+    let endpoint = ctx.name("practice_core::Endpoint");
+    let meta = format_ident!("{}", op.const_name);
+    let meta_doc = format!(" Metadata of `{}`.", op.name);
+    let name = &op.name;
+    let method = format_ident!("{}", op.method);
+    let path = &op.path;
+    let idempotent = op.idempotent;
+    let authenticated = op.authenticated;
+    let doc = op.doc.tokens();
+    let request = format_ident!("{}", op.struct_name);
+    let builder = format_ident!("{}Builder", op.struct_name);
+    let builder_doc = format!(
+        " Builds a [`{}`]; [`build`](Self::build) checks it.",
+        op.struct_name
+    );
+    let new_doc = format!(
+        " Starts a [`{0}Builder`]; its `build` checks required fields and the spec's constraints.",
+        op.struct_name
+    );
+
+    let fields = op.fields.iter().map(|f| {
+        let doc = if f.field.described {
+            let mut doc = f.field.doc.clone();
+            doc.own(&location_note(f));
+            doc
+        } else {
+            // Replace the generic "The `x` field." with where the field goes.
+            let mut doc = Doc::default();
+            doc.own(&location_note(f));
+            doc.append_after_first(&f.field.doc);
+            doc
+        };
+        let doc = doc.tokens();
+        let ident = names::ident(&f.field.rust);
+        let ty = field_ty(f, ctx);
+        quote! {
+            #doc
+            pub #ident: #ty,
+        }
+    });
+    let builder_fields = op.fields.iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        let ty = types::rust(&f.field.ty, ctx);
+        quote!(#ident: Option<#ty>,)
+    });
+    let setters = op.fields.iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        let doc = format!(" Sets the {}", setter_note(f));
+        let (param, value) = match f.field.ty {
+            Ty::Str => (quote!(impl Into<String>), quote!(value.into())),
+            Ty::Secret => {
+                let secret = ctx.name("practice_core::Secret");
+                (quote!(impl Into<#secret>), quote!(value.into()))
+            }
+            ref ty => (types::rust(ty, ctx), quote!(value)),
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn #ident(mut self, value: #param) -> Self {
+                self.#ident = Some(#value);
+                self
+            }
+        }
+    });
+
+    let derive_default = op
+        .fields
+        .iter()
+        .all(|f| !f.field.required)
+        .then(|| quote!(Default,));
+
+    let build = build_fn(op, &request, ctx);
+    let validate = validate_fn(op, ctx);
+    let path_fn = path_fn(op, ctx);
+    let query_fn = query_fn(op, ctx);
+    let body_fn = body_fn(op, &request, &meta, ctx);
+    let (output, decode) = decode_fn(op, &meta, ctx);
+
+    quote! {
+        #[doc = #meta_doc]
+        pub static #meta: #meta_ty = #meta_ty {
+            vendor: #vendor,
+            name: #name,
+            method: #method_ty::#method,
+            path_template: #path,
+            idempotent: #idempotent,
+            authenticated: #authenticated,
+        };
+
+        #doc
+        #[derive(Debug, Clone, #derive_default PartialEq)]
+        #[non_exhaustive]
+        pub struct #request {
+            #(#fields)*
+        }
+
+        impl #request {
+            #[doc = #new_doc]
+            pub fn builder() -> #builder {
+                #builder::default()
+            }
+        }
+
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone, Default)]
+        pub struct #builder {
+            #(#builder_fields)*
+        }
+
+        impl #builder {
+            #(#setters)*
+
+            #build
+        }
+
+        impl #endpoint for #request {
+            type Output = #output;
+
+            fn meta(&self) -> &'static #meta_ty {
+                &#meta
+            }
+
+            #validate
+            #path_fn
+            #query_fn
+            #body_fn
+            #decode
+        }
+    }
+}
+
+fn setter_note(f: &RequestField) -> String {
+    let wire = &f.field.wire;
+    match f.location {
+        Location::Path => format!("path parameter `{wire}`."),
+        Location::Query => format!("query parameter `{wire}`."),
+        Location::Body => format!("body field `{wire}`."),
+        Location::WholeBody => "JSON body.".to_owned(),
+    }
+}
+
+fn location_note(f: &RequestField) -> String {
+    let wire = &f.field.wire;
+    match f.location {
+        Location::Path => format!("Path parameter `{wire}`."),
+        Location::Query => format!("Query parameter `{wire}`."),
+        Location::Body => format!("Body field `{wire}`."),
+        Location::WholeBody => "The whole JSON body.".to_owned(),
+    }
+}
+
+fn build_fn(op: &Operation, request: &proc_macro2::Ident, ctx: Ctx) -> TokenStream {
+    let name = &op.name;
+    let error = ctx.name("practice_core::Error");
+    let required: Vec<&RequestField> = op.fields.iter().filter(|f| f.field.required).collect();
+    let inits = op.fields.iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        if f.field.required {
+            quote!(#ident,)
+        } else {
+            quote!(#ident: self.#ident,)
+        }
+    });
+    let construct = quote! {
+        let request = #request { #(#inits)* };
+        request.validate()?;
+        Ok(request)
+    };
+    let docs = quote! {
+        /// Checks the request: first that every required field is set, then the spec's
+        /// constraints (the same checks as `Endpoint::validate`).
+        ///
+        /// # Errors
+        ///
+        /// An `InvalidRequest` error naming every failed check; nothing is sent.
+    };
+    if required.is_empty() {
+        return quote! {
+            #docs
+            pub fn build(self) -> Result<#request, #error> {
+                #construct
+            }
+        };
+    }
+    let requires = required.iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        let wire = &f.field.wire;
+        quote!(check.require(#wire, &self.#ident);)
+    });
+    let idents: Vec<_> = required
+        .iter()
+        .map(|f| names::ident(&f.field.rust))
+        .collect();
+    let (pattern, values) = if idents.len() == 1 {
+        let ident = &idents[0];
+        (quote!(Some(#ident)), quote!(self.#ident))
+    } else {
+        (quote!((#(Some(#idents)),*)), quote!((#(self.#idents),*)))
+    };
+    let validator = ctx.name("practice_core::Validator");
+    quote! {
+        #docs
+        pub fn build(self) -> Result<#request, #error> {
+            let mut check = #validator::new();
+            #(#requires)*
+            check.finish(#name)?;
+            let #pattern = #values else {
+                return Err(#error::invalid_request("a required field is missing")
+                    .with_operation(#name));
+            };
+            #construct
+        }
+    }
+}
+
+/// Whether a field is present, as an expression.
+fn present(op: &Operation, wire: &str) -> TokenStream {
+    match op.fields.iter().find(|f| f.field.wire == wire) {
+        Some(f) if f.field.required => quote!(true),
+        Some(f) => {
+            let ident = names::ident(&f.field.rust);
+            quote!(self.#ident.is_some())
+        }
+        None => quote!(false),
+    }
+}
+
+fn validate_fn(op: &Operation, ctx: Ctx) -> TokenStream {
+    let name = &op.name;
+    let error = ctx.name("practice_core::Error");
+    let mut checks = Vec::new();
+    for f in &op.fields {
+        let ident = names::ident(&f.field.rust);
+        let wire = &f.field.wire;
+        let c = &f.field.checks;
+        let required = f.field.required;
+        if let Some(digits) = c.max_digits {
+            let digits = Literal::u32_unsuffixed(digits);
+            let value = match (&f.field.ty, required) {
+                (Ty::Enum(..), true) => quote!(Some(self.#ident.code())),
+                (Ty::Enum(..), false) => quote!(self.#ident.map(|value| value.code())),
+                (_, true) => quote!(Some(self.#ident)),
+                (_, false) => quote!(self.#ident),
+            };
+            checks.push(quote!(check.max_digits(#wire, #value, #digits);));
+        }
+        for (bound, is_min) in [(c.minimum, true), (c.maximum, false)] {
+            let Some(bound) = bound else { continue };
+            let lit = Literal::i64_unsuffixed(bound);
+            let message = if is_min {
+                format!("must be at least {bound}, got {{}}")
+            } else {
+                format!("must be at most {bound}, got {{}}")
+            };
+            let cmp = if is_min { quote!(<) } else { quote!(>) };
+            checks.push(if required {
+                quote! {
+                    if self.#ident #cmp #lit {
+                        check.fail(#wire, format!(#message, self.#ident));
+                    }
+                }
+            } else {
+                quote! {
+                    if let Some(value) = self.#ident && value #cmp #lit {
+                        check.fail(#wire, format!(#message, value));
+                    }
+                }
+            });
+        }
+        for (bound, is_min) in [(c.min_length, true), (c.max_length, false)] {
+            let Some(bound) = bound else { continue };
+            let lit = Literal::usize_unsuffixed(bound);
+            let message = if is_min {
+                format!("must have at least {bound} characters")
+            } else {
+                format!("must have at most {bound} characters")
+            };
+            let cmp = if is_min { quote!(<) } else { quote!(>) };
+            let text = |place: TokenStream| match f.field.ty {
+                Ty::Secret => quote!(#place.expose()),
+                _ => place,
+            };
+            checks.push(if required {
+                let text = text(quote!(self.#ident));
+                quote! {
+                    if #text.chars().count() #cmp #lit {
+                        check.fail(#wire, #message);
+                    }
+                }
+            } else {
+                let text = text(quote!(value));
+                quote! {
+                    if let Some(value) = &self.#ident && #text.chars().count() #cmp #lit {
+                        check.fail(#wire, #message);
+                    }
+                }
+            });
+        }
+        if let Some(trigger) = &c.required_with
+            && !required
+        {
+            let this = present(op, wire);
+            let other = present(op, trigger);
+            checks.push(quote!(check.required_with(#wire, #this, #trigger, #other);));
+        }
+    }
+    for group in &op.exactly_one {
+        let entries = group.iter().map(|wire| {
+            let p = present(op, wire);
+            quote!((#wire, #p))
+        });
+        checks.push(quote!(check.exactly_one(&[#(#entries),*]);));
+    }
+    if checks.is_empty() {
+        return quote! {
+            fn validate(&self) -> Result<(), #error> {
+                Ok(())
+            }
+        };
+    }
+    let validator = ctx.name("practice_core::Validator");
+    quote! {
+        fn validate(&self) -> Result<(), #error> {
+            let mut check = #validator::new();
+            #(#checks)*
+            check.finish(#name)
+        }
+    }
+}
+
+fn path_fn(op: &Operation, ctx: Ctx) -> TokenStream {
+    let mut template = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        template.push_str(&rest[..start]);
+        template.push_str("{}");
+        let param = &rest[start + 1..start + len];
+        let field = op
+            .fields
+            .iter()
+            .find(|f| f.location == Location::Path && f.field.wire == param)
+            .expect("every path segment has a field");
+        let ident = names::ident(&field.field.rust);
+        let text = match field.field.ty {
+            Ty::Str => quote!(&self.#ident),
+            ref ty => {
+                let text = types::wire_text(ty, quote!(self.#ident), false, ctx);
+                quote!(&#text)
+            }
+        };
+        let encode = ctx.name("practice_core::operation::encode_path_segment");
+        args.push(quote!(#encode(#text)));
+        rest = &rest[start + len + 1..];
+    }
+    template.push_str(rest);
+    let body = if args.is_empty() {
+        quote!(#template.to_owned())
+    } else {
+        quote!(format!(#template, #(#args),*))
+    };
+    quote! {
+        fn path(&self) -> String {
+            #body
+        }
+    }
+}
+
+fn query_fn(op: &Operation, ctx: Ctx) -> TokenStream {
+    let params: Vec<&RequestField> = op
+        .fields
+        .iter()
+        .filter(|f| f.location == Location::Query)
+        .collect();
+    if params.is_empty() {
+        return TokenStream::new();
+    }
+    let is_scalar_required =
+        |f: &RequestField| f.field.required && !matches!(f.field.ty, Ty::List(_));
+    let leading = params.iter().take_while(|f| is_scalar_required(f)).count();
+    let pair = |f: &RequestField, place: TokenStream, is_ref: bool| {
+        let wire = &f.field.wire;
+        let text = types::wire_text(&f.field.ty, place, is_ref, ctx);
+        quote!((#wire, #text))
+    };
+    let initial: Vec<TokenStream> = params[..leading]
+        .iter()
+        .map(|f| {
+            let ident = names::ident(&f.field.rust);
+            pair(f, quote!(self.#ident), false)
+        })
+        .collect();
+    if leading == params.len() {
+        return quote! {
+            fn query(&self) -> Vec<(&'static str, String)> {
+                vec![#(#initial),*]
+            }
+        };
+    }
+    let init = if initial.is_empty() {
+        quote!(let mut query = Vec::new();)
+    } else {
+        quote!(let mut query = vec![#(#initial),*];)
+    };
+    let pushes = params[leading..].iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        let wire = &f.field.wire;
+        match (&f.field.ty, f.field.required) {
+            (Ty::List(inner), true) => {
+                let text = types::wire_text(inner, quote!(item), true, ctx);
+                quote! {
+                    for item in &self.#ident {
+                        query.push((#wire, #text));
+                    }
+                }
+            }
+            (Ty::List(inner), false) => {
+                let text = types::wire_text(inner, quote!(item), true, ctx);
+                quote! {
+                    if let Some(items) = &self.#ident {
+                        for item in items {
+                            query.push((#wire, #text));
+                        }
+                    }
+                }
+            }
+            (_, true) => {
+                let pair = pair(f, quote!(self.#ident), false);
+                quote!(query.push(#pair);)
+            }
+            (_, false) => {
+                let pair = pair(f, quote!(value), true);
+                quote! {
+                    if let Some(value) = &self.#ident {
+                        query.push(#pair);
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        fn query(&self) -> Vec<(&'static str, String)> {
+            #init
+            #(#pushes)*
+            query
+        }
+    }
+}
+
+fn body_fn(
+    op: &Operation,
+    request: &proc_macro2::Ident,
+    meta: &proc_macro2::Ident,
+    ctx: Ctx,
+) -> TokenStream {
+    let has_body = op
+        .fields
+        .iter()
+        .any(|f| matches!(f.location, Location::Body | Location::WholeBody));
+    if !has_body {
+        return TokenStream::new();
+    }
+    let json_body = ctx.name("practice_core::operation::json_body");
+    let bytes = ctx.name("practice_core::bytes::Bytes");
+    let error = ctx.name("practice_core::Error");
+    if let Some(f) = op.fields.iter().find(|f| f.location == Location::WholeBody) {
+        let ident = names::ident(&f.field.rust);
+        let body = if f.field.required {
+            let arg = types::ser_arg(&f.field.ty, quote!(&self.#ident), ctx);
+            quote!(#json_body(&#meta, #arg))
+        } else {
+            let arg = types::ser_arg(&f.field.ty, quote!(body), ctx);
+            quote! {
+                match &self.#ident {
+                    Some(body) => #json_body(&#meta, #arg),
+                    None => Ok(None),
+                }
+            }
+        };
+        return quote! {
+            fn body(&self) -> Result<Option<#bytes>, #error> {
+                #body
+            }
+        };
+    }
+    let members: Vec<&RequestField> = op
+        .fields
+        .iter()
+        .filter(|f| f.location == Location::Body)
+        .collect();
+    if members.is_empty() {
+        return TokenStream::new();
+    }
+    let entries = members.iter().map(|f| {
+        let ident = names::ident(&f.field.rust);
+        let wire = &f.field.wire;
+        if f.field.required {
+            let arg = types::ser_arg(&f.field.ty, quote!(&request.#ident), ctx);
+            quote!(map.serialize_entry(#wire, #arg)?;)
+        } else {
+            let arg = types::ser_arg(&f.field.ty, quote!(value), ctx);
+            quote! {
+                if let Some(value) = &request.#ident {
+                    map.serialize_entry(#wire, #arg)?;
+                }
+            }
+        }
+    });
+    quote! {
+        fn body(&self) -> Result<Option<#bytes>, #error> {
+            /// The JSON body: the request's body fields under their wire names.
+            struct Body<'a>(&'a #request);
+
+            impl serde::Serialize for Body<'_> {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap as _;
+                    let request = self.0;
+                    let mut map = serializer.serialize_map(None)?;
+                    #(#entries)*
+                    map.end()
+                }
+            }
+
+            #json_body(&#meta, &Body(self))
+        }
+    }
+}
+
+fn decode_fn(op: &Operation, meta: &proc_macro2::Ident, ctx: Ctx) -> (TokenStream, TokenStream) {
+    let error = ctx.name("practice_core::Error");
+    let Some(ty) = &op.output else {
+        return (
+            quote!(()),
+            quote! {
+                fn decode(&self, _body: &[u8]) -> Result<Self::Output, #error> {
+                    Ok(())
+                }
+            },
+        );
+    };
+    let output = types::rust(ty, ctx);
+    let de_ty = types::de_ty(ty, ctx);
+    let call = if op.envelope {
+        quote!(crate::envelope::decode_data::<#de_ty>(&#meta, body))
+    } else {
+        let decode = ctx.name("practice_core::decode");
+        quote!(#decode::json::<#de_ty>(&#meta, body))
+    };
+    let call = if types::needs_adapter(ty) {
+        let f = types::from_de_fn(ty, ctx);
+        quote!(#call.map(#f))
+    } else {
+        call
+    };
+    (
+        output,
+        quote! {
+            fn decode(&self, body: &[u8]) -> Result<Self::Output, #error> {
+                #call
+            }
+        },
+    )
+}
