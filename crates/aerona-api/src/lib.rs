@@ -1,5 +1,39 @@
-//! Typed async client for the Aerona dental practice API.
+//! A typed, async client for the **Aerona API** (dental practice software), with webhooks.
+//!
+//! * [`Client`]: built from a username and password (and optional PIN). The login answers
+//!   with a token in a header, valid for an hour; it is renewed ahead of expiry and once after
+//!   a 401, single-flight.
+//! * **The 300-requests-per-15-minutes budget is enforced client-side by default**, logins
+//!   included, with a safety margin: going over it would invalidate the token, so the client
+//!   never does, however many tasks share it ([`ClientBuilder::rate_limit`]).
+//! * All eleven operations, typed; validation (id digits, durations, exactly one of
+//!   clinicianId / clinicianTypeId, practiceId with clinicianTypeId, required fields) runs
+//!   before anything is sent, login included.
+//! * [`Client::create_appointment`] is never retried once it may have reached Aerona: you get
+//!   [`ErrorKind::OutcomeUnknown`] instead of a duplicate booking.
+//! * Searches always send both dates (the vendor's defaults silently cover only the current
+//!   month) and split long ranges ([`Client::search_payments_in`]).
+//! * [`webhooks`]: checking, parsing, deduplicating and receiving Aerona's webhook deliveries.
+//!
+//! The models and requests are generated from `openapi.yaml` in this crate by
+//! `cargo xtask codegen`; see `docs/aerona.md` for the vendor's quirks and our assumptions.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use practice_core::{Error, ErrorKind};
+mod auth;
+mod client;
+mod generated;
+pub mod models;
+pub mod operations;
+mod profile;
+pub mod webhooks;
+
+pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DEFAULT_SAFETY_MARGIN,
+    vendor_rate_limit,
+};
+pub use practice_core::{
+    DateRange, Error, ErrorKind, RateLimit, RetryConfig, Secret, Timeouts, WhenExhausted,
+    rust_decimal, time,
+};

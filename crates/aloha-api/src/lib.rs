@@ -1,5 +1,38 @@
-//! Typed async client for the Aloha Customer API.
+//! A typed, async client for the **Aloha Customer API** (practice management for ABA therapy).
+//!
+//! * [`Client`]: built from a client id and secret key; tokens (3 hours, refreshed ahead of
+//!   expiry, single-flight, one renewal and replay after a 401) are handled for you.
+//! * Every report: [`Client::clients`], [`Client::appointments`],
+//!   [`Client::client_authorizations`], [`Client::billing_ledger`],
+//!   [`Client::authorizations_without_appointments`]; row by row with a [`RowPolicy`]
+//!   ([`Client::report_rows`]); and long ranges as a stream in date order
+//!   ([`Client::stream`]), one chunk in memory at a time.
+//! * The daily budget (1,000 requests per key) is read from the vendor's `X-RateLimit-*`
+//!   headers: once it is spent, calls fail at once with [`ErrorKind::QuotaExhausted`] and the
+//!   reset instant, or wait if you opt in ([`ClientBuilder::wait_for_quota`]).
+//! * Records keep every field: money is exact ([`rust_decimal::Decimal`]), dates keep their
+//!   wire formats, unknown fields are kept, and a row serialised back out equals the row
+//!   received.
+//!
+//! The models and requests are generated from `openapi.yaml` in this crate by
+//! `cargo xtask codegen`; see `docs/aloha.md` for the vendor's quirks.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use practice_core::{Error, ErrorKind};
+mod auth;
+mod client;
+mod envelope;
+mod generated;
+pub mod models;
+pub mod operations;
+mod profile;
+
+pub use client::{
+    Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DateRangeReport,
+};
+pub use practice_core::decode::{Row, RowPolicy};
+pub use practice_core::{
+    DateRange, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
+    WhenExhausted, rust_decimal, time,
+};

@@ -153,7 +153,8 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for RowsSeed<'_, T> {
     type Value = Vec<Row<T>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_seq(self)
+        // `any`, not `seq`: `null` must reach `visit_unit` as "no rows".
+        deserializer.deserialize_any(self)
     }
 }
 

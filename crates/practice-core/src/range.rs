@@ -29,6 +29,20 @@ impl DateRange {
         Ok(DateRange { start, end })
     }
 
+    /// The range between two `YYYY-MM-DD` dates, both included.
+    ///
+    /// ```
+    /// let range = practice_core::DateRange::parse("2024-01-01", "2024-01-31").unwrap();
+    /// assert_eq!(range.days(), 31);
+    /// assert!(practice_core::DateRange::parse("01-01-2024", "2024-01-31").is_err());
+    /// ```
+    pub fn parse(start: &str, end: &str) -> Result<Self, Error> {
+        let date = |text: &str| {
+            crate::wire::IsoDate::parse(text).map_err(Error::invalid_request)
+        };
+        Self::new(date(start)?, date(end)?)
+    }
+
     /// The first date.
     pub fn start(&self) -> Date {
         self.start
@@ -83,7 +97,12 @@ where
         fetch: F,
         failed: bool,
     }
-    let state = State { chunks: chunks.into(), rows: VecDeque::new(), fetch, failed: false };
+    let state = State {
+        chunks: chunks.into(),
+        rows: VecDeque::new(),
+        fetch,
+        failed: false,
+    };
     stream::unfold(state, move |mut state| async move {
         loop {
             if state.failed {
@@ -118,7 +137,10 @@ mod tests {
         let range = DateRange::new(date!(2024 - 01 - 01), date!(2024 - 03 - 01)).unwrap();
         assert_eq!(range.days(), 61);
         let chunks = range.chunks(30).unwrap();
-        let bounds: Vec<_> = chunks.iter().map(|c| (c.start().to_string(), c.end().to_string())).collect();
+        let bounds: Vec<_> = chunks
+            .iter()
+            .map(|c| (c.start().to_string(), c.end().to_string()))
+            .collect();
         assert_eq!(
             bounds,
             [
@@ -127,7 +149,14 @@ mod tests {
                 ("2024-03-01".into(), "2024-03-01".into()),
             ]
         );
-        assert_eq!(DateRange::new(date!(2024 - 05 - 05), date!(2024 - 05 - 05)).unwrap().chunks(7).unwrap().len(), 1);
+        assert_eq!(
+            DateRange::new(date!(2024 - 05 - 05), date!(2024 - 05 - 05))
+                .unwrap()
+                .chunks(7)
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(range.chunks(0).is_err());
         let err = DateRange::new(date!(2024 - 02 - 01), date!(2024 - 01 - 01)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -179,6 +208,9 @@ mod tests {
         let items: Vec<_> = stream.collect().await;
         assert_eq!(items.len(), 2);
         assert!(items[0].is_ok());
-        assert_eq!(items[1].as_ref().unwrap_err().kind(), ErrorKind::RateLimited);
+        assert_eq!(
+            items[1].as_ref().unwrap_err().kind(),
+            ErrorKind::RateLimited
+        );
     }
 }

@@ -1,0 +1,343 @@
+//! The Aerona client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use practice_core::range::{DateRange, rows_by_chunk};
+use practice_core::{
+    Endpoint, Error, HttpClient, InnerService, QuotaPolicy, QuotaStore, RateLimit, RenewalPolicy,
+    RetryConfig, Secret, Timeouts, TokenStore, WhenExhausted,
+};
+
+use crate::auth::AeronaAuth;
+use crate::generated::models::{self, AppointmentStatus};
+use crate::generated::operations::{
+    CreateAppointmentRequest, FindAppointmentSlotsRequest, GetInvoiceRequest, GetPatientRequest,
+    GetPaymentRequest, ListAppointmentTypesRequest, ListCliniciansRequest, SearchInvoicesRequest,
+    SearchPaymentsRequest, UpdateAppointmentStatusRequest,
+};
+use crate::profile::AeronaProfile;
+
+/// The vendor's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://aeronadental.com/AeronaAPI";
+
+/// The vendor's budget: 300 requests per 15 minutes per account. Going over invalidates the
+/// token, so the client holds every request — logins included — to it.
+pub fn vendor_rate_limit() -> RateLimit {
+    RateLimit::new(300, Duration::from_secs(15 * 60)).with_safety_margin(DEFAULT_SAFETY_MARGIN)
+}
+
+/// Added to the 15-minute window to absorb clock and network skew between us and Aerona.
+pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(5);
+
+/// Days per search request of [`Client::search_payments_in`] and friends.
+pub const DEFAULT_DAYS_PER_CHUNK: u32 = 31;
+
+/// A client of the Aerona API. Cheap to clone; clones share the connection pool, the token
+/// and the budget.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), aerona_api::Error> {
+/// let client = aerona_api::Client::new("api-user", "password")?;
+/// let patient = client.patient(426709).await?;
+/// println!("{:?} {:?}", patient.forename, patient.surname);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: HttpClient,
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    username: String,
+    password: Secret,
+    pin: Option<Secret>,
+    core: practice_core::ClientBuilder,
+}
+
+impl Client {
+    /// A client with the default base URL and the vendor's budget.
+    pub fn new(username: impl Into<String>, password: impl Into<Secret>) -> Result<Self, Error> {
+        Self::builder(username, password).build()
+    }
+
+    /// A builder, to set a PIN, the base URL, the budget, retries or transport.
+    pub fn builder(username: impl Into<String>, password: impl Into<Secret>) -> ClientBuilder {
+        let user_agent = concat!("aerona-api/", env!("CARGO_PKG_VERSION"), " (practice-sdk)");
+        ClientBuilder {
+            username: username.into(),
+            password: password.into(),
+            pin: None,
+            core: practice_core::ClientBuilder::new(
+                Arc::new(AeronaProfile),
+                DEFAULT_BASE_URL,
+                user_agent,
+            )
+            .quota(QuotaPolicy {
+                limit: Some(vendor_rate_limit()),
+                when_exhausted: WhenExhausted::Wait {
+                    max_wait: Duration::from_secs(16 * 60),
+                },
+            }),
+        }
+    }
+
+    /// Sends any generated request (see [`crate::operations`]) through the client.
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, Error> {
+        self.http.execute(request).await
+    }
+
+    /// Sets an appointment's status. `true` if Aerona updated it.
+    pub async fn update_appointment_status(
+        &self,
+        appointment_id: i64,
+        status: AppointmentStatus,
+    ) -> Result<bool, Error> {
+        let request = UpdateAppointmentStatusRequest::builder()
+            .appointment_id(appointment_id)
+            .appointment_status_id(status)
+            .build()?;
+        self.execute(&request).await
+    }
+
+    /// Creates an appointment and returns its id.
+    ///
+    /// Never retried once it may have reached Aerona: a server error, a broken connection or
+    /// a timeout after sending gives [`ErrorKind::OutcomeUnknown`](crate::ErrorKind). The API
+    /// has no appointment lookup; reconcile through the Appointment webhook (which reports
+    /// creations) or by searching free slots for the time you booked.
+    pub async fn create_appointment(
+        &self,
+        request: &CreateAppointmentRequest,
+    ) -> Result<i64, Error> {
+        self.execute(request).await
+    }
+
+    /// Up to the next 50 free slots matching `request`.
+    pub async fn find_appointment_slots(
+        &self,
+        request: &FindAppointmentSlotsRequest,
+    ) -> Result<Vec<models::Slot>, Error> {
+        self.execute(request).await
+    }
+
+    /// Appointment types (of the user's practice unless the request names one).
+    pub async fn appointment_types(
+        &self,
+        request: &ListAppointmentTypesRequest,
+    ) -> Result<Vec<models::AppointmentType>, Error> {
+        self.execute(request).await
+    }
+
+    /// Clinicians, optionally of a practice and for an appointment type.
+    pub async fn clinicians(
+        &self,
+        request: &ListCliniciansRequest,
+    ) -> Result<Vec<models::Clinician>, Error> {
+        self.execute(request).await
+    }
+
+    /// One payment.
+    pub async fn payment(&self, payment_id: i64) -> Result<models::Payment, Error> {
+        self.execute(
+            &GetPaymentRequest::builder()
+                .payment_id(payment_id)
+                .build()?,
+        )
+        .await
+    }
+
+    /// One invoice.
+    pub async fn invoice(&self, invoice_id: i64) -> Result<models::Invoice, Error> {
+        self.execute(
+            &GetInvoiceRequest::builder()
+                .invoice_id(invoice_id)
+                .build()?,
+        )
+        .await
+    }
+
+    /// One patient, every field kept (the vendor's record has more than it documents).
+    pub async fn patient(&self, patient_id: i64) -> Result<models::Patient, Error> {
+        self.execute(
+            &GetPatientRequest::builder()
+                .patient_id(patient_id)
+                .build()?,
+        )
+        .await
+    }
+
+    /// Payments between two dates (both always sent: the vendor's defaults silently cover
+    /// only the current month), optionally of one patient, in one request.
+    pub async fn search_payments(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+    ) -> Result<Vec<models::Payment>, Error> {
+        let builder = SearchPaymentsRequest::builder()
+            .from_date(range.start())
+            .to_date(range.end());
+        let builder = match patient_id {
+            Some(id) => builder.patient_id(id),
+            None => builder,
+        };
+        self.execute(&builder.build()?).await
+    }
+
+    /// Invoices between two dates (both always sent), optionally of one patient.
+    pub async fn search_invoices(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+    ) -> Result<Vec<models::Invoice>, Error> {
+        let builder = SearchInvoicesRequest::builder()
+            .from_date(range.start())
+            .to_date(range.end());
+        let builder = match patient_id {
+            Some(id) => builder.patient_id(id),
+            None => builder,
+        };
+        self.execute(&builder.build()?).await
+    }
+
+    /// Payments over a long range, split into chunks of `days_per_chunk` days fetched in
+    /// order within the budget; one chunk in memory at a time.
+    pub fn search_payments_in(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+        days_per_chunk: u32,
+    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + 'static {
+        let client = self.clone();
+        chunked(
+            range,
+            days_per_chunk,
+            move |chunk| {
+                let client = client.clone();
+                async move { client.search_payments(patient_id, chunk).await }
+            },
+            |p: &models::Payment| p.payment_date.map(|at| at.date()),
+        )
+    }
+
+    /// Invoices over a long range, split like [`search_payments_in`](Self::search_payments_in).
+    pub fn search_invoices_in(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+        days_per_chunk: u32,
+    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + 'static {
+        let client = self.clone();
+        chunked(
+            range,
+            days_per_chunk,
+            move |chunk| {
+                let client = client.clone();
+                async move { client.search_invoices(patient_id, chunk).await }
+            },
+            |i: &models::Invoice| i.date,
+        )
+    }
+}
+
+fn chunked<T, F, Fut>(
+    range: DateRange,
+    days_per_chunk: u32,
+    fetch: F,
+    date_of: fn(&T) -> Option<practice_core::time::Date>,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Send + 'static,
+    F: FnMut(DateRange) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+{
+    let (chunks, early) = match range.chunks(days_per_chunk) {
+        Ok(chunks) => (chunks, None),
+        Err(err) => (Vec::new(), Some(err)),
+    };
+    futures_util::stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of))
+}
+
+impl ClientBuilder {
+    /// The PIN, for accounts that have one.
+    pub fn pin(mut self, pin: impl Into<Secret>) -> Self {
+        self.pin = Some(pin.into());
+        self
+    }
+
+    /// The base URL (default [`DEFAULT_BASE_URL`]). A path prefix is kept; `https` is required
+    /// except for loopback hosts.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.core = self.core.base_url(base_url);
+        self
+    }
+
+    /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
+    /// (default: wait up to 16 minutes).
+    pub fn rate_limit(mut self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
+        self.core = self.core.quota(QuotaPolicy {
+            limit: Some(limit),
+            when_exhausted,
+        });
+        self
+    }
+
+    /// Where budgets are counted (default: this process; share one store across processes
+    /// that use the same account).
+    pub fn quota_store(mut self, store: Arc<dyn QuotaStore>) -> Self {
+        self.core = self.core.quota_store(store);
+        self
+    }
+
+    /// Where tokens are kept (default: this process).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.core = self.core.token_store(store);
+        self
+    }
+
+    /// When tokens are renewed (default: 5 minutes before the hour is up).
+    pub fn renewal(mut self, renewal: RenewalPolicy) -> Self {
+        self.core = self.core.renewal(renewal);
+        self
+    }
+
+    /// The retry budget.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.core = self.core.retry(retry);
+        self
+    }
+
+    /// Per-try timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.core = self.core.timeouts(timeouts);
+        self
+    }
+
+    /// Uses your own reqwest client (proxies, custom roots).
+    pub fn reqwest_client(mut self, client: practice_core::reqwest::Client) -> Self {
+        self.core = self.core.reqwest_client(client);
+        self
+    }
+
+    /// Replaces the HTTP transport (tests, record/replay).
+    pub fn transport_service(mut self, service: InnerService) -> Self {
+        self.core = self.core.transport_service(service);
+        self
+    }
+
+    /// Builds the client. Checks the credentials' shape (the login's own validation) and the
+    /// base URL; sends nothing.
+    pub fn build(self) -> Result<Client, Error> {
+        let auth = AeronaAuth {
+            username: self.username,
+            password: self.password,
+            pin: self.pin,
+        };
+        auth.login_request()?;
+        Ok(Client {
+            http: self.core.build(auth)?,
+        })
+    }
+}

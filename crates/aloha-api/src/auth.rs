@@ -1,0 +1,101 @@
+//! Aloha tokens: `POST /token` with the client id and secret key; `POST /refresh-token` with
+//! the previous pair before it expires (3 hours); back to `/token` when refreshing fails. The
+//! core caches the token, renews it ahead of expiry and single-flights renewals.
+
+use std::time::Duration;
+
+use practice_core::auth::BoxFuture;
+use practice_core::bytes::Bytes;
+use practice_core::http::{HeaderValue, Request, header::AUTHORIZATION};
+use practice_core::{AuthContext, Authenticator, Error, ErrorKind, Secret, Token};
+
+use crate::generated::models::TokenData;
+use crate::generated::operations::{PostRefreshTokenRequest, PostTokenRequest};
+
+/// Tokens live three hours from generation; used when an answer omits the expiry.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(3 * 3600);
+
+pub(crate) struct AlohaAuth {
+    pub(crate) client_id: String,
+    pub(crate) secret_key: Secret,
+}
+
+impl AlohaAuth {
+    async fn login(&self, ctx: &AuthContext) -> Result<Token, Error> {
+        let request = PostTokenRequest::builder()
+            .client_id(self.client_id.clone())
+            .secret_key(self.secret_key.clone())
+            .build()?;
+        token_from(ctx.execute(&request).await?)
+    }
+
+    async fn refresh(
+        &self,
+        ctx: &AuthContext,
+        previous: &Token,
+        refresh: &Secret,
+    ) -> Result<Token, Error> {
+        let request = PostRefreshTokenRequest::builder()
+            .client_id(self.client_id.clone())
+            .access_token(previous.access().clone())
+            .refresh_token(refresh.clone())
+            .build()?;
+        token_from(ctx.execute(&request).await?)
+    }
+}
+
+fn token_from(data: TokenData) -> Result<Token, Error> {
+    let access = data.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Authentication,
+            "the token answer carried no accessToken",
+        )
+    })?;
+    let token = match data.access_token_expiration {
+        Some(at) => Token::expiring_at(access, at),
+        None => Token::valid_for(access, TOKEN_LIFETIME),
+    };
+    Ok(match data.refresh_token.filter(|t| !t.is_empty()) {
+        Some(refresh) => token.with_refresh(refresh),
+        None => token,
+    })
+}
+
+impl Authenticator for AlohaAuth {
+    fn credential_key(&self) -> String {
+        self.client_id.clone()
+    }
+
+    fn acquire<'a>(
+        &'a self,
+        ctx: &'a AuthContext,
+        previous: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(async move {
+            if let Some(previous) = previous
+                && let Some(refresh) = previous.refresh()
+            {
+                match self.refresh(ctx, previous, refresh).await {
+                    Ok(token) => return Ok(token),
+                    Err(err) => {
+                        tracing::debug!(error = %err, "refresh-token failed; requesting a new token");
+                    }
+                }
+            }
+            self.login(ctx).await
+        })
+    }
+
+    fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.access().expose()))
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Authentication,
+                    "the access token is not a valid header value",
+                )
+            })?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
+}
