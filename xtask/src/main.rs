@@ -26,7 +26,8 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run]";
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
