@@ -440,10 +440,18 @@ enum Registry {
 }
 
 fn on_registry(name: &str, version: &str) -> Registry {
-    match Command::new("cargo")
-        .args(["info", &format!("{name}@{version}"), "--quiet"])
-        .output()
-    {
+    // Ask from outside the workspace: inside it, `cargo info` answers from the local packages.
+    let output = Command::new("cargo")
+        .args([
+            "info",
+            &format!("{name}@{version}"),
+            "--registry",
+            "crates-io",
+            "--quiet",
+        ])
+        .current_dir(std::env::temp_dir())
+        .output();
+    match output {
         Ok(out) if out.status.success() => Registry::Present,
         Ok(out) => {
             let err = String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();

@@ -37,9 +37,7 @@ impl DateRange {
     /// assert!(practice_core::DateRange::parse("01-01-2024", "2024-01-31").is_err());
     /// ```
     pub fn parse(start: &str, end: &str) -> Result<Self, Error> {
-        let date = |text: &str| {
-            crate::wire::IsoDate::parse(text).map_err(Error::invalid_request)
-        };
+        let date = |text: &str| crate::wire::IsoDate::parse(text).map_err(Error::invalid_request);
         Self::new(date(start)?, date(end)?)
     }
 
