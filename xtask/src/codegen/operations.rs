@@ -304,6 +304,24 @@ fn validate_fn(op: &Operation, ctx: Ctx) -> TokenStream {
             };
             checks.push(quote!(check.max_digits(#wire, #value, #digits);));
         }
+        if let Ty::Enum(..) = &f.field.ty {
+            // The spec enumerates the values; one this version does not know is not sent.
+            let ty = types::rust(&f.field.ty, ctx);
+            let message = "is not one of the values the spec documents";
+            checks.push(if required {
+                quote! {
+                    if matches!(self.#ident, #ty::Unknown(_)) {
+                        check.fail(#wire, #message);
+                    }
+                }
+            } else {
+                quote! {
+                    if matches!(self.#ident, Some(#ty::Unknown(_))) {
+                        check.fail(#wire, #message);
+                    }
+                }
+            });
+        }
         for (bound, is_min) in [(c.minimum, true), (c.maximum, false)] {
             let Some(bound) = bound else { continue };
             let lit = Literal::i64_unsuffixed(bound);

@@ -258,6 +258,15 @@ impl Endpoint for UpdateAppointmentStatusRequest {
             Some(self.appointment_status_id.code()),
             11,
         );
+        if matches!(
+            self.appointment_status_id,
+            models::AppointmentStatus::Unknown(_)
+        ) {
+            check.fail(
+                "appointmentStatusId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.finish("updateAppointmentStatus")
     }
 
@@ -502,6 +511,15 @@ impl Endpoint for CreateAppointmentRequest {
             Some(self.appointment_status_id.code()),
             11,
         );
+        if matches!(
+            self.appointment_status_id,
+            models::AppointmentStatus::Unknown(_)
+        ) {
+            check.fail(
+                "appointmentStatusId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.max_digits("duration", Some(self.duration), 6);
         if self.duration < 1 {
             check.fail(
@@ -709,6 +727,15 @@ impl Endpoint for FindAppointmentSlotsRequest {
             self.clinician_type_id.map(|value| value.code()),
             2,
         );
+        if matches!(
+            self.clinician_type_id,
+            Some(models::ClinicianType::Unknown(_))
+        ) {
+            check.fail(
+                "clinicianTypeId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.max_digits("practiceId", self.practice_id, 11);
         check.required_with(
             "practiceId",
@@ -717,6 +744,9 @@ impl Endpoint for FindAppointmentSlotsRequest {
             self.clinician_type_id.is_some(),
         );
         check.max_digits("appointmentTypeId", Some(self.appointment_type_id), 11);
+        if matches!(self.time_of_day, models::TimeOfDay::Unknown(_)) {
+            check.fail("timeOfDay", "is not one of the values the spec documents");
+        }
         check.exactly_one(&[
             ("clinicianId", self.clinician_id.is_some()),
             ("clinicianTypeId", self.clinician_type_id.is_some()),
@@ -873,6 +903,15 @@ impl Endpoint for ListAppointmentTypesRequest {
             self.clinician_type_id.map(|value| value.code()),
             2,
         );
+        if matches!(
+            self.clinician_type_id,
+            Some(models::ClinicianType::Unknown(_))
+        ) {
+            check.fail(
+                "clinicianTypeId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.finish("listAppointmentTypes")
     }
 

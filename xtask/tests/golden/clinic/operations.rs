@@ -481,12 +481,27 @@ impl Endpoint for FindAppointmentSlotsRequest {
 
     fn validate(&self) -> Result<(), Error> {
         let mut check = Validator::new();
+        if matches!(
+            self.clinician_type_id,
+            Some(models::ClinicianType::Unknown(_))
+        ) {
+            check.fail(
+                "clinicianTypeId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.required_with(
             "practiceId",
             self.practice_id.is_some(),
             "clinicianTypeId",
             self.clinician_type_id.is_some(),
         );
+        if matches!(
+            self.time_of_day,
+            models::FindAppointmentSlotsTimeOfDay::Unknown(_)
+        ) {
+            check.fail("timeOfDay", "is not one of the values the spec documents");
+        }
         check.exactly_one(&[
             ("clinicianId", self.clinician_id.is_some()),
             ("clinicianTypeId", self.clinician_type_id.is_some()),
@@ -684,6 +699,9 @@ impl Endpoint for CreateAppointmentRequest {
                 format!("must be at most 999999, got {}", self.duration),
             );
         }
+        if matches!(self.status, models::AppointmentStatus::Unknown(_)) {
+            check.fail("status", "is not one of the values the spec documents");
+        }
         if let Some(value) = &self.appointment_notes
             && value.chars().count() > 500
         {
@@ -823,6 +841,15 @@ impl Endpoint for UpdateAppointmentStatusRequest {
     fn validate(&self) -> Result<(), Error> {
         let mut check = Validator::new();
         check.max_digits("appointmentId", Some(self.appointment_id), 11);
+        if matches!(
+            self.appointment_status_id,
+            models::AppointmentStatus::Unknown(_)
+        ) {
+            check.fail(
+                "appointmentStatusId",
+                "is not one of the values the spec documents",
+            );
+        }
         check.finish("updateAppointmentStatus")
     }
 
