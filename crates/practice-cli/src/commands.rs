@@ -1,0 +1,461 @@
+//! What each command does. Every input is parsed and checked before anything is started or
+//! sent, so invalid input exits 2 with nothing sent, not even a login.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use practice_core::time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
+use practice_core::{DateRange, WhenExhausted, wire::IsoDate};
+use practice_sandbox::{Sandbox, SandboxConfig};
+
+use crate::args::{AeronaCommand, AlohaCommand, Cli, Command, Range, Search, TimeOfDay};
+use crate::env::{self, AeronaTarget, AlohaTarget};
+use crate::exit::Failure;
+use crate::output::{Output, record, records};
+
+/// Days per request when a long range is split.
+const DAYS_PER_CHUNK: u32 = 31;
+
+/// Runs the command; `None` when it printed nothing to stdout itself (`sandbox`).
+pub async fn run(cli: &Cli) -> Result<Option<Output>, Failure> {
+    match &cli.command {
+        Command::Aloha(command) => aloha(cli, command).await.map(Some),
+        Command::Aerona(command) => aerona(cli, command).await.map(Some),
+        Command::Sandbox { port } => serve_sandbox(*port).await.map(|()| None),
+    }
+}
+
+fn date(flag: &str, text: &str) -> Result<Date, Failure> {
+    IsoDate::parse(text)
+        .map_err(|_| Failure::input(format!("{flag} {text:?} is not a date as YYYY-MM-DD")))
+}
+
+fn range(r: &Range) -> Result<DateRange, Failure> {
+    let range = DateRange::new(date("--from", &r.from)?, date("--to", &r.to)?);
+    range.map_err(|e| Failure::input(e.message().to_owned()))
+}
+
+fn id(flag: &str, text: &str) -> Result<i64, Failure> {
+    let value: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| Failure::input(format!("{flag} {text:?} is not a number")))?;
+    if value < 0 {
+        return Err(Failure::input(format!(
+            "{flag} {text:?} must not be negative"
+        )));
+    }
+    Ok(value)
+}
+
+fn opt_id(flag: &str, text: &Option<String>) -> Result<Option<i64>, Failure> {
+    text.as_deref().map(|t| id(flag, t)).transpose()
+}
+
+fn progress(total: u64) -> ProgressBar {
+    if total <= 1 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} requests {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Input of an Aloha command, parsed.
+enum AlohaJob {
+    Clients,
+    Report(AlohaReport, DateRange),
+}
+
+#[derive(Clone, Copy)]
+enum AlohaReport {
+    Appointments,
+    ClientAuthorizations,
+    BillingLedger,
+    AuthorizationsWithoutAppointments,
+}
+
+async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
+    let job = match command {
+        AlohaCommand::Clients => AlohaJob::Clients,
+        AlohaCommand::Appointments(r) => AlohaJob::Report(AlohaReport::Appointments, range(r)?),
+        AlohaCommand::ClientAuthorizations(r) => {
+            AlohaJob::Report(AlohaReport::ClientAuthorizations, range(r)?)
+        }
+        AlohaCommand::BillingLedger(r) => AlohaJob::Report(AlohaReport::BillingLedger, range(r)?),
+        AlohaCommand::AuthorizationsWithoutAppointments(r) => {
+            AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, range(r)?)
+        }
+    };
+    let (target, _sandbox) = match env::aloha_from_env().filter(|_| !cli.sandbox) {
+        Some(target) => (target, None),
+        None => {
+            let sandbox = env::start_sandbox("aloha").await?;
+            let creds = sandbox.credentials();
+            let target = AlohaTarget {
+                client_id: creds.aloha_client_id.clone(),
+                secret_key: creds.aloha_secret_key.clone().into(),
+                base_url: Some(sandbox.aloha_base_url()),
+            };
+            (target, Some(sandbox))
+        }
+    };
+    let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
+    if let Some(base) = target.base_url {
+        builder = builder.base_url(base);
+    }
+    let client = builder.build()?;
+    match job {
+        AlohaJob::Clients => Ok(Output::Many(
+            records(&client.clients().await?).map_err(encode)?,
+        )),
+        AlohaJob::Report(report, range) => {
+            let chunks = range.chunks(DAYS_PER_CHUNK)?;
+            let bar = progress(chunks.len() as u64);
+            let fetched: Vec<Vec<Box<serde_json::value::RawValue>>> =
+                futures_util::stream::iter(chunks)
+                    .map(|chunk| {
+                        let client = client.clone();
+                        let bar = bar.clone();
+                        async move {
+                            let rows = match report {
+                                AlohaReport::Appointments => {
+                                    records(&client.appointments(chunk).await?)
+                                }
+                                AlohaReport::ClientAuthorizations => {
+                                    records(&client.client_authorizations(chunk).await?)
+                                }
+                                AlohaReport::BillingLedger => {
+                                    records(&client.billing_ledger(chunk).await?)
+                                }
+                                AlohaReport::AuthorizationsWithoutAppointments => records(
+                                    &client.authorizations_without_appointments(chunk).await?,
+                                ),
+                            };
+                            bar.inc(1);
+                            rows.map_err(encode)
+                        }
+                    })
+                    .buffered(usize::from(cli.concurrency))
+                    .try_collect()
+                    .await?;
+            bar.finish_and_clear();
+            Ok(Output::Many(fetched.into_iter().flatten().collect()))
+        }
+    }
+}
+
+fn encode(err: serde_json::Error) -> Failure {
+    Failure::local(format!("could not encode a record: {err}"))
+}
+
+/// Input of an Aerona command, parsed.
+enum AeronaJob {
+    Patients(Vec<i64>),
+    Payment(i64),
+    Payments(Option<i64>, DateRange),
+    Invoice(i64),
+    Invoices(Option<i64>, DateRange),
+    Clinicians(aerona_api::operations::ListCliniciansRequest),
+    AppointmentTypes(aerona_api::operations::ListAppointmentTypesRequest),
+    Slots(aerona_api::operations::FindAppointmentSlotsRequest),
+    Create(aerona_api::operations::CreateAppointmentRequest),
+    SetStatus(i64, aerona_api::models::AppointmentStatus),
+}
+
+fn search_range(search: &Search) -> Result<DateRange, Failure> {
+    let today = OffsetDateTime::now_utc().date();
+    let first_of_month = today
+        .replace_day(1)
+        .map_err(|e| Failure::local(e.to_string()))?;
+    let from = search
+        .from
+        .as_deref()
+        .map(|t| date("--from", t))
+        .transpose()?;
+    let to = search.to.as_deref().map(|t| date("--to", t)).transpose()?;
+    if from.is_none() || to.is_none() {
+        eprintln!(
+            "practice: no {} given; using {} as the vendor does",
+            match (from, to) {
+                (None, None) => "--from/--to",
+                (None, Some(_)) => "--from",
+                _ => "--to",
+            },
+            match (from, to) {
+                (None, None) => "the current month so far",
+                (None, Some(_)) => "the first of the current month",
+                _ => "today",
+            }
+        );
+    }
+    DateRange::new(from.unwrap_or(first_of_month), to.unwrap_or(today))
+        .map_err(|e| Failure::input(e.message().to_owned()))
+}
+
+fn status(text: &str) -> Result<aerona_api::models::AppointmentStatus, Failure> {
+    let code = id("STATUS", text)?;
+    let status = aerona_api::models::AppointmentStatus::from_code(code);
+    if matches!(status, aerona_api::models::AppointmentStatus::Unknown(_)) {
+        return Err(Failure::input(format!(
+            "status {text:?} is not an appointment status (1-14, 16)"
+        )));
+    }
+    Ok(status)
+}
+
+fn parse_aerona(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
+    use aerona_api::operations::*;
+    Ok(match command {
+        AeronaCommand::Patient { ids } => {
+            AeronaJob::Patients(ids.iter().map(|t| id("ID", t)).collect::<Result<_, _>>()?)
+        }
+        AeronaCommand::Payment { id: text } => AeronaJob::Payment(id("ID", text)?),
+        AeronaCommand::Payments(s) => {
+            AeronaJob::Payments(opt_id("--patient", &s.patient)?, search_range(s)?)
+        }
+        AeronaCommand::Invoice { id: text } => AeronaJob::Invoice(id("ID", text)?),
+        AeronaCommand::Invoices(s) => {
+            AeronaJob::Invoices(opt_id("--patient", &s.patient)?, search_range(s)?)
+        }
+        AeronaCommand::Clinicians {
+            practice,
+            appointment_type,
+        } => {
+            let mut b = ListCliniciansRequest::builder();
+            if let Some(p) = opt_id("--practice", practice)? {
+                b = b.practice_id(p);
+            }
+            if let Some(t) = opt_id("--appointment-type", appointment_type)? {
+                b = b.appointment_type_id(t);
+            }
+            AeronaJob::Clinicians(b.build()?)
+        }
+        AeronaCommand::AppointmentTypes {
+            practice,
+            clinician_type,
+            include_disabled,
+            onsite_only,
+            remote_only,
+        } => {
+            let mut b = ListAppointmentTypesRequest::builder()
+                .include_disabled(*include_disabled)
+                .onsite_only(*onsite_only)
+                .remote_only(*remote_only);
+            if let Some(p) = opt_id("--practice", practice)? {
+                b = b.practice_id(p);
+            }
+            if let Some(t) = opt_id("--clinician-type", clinician_type)? {
+                b = b.clinician_type_id(aerona_api::models::ClinicianType::from_code(t));
+            }
+            AeronaJob::AppointmentTypes(b.build()?)
+        }
+        AeronaCommand::Slots {
+            appointment_type,
+            start,
+            time_of_day,
+            clinician,
+            clinician_type,
+            practice,
+        } => {
+            use aerona_api::models::TimeOfDay as Tod;
+            let mut b = FindAppointmentSlotsRequest::builder()
+                .appointment_type_id(id("--appointment-type", appointment_type)?)
+                .search_start(date("--start", start)?)
+                .time_of_day(match time_of_day {
+                    TimeOfDay::Any => Tod::Any,
+                    TimeOfDay::Morning => Tod::Morning,
+                    TimeOfDay::Afternoon => Tod::Afternoon,
+                    TimeOfDay::Evening => Tod::Evening,
+                });
+            if let Some(c) = opt_id("--clinician", clinician)? {
+                b = b.clinician_id(c);
+            }
+            if let Some(t) = opt_id("--clinician-type", clinician_type)? {
+                b = b.clinician_type_id(aerona_api::models::ClinicianType::from_code(t));
+            }
+            if let Some(p) = opt_id("--practice", practice)? {
+                b = b.practice_id(p);
+            }
+            AeronaJob::Slots(b.build()?)
+        }
+        AeronaCommand::CreateAppointment {
+            practice,
+            clinician,
+            appointment_type,
+            status: status_text,
+            time,
+            duration,
+            patient,
+            emergency,
+            notes,
+        } => {
+            let at = OffsetDateTime::parse(time, &Rfc3339).map_err(|_| {
+                Failure::input(format!(
+                    "--time {time:?} is not an RFC 3339 timestamp such as 2024-01-19T13:30:00Z"
+                ))
+            })?;
+            let mut b = CreateAppointmentRequest::builder()
+                .practice_id(id("--practice", practice)?)
+                .user_id(id("--clinician", clinician)?)
+                .appointment_type_id(id("--appointment-type", appointment_type)?)
+                .appointment_status_id(status(status_text)?)
+                .appointment_time(at)
+                .duration(id("--duration", duration)?)
+                .patient_id(id("--patient", patient)?)
+                .emergency(*emergency);
+            if let Some(n) = notes {
+                b = b.appointment_notes(n.clone());
+            }
+            AeronaJob::Create(b.build()?)
+        }
+        AeronaCommand::SetAppointmentStatus {
+            appointment_id,
+            status: status_text,
+        } => {
+            let appointment = id("APPOINTMENT_ID", appointment_id)?;
+            let status = status(status_text)?;
+            // Check the id as the client will, before anything starts.
+            UpdateAppointmentStatusRequest::builder()
+                .appointment_id(appointment)
+                .appointment_status_id(status)
+                .build()?;
+            AeronaJob::SetStatus(appointment, status)
+        }
+    })
+}
+
+async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
+    let rate_limit = env::aerona_rate_limit()?;
+    let job = parse_aerona(command)?;
+    let (target, _sandbox) = match env::aerona_from_env(rate_limit.clone()).filter(|_| !cli.sandbox)
+    {
+        Some(target) => (target, None),
+        None => {
+            let sandbox = env::start_sandbox("aerona").await?;
+            let creds = sandbox.credentials();
+            let target = AeronaTarget {
+                username: creds.aerona_username.clone(),
+                password: creds.aerona_password.clone().into(),
+                pin: None,
+                base_url: Some(sandbox.aerona_base_url()),
+                rate_limit,
+            };
+            (target, Some(sandbox))
+        }
+    };
+    let mut builder = aerona_api::Client::builder(target.username, target.password);
+    if let Some(pin) = target.pin {
+        builder = builder.pin(pin);
+    }
+    if let Some(base) = target.base_url {
+        builder = builder.base_url(base);
+    }
+    if let Some(limit) = target.rate_limit {
+        builder = builder.rate_limit(
+            limit,
+            WhenExhausted::Wait {
+                max_wait: Duration::from_secs(16 * 60),
+            },
+        );
+    }
+    let client = builder.build()?;
+    let out = match job {
+        AeronaJob::Patients(ids) => {
+            let bar = progress(ids.len() as u64);
+            let single = ids.len() == 1;
+            let patients: Vec<_> = futures_util::stream::iter(ids)
+                .map(|patient| {
+                    let client = client.clone();
+                    let bar = bar.clone();
+                    async move {
+                        let p = client.patient(patient).await;
+                        bar.inc(1);
+                        p
+                    }
+                })
+                .buffered(usize::from(cli.concurrency))
+                .try_collect()
+                .await?;
+            bar.finish_and_clear();
+            if single {
+                Output::One(record(&patients[0]).map_err(encode)?)
+            } else {
+                Output::Many(records(&patients).map_err(encode)?)
+            }
+        }
+        AeronaJob::Payment(pid) => {
+            Output::One(record(&client.payment(pid).await?).map_err(encode)?)
+        }
+        AeronaJob::Invoice(iid) => {
+            Output::One(record(&client.invoice(iid).await?).map_err(encode)?)
+        }
+        AeronaJob::Payments(patient, range) => {
+            let rows: Vec<_> = client
+                .search_payments_in(patient, range, DAYS_PER_CHUNK)
+                .try_collect()
+                .await?;
+            Output::Many(records(&rows).map_err(encode)?)
+        }
+        AeronaJob::Invoices(patient, range) => {
+            let rows: Vec<_> = client
+                .search_invoices_in(patient, range, DAYS_PER_CHUNK)
+                .try_collect()
+                .await?;
+            Output::Many(records(&rows).map_err(encode)?)
+        }
+        AeronaJob::Clinicians(request) => {
+            Output::Many(records(&client.clinicians(&request).await?).map_err(encode)?)
+        }
+        AeronaJob::AppointmentTypes(request) => {
+            Output::Many(records(&client.appointment_types(&request).await?).map_err(encode)?)
+        }
+        AeronaJob::Slots(request) => {
+            Output::Many(records(&client.find_appointment_slots(&request).await?).map_err(encode)?)
+        }
+        AeronaJob::Create(request) => {
+            let new_id = client.create_appointment(&request).await?;
+            Output::One(record(&serde_json::json!({ "appointmentId": new_id })).map_err(encode)?)
+        }
+        AeronaJob::SetStatus(appointment, status) => {
+            let updated = client
+                .update_appointment_status(appointment, status)
+                .await?;
+            Output::One(record(&serde_json::json!({ "updated": updated })).map_err(encode)?)
+        }
+    };
+    Ok(out)
+}
+
+async fn serve_sandbox(port: u16) -> Result<(), Failure> {
+    let config = SandboxConfig {
+        port,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config)
+        .await
+        .map_err(|e| Failure::local(format!("could not start the sandbox on port {port}: {e}")))?;
+    let creds = sandbox.credentials();
+    println!(
+        "aloha  {}  ALOHA_CLIENT_ID={} ALOHA_SECRET_KEY={}",
+        sandbox.aloha_base_url(),
+        creds.aloha_client_id,
+        creds.aloha_secret_key
+    );
+    println!(
+        "aerona {}  AERONA_USERNAME={} AERONA_PASSWORD={}",
+        sandbox.aerona_base_url(),
+        creds.aerona_username,
+        creds.aerona_password
+    );
+    eprintln!("practice: sandbox running; press Ctrl-C to stop");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Failure::local(format!("could not wait for Ctrl-C: {e}")))?;
+    sandbox.stop().await;
+    Ok(())
+}

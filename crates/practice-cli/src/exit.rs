@@ -1,0 +1,106 @@
+//! Exit codes, the one-line error report, and the mapping from the client's errors.
+
+use practice_core::{Error, ErrorKind};
+
+/// Exit statuses of `practice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// Invalid input: nothing was sent, not even a login.
+    InvalidInput = 2,
+    /// The vendor rejected the request (a 4xx other than 429).
+    Rejected = 3,
+    /// Rate limited or quota exhausted.
+    RateLimited = 4,
+    /// Server, network or decode failure, or a write whose outcome is unknown.
+    Failure = 5,
+}
+
+/// A failure with its exit status and one-line message.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit status.
+    pub exit: Exit,
+    /// The message, printed after `error: `.
+    pub message: String,
+}
+
+impl Failure {
+    /// Invalid input found by the CLI itself.
+    pub fn input(message: impl Into<String>) -> Self {
+        Failure {
+            exit: Exit::InvalidInput,
+            message: message.into(),
+        }
+    }
+
+    /// A local failure that is not the input's fault (I/O, the sandbox).
+    pub fn local(message: impl Into<String>) -> Self {
+        Failure {
+            exit: Exit::Failure,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        let exit = match err.kind() {
+            ErrorKind::InvalidRequest | ErrorKind::Configuration => Exit::InvalidInput,
+            ErrorKind::Authentication | ErrorKind::NotFound => Exit::Rejected,
+            ErrorKind::RateLimited | ErrorKind::QuotaExhausted => Exit::RateLimited,
+            ErrorKind::Api => match err.status() {
+                Some(s) if s.is_client_error() && s.as_u16() != 429 => Exit::Rejected,
+                Some(s) if s.as_u16() == 429 => Exit::RateLimited,
+                _ => Exit::Failure,
+            },
+            _ => Exit::Failure,
+        };
+        let mut message = err.to_string();
+        if matches!(exit, Exit::RateLimited)
+            && let Some(after) = err.retry_after()
+        {
+            message.push_str(&format!(" (retry in {}s)", after.as_secs()));
+        }
+        Failure { exit, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use practice_core::http::StatusCode;
+    use std::time::Duration;
+
+    #[test]
+    fn kinds_map_to_the_documented_codes() {
+        let code = |e: Error| Failure::from(e).exit as i32;
+        assert_eq!(code(Error::invalid_request("x")), 2);
+        assert_eq!(code(Error::configuration("x")), 2);
+        assert_eq!(code(Error::new(ErrorKind::Authentication, "x")), 3);
+        assert_eq!(code(Error::new(ErrorKind::NotFound, "x")), 3);
+        assert_eq!(
+            code(Error::new(ErrorKind::Api, "x").with_status(StatusCode::BAD_REQUEST)),
+            3
+        );
+        assert_eq!(
+            code(Error::new(ErrorKind::Api, "x").with_status(StatusCode::BAD_GATEWAY)),
+            5
+        );
+        assert_eq!(code(Error::new(ErrorKind::RateLimited, "x")), 4);
+        assert_eq!(code(Error::new(ErrorKind::QuotaExhausted, "x")), 4);
+        assert_eq!(code(Error::new(ErrorKind::OutcomeUnknown, "x")), 5);
+        assert_eq!(code(Error::new(ErrorKind::Decode, "x")), 5);
+        assert_eq!(code(Error::new(ErrorKind::Timeout, "x")), 5);
+        let limited = Failure::from(
+            Error::new(ErrorKind::QuotaExhausted, "spent")
+                .with_retry_after(Duration::from_secs(90)),
+        );
+        assert!(
+            limited.message.contains("retry in 90s"),
+            "{}",
+            limited.message
+        );
+    }
+}

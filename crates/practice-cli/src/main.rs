@@ -1,0 +1,83 @@
+//! `practice`: Aloha and Aerona from the command line. See `practice --help`.
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod env;
+mod exit;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::Cli;
+use crate::exit::{Exit, Failure};
+use crate::output::Format;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with 0; usage errors are invalid input (2).
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                Exit::InvalidInput
+            } else {
+                Exit::Ok
+            } as u8);
+        }
+    };
+    init_logging(cli.verbose);
+    let format = cli.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            return report(Failure::local(format!(
+                "could not start the async runtime: {err}"
+            )));
+        }
+    };
+    match runtime.block_on(commands::run(&cli)) {
+        Ok(Some(output)) => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            match output.write(format, &mut lock).and_then(|()| lock.flush()) {
+                Ok(()) => ExitCode::from(Exit::Ok as u8),
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(err) => report(Failure::local(format!("could not write the output: {err}"))),
+            }
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(failure) => report(failure),
+    }
+}
+
+fn report(failure: Failure) -> ExitCode {
+    let first_line = failure.message.lines().next().unwrap_or("");
+    eprintln!("error: {first_line}");
+    ExitCode::from(failure.exit as u8)
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
