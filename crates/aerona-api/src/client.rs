@@ -5,10 +5,7 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use practice_core::range::{DateRange, rows_by_chunk};
-use practice_core::{
-    Endpoint, Error, HttpClient, InnerService, QuotaPolicy, QuotaStore, RateLimit, RenewalPolicy,
-    RetryConfig, Secret, Timeouts, TokenStore, WhenExhausted,
-};
+use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
 use crate::auth::AeronaAuth;
 use crate::generated::models::{self, AppointmentStatus};
@@ -261,16 +258,11 @@ where
 }
 
 impl ClientBuilder {
+    practice_core::forward_client_settings!();
+
     /// The PIN, for accounts that have one.
     pub fn pin(mut self, pin: impl Into<Secret>) -> Self {
         self.pin = Some(pin.into());
-        self
-    }
-
-    /// The base URL (default [`DEFAULT_BASE_URL`]). A path prefix is kept; `https` is required
-    /// except for loopback hosts.
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.core = self.core.base_url(base_url);
         self
     }
 
@@ -281,49 +273,6 @@ impl ClientBuilder {
             limit: Some(limit),
             when_exhausted,
         });
-        self
-    }
-
-    /// Where budgets are counted (default: this process; share one store across processes
-    /// that use the same account).
-    pub fn quota_store(mut self, store: Arc<dyn QuotaStore>) -> Self {
-        self.core = self.core.quota_store(store);
-        self
-    }
-
-    /// Where tokens are kept (default: this process).
-    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.core = self.core.token_store(store);
-        self
-    }
-
-    /// When tokens are renewed (default: 5 minutes before the hour is up).
-    pub fn renewal(mut self, renewal: RenewalPolicy) -> Self {
-        self.core = self.core.renewal(renewal);
-        self
-    }
-
-    /// The retry budget.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.core = self.core.retry(retry);
-        self
-    }
-
-    /// Per-try timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.core = self.core.timeouts(timeouts);
-        self
-    }
-
-    /// Uses your own reqwest client (proxies, custom roots).
-    pub fn reqwest_client(mut self, client: practice_core::reqwest::Client) -> Self {
-        self.core = self.core.reqwest_client(client);
-        self
-    }
-
-    /// Replaces the HTTP transport (tests, record/replay).
-    pub fn transport_service(mut self, service: InnerService) -> Self {
-        self.core = self.core.transport_service(service);
         self
     }
 

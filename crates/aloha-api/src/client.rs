@@ -6,10 +6,7 @@ use std::time::Duration;
 use futures_util::Stream;
 use practice_core::decode::{Row, RowPolicy};
 use practice_core::time::Date;
-use practice_core::{
-    Endpoint, Error, HttpClient, InnerService, QuotaPolicy, QuotaStore, RateLimit, RenewalPolicy,
-    RetryConfig, Secret, Timeouts, TokenStore, WhenExhausted,
-};
+use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 use serde::de::DeserializeOwned;
 
 use crate::auth::AlohaAuth;
@@ -172,12 +169,7 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// The base URL (default [`DEFAULT_BASE_URL`]). A path prefix is kept; `https` is required
-    /// except for loopback hosts.
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.core = self.core.base_url(base_url);
-        self
-    }
+    practice_core::forward_client_settings!();
 
     /// When the daily budget is spent (the vendor's `X-RateLimit-Remaining` reached 0), wait
     /// for the reset — possibly hours — up to `max_wait`, instead of failing at once.
@@ -200,48 +192,6 @@ impl ClientBuilder {
     /// The whole quota policy.
     pub fn quota(mut self, policy: QuotaPolicy) -> Self {
         self.core = self.core.quota(policy);
-        self
-    }
-
-    /// Where budgets are counted (default: this process).
-    pub fn quota_store(mut self, store: Arc<dyn QuotaStore>) -> Self {
-        self.core = self.core.quota_store(store);
-        self
-    }
-
-    /// Where tokens are kept (default: this process).
-    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.core = self.core.token_store(store);
-        self
-    }
-
-    /// When tokens are renewed (default: 5 minutes before expiry).
-    pub fn renewal(mut self, renewal: RenewalPolicy) -> Self {
-        self.core = self.core.renewal(renewal);
-        self
-    }
-
-    /// The retry budget.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.core = self.core.retry(retry);
-        self
-    }
-
-    /// Per-try timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.core = self.core.timeouts(timeouts);
-        self
-    }
-
-    /// Uses your own reqwest client (proxies, custom roots).
-    pub fn reqwest_client(mut self, client: practice_core::reqwest::Client) -> Self {
-        self.core = self.core.reqwest_client(client);
-        self
-    }
-
-    /// Replaces the HTTP transport (tests, record/replay).
-    pub fn transport_service(mut self, service: InnerService) -> Self {
-        self.core = self.core.transport_service(service);
         self
     }
 

@@ -424,3 +424,61 @@ impl fmt::Debug for HttpClient {
             .finish_non_exhaustive()
     }
 }
+
+/// Writes the settings every vendor client builder forwards to its [`ClientBuilder`]
+/// (held in a field named `core`): base URL, stores, renewal, retry, timeouts and transport.
+/// Used inside an `impl` block of the vendor's builder.
+#[macro_export]
+macro_rules! forward_client_settings {
+    () => {
+        /// The base URL. A path prefix is kept; `https` is required except for loopback hosts.
+        pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+            self.core = self.core.base_url(base_url);
+            self
+        }
+
+        /// Where budgets are counted (default: this process; share one store across the
+        /// processes that use the same credentials).
+        pub fn quota_store(mut self, store: ::std::sync::Arc<dyn $crate::QuotaStore>) -> Self {
+            self.core = self.core.quota_store(store);
+            self
+        }
+
+        /// Where tokens are kept (default: this process).
+        pub fn token_store(mut self, store: ::std::sync::Arc<dyn $crate::TokenStore>) -> Self {
+            self.core = self.core.token_store(store);
+            self
+        }
+
+        /// When tokens are renewed (default: 5 minutes before expiry).
+        pub fn renewal(mut self, renewal: $crate::RenewalPolicy) -> Self {
+            self.core = self.core.renewal(renewal);
+            self
+        }
+
+        /// The retry budget.
+        pub fn retry(mut self, retry: $crate::RetryConfig) -> Self {
+            self.core = self.core.retry(retry);
+            self
+        }
+
+        /// Per-try timeouts.
+        pub fn timeouts(mut self, timeouts: $crate::Timeouts) -> Self {
+            self.core = self.core.timeouts(timeouts);
+            self
+        }
+
+        /// Uses your own reqwest client (proxies, custom roots). Keep redirects disabled on it
+        /// so that tokens never follow a redirect.
+        pub fn reqwest_client(mut self, client: $crate::reqwest::Client) -> Self {
+            self.core = self.core.reqwest_client(client);
+            self
+        }
+
+        /// Replaces the HTTP transport (tests, record/replay).
+        pub fn transport_service(mut self, service: $crate::InnerService) -> Self {
+            self.core = self.core.transport_service(service);
+            self
+        }
+    };
+}
