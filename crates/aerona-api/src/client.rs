@@ -87,6 +87,16 @@ impl Client {
     }
 
     /// Sets an appointment's status. `true` if Aerona updated it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use aerona_api::models::AppointmentStatus;
+    /// let updated = client.update_appointment_status(30_001, AppointmentStatus::Arrived).await?;
+    /// assert!(updated);
+    /// # Ok(()) }
+    /// ```
     pub async fn update_appointment_status(
         &self,
         appointment_id: i64,
@@ -105,6 +115,26 @@ impl Client {
     /// a timeout after sending gives [`ErrorKind::OutcomeUnknown`](crate::ErrorKind). The API
     /// has no appointment lookup; reconcile through the Appointment webhook (which reports
     /// creations) or by searching free slots for the time you booked.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use aerona_api::models::AppointmentStatus;
+    /// use aerona_api::operations::CreateAppointmentRequest;
+    /// let request = CreateAppointmentRequest::builder()
+    ///     .practice_id(9876)
+    ///     .user_id(34_560)
+    ///     .appointment_type_id(1860)
+    ///     .appointment_status_id(AppointmentStatus::Confirmed)
+    ///     .appointment_time(aerona_api::wire::Timestamp::parse("2026-03-02T10:00:00Z").unwrap())
+    ///     .duration(30)
+    ///     .patient_id(426_700)
+    ///     .build()?;
+    /// let id = client.create_appointment(&request).await?;
+    /// println!("booked appointment {id}");
+    /// # Ok(()) }
+    /// ```
     pub async fn create_appointment(
         &self,
         request: &CreateAppointmentRequest,
@@ -113,6 +143,23 @@ impl Client {
     }
 
     /// Up to the next 50 free slots matching `request`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use aerona_api::models::TimeOfDay;
+    /// use aerona_api::operations::FindAppointmentSlotsRequest;
+    /// let request = FindAppointmentSlotsRequest::builder()
+    ///     .clinician_id(34_560)
+    ///     .appointment_type_id(1860)
+    ///     .search_start(aerona_api::wire::IsoDate::parse("2026-03-02").unwrap())
+    ///     .time_of_day(TimeOfDay::Morning)
+    ///     .build()?;
+    /// let slots = client.find_appointment_slots(&request).await?;
+    /// assert!(slots.len() <= 50);
+    /// # Ok(()) }
+    /// ```
     pub async fn find_appointment_slots(
         &self,
         request: &FindAppointmentSlotsRequest,
@@ -121,6 +168,18 @@ impl Client {
     }
 
     /// Appointment types (of the user's practice unless the request names one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use aerona_api::operations::ListAppointmentTypesRequest;
+    /// let types = client.appointment_types(&ListAppointmentTypesRequest::builder().build()?).await?;
+    /// for t in &types {
+    ///     println!("{:?}", t.get("name"));
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn appointment_types(
         &self,
         request: &ListAppointmentTypesRequest,
@@ -129,6 +188,17 @@ impl Client {
     }
 
     /// Clinicians, optionally of a practice and for an appointment type.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use aerona_api::operations::ListCliniciansRequest;
+    /// let request = ListCliniciansRequest::builder().practice_id(9876).build()?;
+    /// let clinicians = client.clinicians(&request).await?;
+    /// assert!(!clinicians.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub async fn clinicians(
         &self,
         request: &ListCliniciansRequest,
@@ -137,6 +207,15 @@ impl Client {
     }
 
     /// One payment.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// let payment = client.payment(187_000).await?;
+    /// println!("{:?} {:?}", payment.amount, payment.payment_date);
+    /// # Ok(()) }
+    /// ```
     pub async fn payment(&self, payment_id: i64) -> Result<models::Payment, Error> {
         self.execute(
             &GetPaymentRequest::builder()
@@ -147,6 +226,15 @@ impl Client {
     }
 
     /// One invoice.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// let invoice = client.invoice(337_000).await?;
+    /// println!("{:?} {:?}", invoice.price, invoice.status);
+    /// # Ok(()) }
+    /// ```
     pub async fn invoice(&self, invoice_id: i64) -> Result<models::Invoice, Error> {
         self.execute(
             &GetInvoiceRequest::builder()
@@ -157,6 +245,15 @@ impl Client {
     }
 
     /// One patient, every field kept (the vendor's record has more than it documents).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// let patient = client.patient(426_700).await?;
+    /// println!("{:?} {:?}", patient.forename, patient.unknown_fields.get("email"));
+    /// # Ok(()) }
+    /// ```
     pub async fn patient(&self, patient_id: i64) -> Result<models::Patient, Error> {
         self.execute(
             &GetPatientRequest::builder()
@@ -168,6 +265,16 @@ impl Client {
 
     /// Payments between two dates (both always sent: the vendor's defaults silently cover
     /// only the current month), optionally of one patient, in one request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// let range = aerona_api::DateRange::parse("2024-01-01", "2026-12-31")?;
+    /// let payments = client.search_payments(Some(426_700), range).await?;
+    /// assert_eq!(payments.len(), 4);
+    /// # Ok(()) }
+    /// ```
     pub async fn search_payments(
         &self,
         patient_id: Option<i64>,
@@ -184,6 +291,16 @@ impl Client {
     }
 
     /// Invoices between two dates (both always sent), optionally of one patient.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// let range = aerona_api::DateRange::parse("2024-01-01", "2026-12-31")?;
+    /// let invoices = client.search_invoices(Some(426_700), range).await?;
+    /// assert_eq!(invoices.len(), 4);
+    /// # Ok(()) }
+    /// ```
     pub async fn search_invoices(
         &self,
         patient_id: Option<i64>,
@@ -201,12 +318,23 @@ impl Client {
 
     /// Payments over a long range, split into chunks of `days_per_chunk` days fetched in
     /// order within the budget; one chunk in memory at a time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
+    /// use futures_util::TryStreamExt;
+    /// let range = aerona_api::DateRange::parse("2024-01-01", "2026-12-31")?;
+    /// let all: Vec<_> = client.search_payments_in(None, range, 92).try_collect().await?;
+    /// assert_eq!(all.len(), 1200);
+    /// # Ok(()) }
+    /// ```
     pub fn search_payments_in(
         &self,
         patient_id: Option<i64>,
         range: DateRange,
         days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
         let client = self.clone();
         chunked(
             range,
@@ -225,7 +353,7 @@ impl Client {
         patient_id: Option<i64>,
         range: DateRange,
         days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
         let client = self.clone();
         chunked(
             range,
@@ -254,7 +382,9 @@ where
         Ok(chunks) => (chunks, None),
         Err(err) => (Vec::new(), Some(err)),
     };
-    futures_util::stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of))
+    Box::pin(
+        futures_util::stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of)),
+    )
 }
 
 impl ClientBuilder {

@@ -33,6 +33,8 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DEFAULT_SAFETY_MARGIN,
     vendor_rate_limit,
 };
+/// Wire-format parsers and serde adapters (dates, times, money, raw records).
+pub use practice_core::wire;
 pub use practice_core::{
     DateRange, Error, ErrorKind, RateLimit, RetryConfig, Secret, Timeouts, WhenExhausted,
     rust_decimal, time,

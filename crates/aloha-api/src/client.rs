@@ -82,16 +82,46 @@ impl Client {
     }
 
     /// `GET /v1/report/clients`: every client.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// let clients = client.clients().await?;
+    /// assert!(clients.iter().all(|c| c.client_id.is_some()));
+    /// # Ok(()) }
+    /// ```
     pub async fn clients(&self) -> Result<Vec<models::Client>, Error> {
         self.execute(&ListClientsRequest::builder().build()?).await
     }
 
     /// `GET /v1/report/appointments` for the dates of `range`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// let range = aloha_api::DateRange::parse("2024-03-01", "2024-03-31")?;
+    /// for a in client.appointments(range).await? {
+    ///     println!("{:?} {:?} {:?}", a.appointment_date, a.appointment_start, a.charge);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn appointments(&self, range: DateRange) -> Result<Vec<models::Appointment>, Error> {
         self.report::<Appointments>(range).await
     }
 
     /// `GET /v1/report/client-authorizations` for the dates of `range`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// let range = aloha_api::DateRange::parse("2024-03-01", "2024-03-31")?;
+    /// let rows = client.client_authorizations(range).await?;
+    /// assert!(rows.iter().all(|r| r.range_type.as_deref() == Some("Monthly")));
+    /// # Ok(()) }
+    /// ```
     pub async fn client_authorizations(
         &self,
         range: DateRange,
@@ -100,6 +130,17 @@ impl Client {
     }
 
     /// `GET /v1/report/billing-ledger` for the dates of `range`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// let range = aloha_api::DateRange::parse("2024-03-01", "2024-03-31")?;
+    /// let billed: aloha_api::rust_decimal::Decimal =
+    ///     client.billing_ledger(range).await?.iter().filter_map(|r| r.billed_amount).sum();
+    /// println!("billed {billed}");
+    /// # Ok(()) }
+    /// ```
     pub async fn billing_ledger(
         &self,
         range: DateRange,
@@ -108,6 +149,17 @@ impl Client {
     }
 
     /// `GET /v1/report/authorizations-without-appointments` for the dates of `range`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// let range = aloha_api::DateRange::parse("2024-03-01", "2024-03-31")?;
+    /// for auth in client.authorizations_without_appointments(range).await? {
+    ///     println!("{:?} {:?}", auth.client_name, auth.authorization_number);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn authorizations_without_appointments(
         &self,
         range: DateRange,
@@ -125,6 +177,21 @@ impl Client {
     /// Any date-range report, row by row: with [`RowPolicy::KeepRaw`] a row that does not fit
     /// its documented type is kept raw with an error naming the row and field, instead of
     /// failing the call.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// use aloha_api::{Appointments, Row, RowPolicy};
+    /// let range = aloha_api::DateRange::parse("2024-03-01", "2024-03-31")?;
+    /// for row in client.report_rows::<Appointments>(range, RowPolicy::KeepRaw).await? {
+    ///     match row {
+    ///         Row::Typed(a) => println!("{:?}", a.appointment_id),
+    ///         Row::Raw { index, error, .. } => eprintln!("row {index} kept raw: {error}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn report_rows<R: DateRangeReport>(
         &self,
         range: DateRange,
@@ -145,11 +212,27 @@ impl Client {
     /// A long range as a stream of rows in date order: the range is split into chunks of
     /// `days_per_chunk` days, fetched one after another (each within the quota), and only one
     /// chunk is held in memory. The first error ends the stream.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// use aloha_api::Appointments;
+    /// use futures_util::TryStreamExt;
+    /// let range = aloha_api::DateRange::parse("2024-01-01", "2025-12-31")?;
+    /// let mut rows = client.stream::<Appointments>(range, 31);
+    /// let mut count = 0;
+    /// while let Some(_appointment) = rows.try_next().await? {
+    ///     count += 1;
+    /// }
+    /// assert!(count > 3000);
+    /// # Ok(()) }
+    /// ```
     pub fn stream<R: DateRangeReport>(
         &self,
         range: DateRange,
         days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<R::Row, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<R::Row, Error>> + Send + Unpin + 'static {
         let chunks = range.chunks(days_per_chunk);
         let client = self.clone();
         let (chunks, early) = match chunks {
@@ -164,7 +247,10 @@ impl Client {
             },
             R::date_of,
         );
-        futures_util::StreamExt::chain(futures_util::stream::iter(early.map(Err)), rows)
+        Box::pin(futures_util::StreamExt::chain(
+            futures_util::stream::iter(early.map(Err)),
+            rows,
+        ))
     }
 }
 

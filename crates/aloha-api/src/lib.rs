@@ -32,6 +32,8 @@ pub use client::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DateRangeReport,
 };
 pub use practice_core::decode::{Row, RowPolicy};
+/// Wire-format parsers and serde adapters (dates, times, money, raw records).
+pub use practice_core::wire;
 pub use practice_core::{
     DateRange, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
     WhenExhausted, rust_decimal, time,
