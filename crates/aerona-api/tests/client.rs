@@ -519,3 +519,24 @@ async fn a_custom_budget_can_fail_fast() {
         "login + two calls fill the budget of 3"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_token_is_renewed_before_the_hour_is_up() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let client = Client::builder("api-user", "pa55word-value")
+        .base_url("http://127.0.0.1:9/AeronaAPI")
+        .transport_service(fake_aerona(seen.clone()))
+        .build()
+        .unwrap();
+    client.patient(1).await.unwrap();
+    tokio::time::advance(Duration::from_secs(50 * 60)).await;
+    client.patient(2).await.unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 3, "one login so far");
+    tokio::time::advance(Duration::from_secs(6 * 60)).await;
+    client.patient(3).await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        5,
+        "renewed 4 minutes before expiry: a second login"
+    );
+}

@@ -13,6 +13,13 @@
 //!   answers of an operation, a 500, a 503 with `Retry-After`, a delay, a dropped connection,
 //!   a truncated or non-JSON body, a 401, or a 301 to https. `GET /_sandbox/stats` counts
 //!   requests per operation.
+//! * **Webhooks** (Aerona): `POST /_sandbox/webhooks` with `{"url": ..., "header": [name,
+//!   value]?}` (or `Sandbox::register_webhook`) registers a receiver; creating an appointment
+//!   or changing its status posts an `Appointment` event to it, and anything but a 200 (or no
+//!   answer) is retried once an hour — [`SandboxConfig::webhook_hour`] — up to 24 more times.
+//!   The event's shape is ours (the vendor documents none):
+//!   `{"event":"Appointment","action":"created"|"statusChanged","appointmentId":N,
+//!   "appointmentStatusId":N,"occurredAt":RFC 3339}`.
 //!
 //! Data is deterministic for a seed and clearly fake, anchored to fixed dates: Aloha 2024-01-01 to
 //! 2025-12-31, Aerona payments and invoices 2024-01-01 to 2026-12-31.
@@ -46,6 +53,9 @@ pub struct SandboxConfig {
     pub aerona_limit: u32,
     /// Aerona's window (vendor: 15 minutes).
     pub aerona_window: Duration,
+    /// How long "one hour" between webhook redeliveries lasts here (vendor: an hour; tests
+    /// compress it to milliseconds).
+    pub webhook_hour: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -58,6 +68,7 @@ impl Default for SandboxConfig {
             aloha_daily_limit: 1000,
             aerona_limit: 300,
             aerona_window: Duration::from_secs(15 * 60),
+            webhook_hour: Duration::from_secs(3600),
         }
     }
 }
@@ -119,6 +130,7 @@ impl Faults {
 /// A running sandbox. Dropping it stops the server.
 pub struct Sandbox {
     addr: SocketAddr,
+    webhooks: server::Webhooks,
     faults: Faults,
     stats: Arc<Mutex<HashMap<String, u64>>>,
     credentials: Credentials,
@@ -135,6 +147,7 @@ impl Sandbox {
         let credentials = Credentials::default();
         let state = server::State::new(config, credentials.clone(), faults.clone());
         let stats = state.stats.clone();
+        let webhooks = state.webhooks.clone();
         let app = server::router(state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -146,6 +159,7 @@ impl Sandbox {
         });
         Ok(Sandbox {
             addr,
+            webhooks,
             faults,
             stats,
             credentials,
@@ -177,6 +191,19 @@ impl Sandbox {
     /// Fault injection.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Registers a webhook receiver at `url`, optionally sending a shared-secret header.
+    pub fn register_webhook(&self, url: &str, header: Option<(&str, &str)>) {
+        self.webhooks.register(
+            url.to_owned(),
+            header.map(|(n, v)| (n.to_owned(), v.to_owned())),
+        );
+    }
+
+    /// Deliveries attempted so far (first tries and retries).
+    pub fn webhook_attempts(&self) -> u64 {
+        self.webhooks.attempts()
     }
 
     /// Requests seen per operation (`aloha.postToken`, `aerona.getPatient`, …).

@@ -46,11 +46,99 @@ pub enum Fault {
 
 type Reply = Response<Body>;
 
+/// A receiver's URL and the shared-secret header it expects, if any.
+type Receiver = (String, Option<(String, String)>);
+
+/// Registered webhook receivers and the delivery loop.
+#[derive(Clone)]
+pub(crate) struct Webhooks {
+    receivers: Arc<Mutex<Vec<Receiver>>>,
+    attempts: Arc<std::sync::atomic::AtomicU64>,
+    hour: Duration,
+    client: reqwest::Client,
+}
+
+/// Aerona retries a failed delivery up to 24 more times.
+const WEBHOOK_RETRIES: u32 = 24;
+
+impl Webhooks {
+    fn new(hour: Duration) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Webhooks {
+            receivers: Default::default(),
+            attempts: Default::default(),
+            hour,
+            client,
+        }
+    }
+
+    pub(crate) fn register(&self, url: String, header: Option<(String, String)>) {
+        self.receivers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((url, header));
+    }
+
+    pub(crate) fn attempts(&self) -> u64 {
+        self.attempts.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Posts `event` to every receiver in the background, on the vendor's schedule.
+    fn deliver(&self, event: String) {
+        let receivers = self
+            .receivers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for (url, header) in receivers {
+            let this = self.clone();
+            let event = event.clone();
+            tokio::spawn(async move {
+                for attempt in 0..=WEBHOOK_RETRIES {
+                    if attempt > 0 {
+                        tokio::time::sleep(this.hour).await;
+                    }
+                    this.attempts
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let mut request = this
+                        .client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(event.clone());
+                    if let Some((name, value)) = &header {
+                        request = request.header(name.as_str(), value.as_str());
+                    }
+                    if matches!(request.send().await, Ok(r) if r.status() == StatusCode::OK) {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn appointment_event(action: &str, appointment: i64, status: i64) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let at = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    format!(
+        "{{\"event\":\"Appointment\",\"action\":\"{action}\",\"appointmentId\":{appointment},\"appointmentStatusId\":{status},\"occurredAt\":\"{at}\"}}"
+    )
+}
+
 pub(crate) struct State {
     config: SandboxConfig,
     creds: Credentials,
     faults: Faults,
     pub(crate) stats: Arc<Mutex<HashMap<String, u64>>>,
+    pub(crate) webhooks: Webhooks,
     aloha: AlohaData,
     aerona: AeronaData,
     live: Mutex<Live>,
@@ -78,11 +166,13 @@ impl State {
             next_appointment: 40_000,
             ..Live::default()
         };
+        let webhooks = Webhooks::new(config.webhook_hour);
         State {
             config,
             creds,
             faults,
             stats: Default::default(),
+            webhooks,
             aloha,
             aerona,
             live: Mutex::new(live),
@@ -317,6 +407,24 @@ fn admin_route(state: &State, method: &Method, path: &str, body: &[u8]) -> Reply
         ("DELETE", "faults") => {
             state.faults.clear();
             reply(StatusCode::OK, "{\"cleared\":true}")
+        }
+        ("POST", "webhooks") => {
+            #[derive(Deserialize)]
+            struct Registration {
+                url: String,
+                #[serde(default)]
+                header: Option<(String, String)>,
+            }
+            match serde_json::from_slice::<Registration>(body) {
+                Ok(r) => {
+                    state.webhooks.register(r.url, r.header);
+                    reply(StatusCode::OK, "{\"registered\":true}")
+                }
+                Err(e) => reply(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({ "message": e.to_string() }).to_string(),
+                ),
+            }
         }
         ("GET", "stats") => {
             let stats = state
@@ -848,6 +956,11 @@ fn aerona_route(
                     .ok_or_else(|| bad("appointmentStatusId", "appointmentStatusId is required"))?;
                 let known = (1..=14).contains(&status) || status == 16;
                 let exists = state.live().appointments.contains(&appointment);
+                if known && exists {
+                    state
+                        .webhooks
+                        .deliver(appointment_event("statusChanged", appointment, status));
+                }
                 (StatusCode::OK, (known && exists).to_string())
             }
             _ => return Err(not_found("resource")),
@@ -955,7 +1068,7 @@ fn create(state: &State, body: &[u8]) -> Result<(StatusCode, String), (StatusCod
     let _practice = number("practiceId", 11)?;
     let clinician = number("userId", 11)?;
     let _kind = number("appointmentTypeId", 11)?;
-    let _status = number("appointmentStatusId", 11)?;
+    let status = number("appointmentStatusId", 11)?;
     let _duration = number("duration", 6)?;
     let patient = number("patientId", 11)?;
     let time = json
@@ -981,5 +1094,9 @@ fn create(state: &State, body: &[u8]) -> Result<(StatusCode, String), (StatusCod
         at.date(),
         i64::from(at.hour()) * 60 + i64::from(at.minute()),
     ));
+    drop(live);
+    state
+        .webhooks
+        .deliver(appointment_event("created", new_id, status));
     Ok((StatusCode::OK, new_id.to_string()))
 }
