@@ -368,13 +368,22 @@ async fn handle(state: Arc<State>, request: Request) -> Reply {
         aerona(&state, &parts.method, &parts.headers, &rest, &query, &body)
     };
     if truncate {
+        // Cut the way a network does: the declared length stays, half the bytes arrive, and
+        // the connection ends. A client can tell; a shorter but complete answer it could not.
         let (parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .unwrap_or_default();
-        let cut = bytes.slice(..bytes.len() / 2);
-        let mut response = Response::from_parts(parts, Body::from(cut));
-        response.headers_mut().remove(http::header::CONTENT_LENGTH);
+        let full = bytes.len();
+        let half = bytes.slice(..full / 2);
+        let stream = futures_util::stream::iter([
+            Ok::<Bytes, std::io::Error>(half),
+            Err(std::io::Error::other("connection cut by the sandbox")),
+        ]);
+        let mut response = Response::from_parts(parts, Body::from_stream(stream));
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(full));
         return response;
     }
     response

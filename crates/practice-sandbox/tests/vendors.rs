@@ -286,11 +286,9 @@ async fn injected_faults_meet_the_expected_outcomes() {
     client.patient(426_700).await.unwrap();
     f.inject("aerona.getPatient", Fault::Drop, 1);
     client.patient(426_700).await.unwrap();
+    // A body cut short of its Content-Length is a broken read: retried.
     f.inject("aerona.getPatient", Fault::Truncate, 1);
-    assert_eq!(
-        client.patient(426_700).await.unwrap_err().kind(),
-        ErrorKind::Decode
-    );
+    client.patient(426_700).await.unwrap();
     f.inject("aerona.getPatient", Fault::Html, 1);
     assert_eq!(
         client.patient(426_700).await.unwrap_err().kind(),
