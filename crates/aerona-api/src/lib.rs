@@ -36,6 +36,6 @@ pub use client::{
 /// Wire-format parsers and serde adapters (dates, times, money, raw records).
 pub use practice_core::wire;
 pub use practice_core::{
-    DateRange, Error, ErrorKind, RateLimit, RetryConfig, Secret, Timeouts, WhenExhausted,
+    DateRange, Endpoint, Error, ErrorKind, RateLimit, RetryConfig, Secret, Timeouts, WhenExhausted,
     rust_decimal, time,
 };

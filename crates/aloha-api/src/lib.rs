@@ -35,6 +35,6 @@ pub use practice_core::decode::{Row, RowPolicy};
 /// Wire-format parsers and serde adapters (dates, times, money, raw records).
 pub use practice_core::wire;
 pub use practice_core::{
-    DateRange, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
+    DateRange, Endpoint, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
     WhenExhausted, rust_decimal, time,
 };

@@ -1,0 +1,139 @@
+//! Every Aerona decoder on arbitrary bytes and on mutated valid payloads: never a panic, and
+//! every failure is a decode error naming the operation.
+
+use aerona_api::models::{AppointmentStatus, TimeOfDay};
+use aerona_api::operations::*;
+use aerona_api::webhooks::WebhookEvent;
+use aerona_api::{Endpoint, ErrorKind};
+use proptest::prelude::*;
+
+const PAYMENT: &str = r#"{"id":187941,"patientId":426709,"amount":140.50,"paymentDate":"2022-01-19T13:34:21Z","patientPlan":false,"extra":[1,{"a":null}]}"#;
+const LIST: &str = r#"[{"id":1,"amount":1.10,"date":"2022-01-19","dob":"2000-09-13"},{"id":2}]"#;
+
+fn check<E: Endpoint>(endpoint: &E, body: &[u8]) -> Result<(), TestCaseError> {
+    if let Err(err) = endpoint.decode(body) {
+        prop_assert_eq!(err.kind(), ErrorKind::Decode);
+        prop_assert_eq!(err.operation(), Some(endpoint.meta().name));
+    }
+    Ok(())
+}
+
+fn all(body: &[u8]) -> Result<(), TestCaseError> {
+    let date = aerona_api::wire::IsoDate::parse("2024-01-01").unwrap();
+    let at = aerona_api::wire::Timestamp::parse("2024-01-01T09:00:00Z").unwrap();
+    check(
+        &LoginRequest::builder()
+            .username("u")
+            .password("p")
+            .build()
+            .unwrap(),
+        body,
+    )?;
+    check(
+        &UpdateAppointmentStatusRequest::builder()
+            .appointment_id(1)
+            .appointment_status_id(AppointmentStatus::Arrived)
+            .build()
+            .unwrap(),
+        body,
+    )?;
+    check(
+        &CreateAppointmentRequest::builder()
+            .practice_id(1)
+            .user_id(1)
+            .appointment_type_id(1)
+            .appointment_status_id(AppointmentStatus::Confirmed)
+            .appointment_time(at)
+            .duration(30)
+            .patient_id(1)
+            .build()
+            .unwrap(),
+        body,
+    )?;
+    check(
+        &FindAppointmentSlotsRequest::builder()
+            .clinician_id(1)
+            .appointment_type_id(1)
+            .search_start(date)
+            .time_of_day(TimeOfDay::Any)
+            .build()
+            .unwrap(),
+        body,
+    )?;
+    check(
+        &ListAppointmentTypesRequest::builder().build().unwrap(),
+        body,
+    )?;
+    check(
+        &GetPaymentRequest::builder().payment_id(1).build().unwrap(),
+        body,
+    )?;
+    check(&SearchPaymentsRequest::builder().build().unwrap(), body)?;
+    check(
+        &GetInvoiceRequest::builder().invoice_id(1).build().unwrap(),
+        body,
+    )?;
+    check(&SearchInvoicesRequest::builder().build().unwrap(), body)?;
+    check(&ListCliniciansRequest::builder().build().unwrap(), body)?;
+    check(
+        &GetPatientRequest::builder().patient_id(1).build().unwrap(),
+        body,
+    )?;
+    // Webhook payloads: parsed or refused with a decode error, never a panic.
+    if let Err(err) = WebhookEvent::parse(body) {
+        prop_assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+    Ok(())
+}
+
+fn mutate(base: &str, edits: &[(usize, u8, u8)]) -> Vec<u8> {
+    let mut bytes = base.as_bytes().to_vec();
+    for &(at, byte, how) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        match how % 3 {
+            0 => bytes[at] = byte,
+            1 => {
+                bytes.remove(at);
+            }
+            _ => bytes.insert(at, byte),
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+        all(&body)?;
+    }
+
+    #[test]
+    fn mutated_payloads_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
+        all(&mutate(PAYMENT, &edits))?;
+        all(&mutate(LIST, &edits))?;
+        all(&mutate("true", &edits))?;
+        all(&mutate("34234", &edits))?;
+    }
+}
+
+#[test]
+fn the_valid_payloads_decode() {
+    let payment = GetPaymentRequest::builder()
+        .payment_id(1)
+        .build()
+        .unwrap()
+        .decode(PAYMENT.as_bytes())
+        .unwrap();
+    assert_eq!(payment.amount.unwrap().to_string(), "140.50");
+    let list = SearchPaymentsRequest::builder()
+        .build()
+        .unwrap()
+        .decode(LIST.as_bytes())
+        .unwrap();
+    assert_eq!(list.len(), 2);
+}
