@@ -1,0 +1,72 @@
+//! Stack overhead: the full Aerona client (auth, quota with an ample budget, retry, tracing
+//! with no subscriber) against bare reqwest + serde decoding the same payment JSON from the
+//! same local server, sequentially and with 64 requests in flight, side by side in one run.
+
+use std::time::Duration;
+
+use aerona_api::models::Payment;
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::future::join_all;
+use practice_bench::serve_payments;
+
+fn stack(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(serve_payments());
+    let base = format!("http://{addr}/AeronaAPI");
+    let bare = reqwest::Client::builder().build().unwrap();
+    let client = aerona_api::Client::builder("bench", "bench-password")
+        .base_url(base.clone())
+        .rate_limit(
+            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            aerona_api::WhenExhausted::FailFast,
+        )
+        .build()
+        .unwrap();
+    let url = format!("{base}/v1/payments/187941");
+
+    async fn bare_once(http: &reqwest::Client, url: &str) -> Payment {
+        let bytes = http
+            .get(url)
+            .header("aerona-auth-token", "bench-token")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    let mut group = c.benchmark_group("stack_overhead");
+    group
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    group.bench_function("sequential/bare_reqwest_serde", |b| {
+        b.to_async(&runtime).iter(|| bare_once(&bare, &url))
+    });
+    let core_pool = practice_core::TransportConfig::default()
+        .shared_client()
+        .unwrap();
+    group.bench_function("sequential/bare_with_core_pool", |b| {
+        b.to_async(&runtime).iter(|| bare_once(&core_pool, &url))
+    });
+    group.bench_function("sequential/full_client", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { client.payment(187941).await.unwrap() })
+    });
+    group.bench_function("64_in_flight/bare_reqwest_serde", |b| {
+        b.to_async(&runtime)
+            .iter(|| join_all((0..64).map(|_| bare_once(&bare, &url))))
+    });
+    group.bench_function("64_in_flight/full_client", |b| {
+        b.to_async(&runtime)
+            .iter(|| join_all((0..64).map(|_| async { client.payment(187941).await.unwrap() })))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stack);
+criterion_main!(benches);
