@@ -6,6 +6,10 @@
 //! is never exceeded whatever the concurrency, and no slot is left idle while a caller waits.
 //!
 //! The layer sits inside retry and auth, so every try and every token request is counted.
+//!
+//! A reservation whose caller gives up while waiting (its future dropped) is not handed back:
+//! the slot stays counted, so cancellation can only make the client more conservative, never
+//! push it over the budget.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
