@@ -1,0 +1,106 @@
+//! What reaches logs, errors and `Debug`: never a secret, a token or a response body.
+//!
+//! Alone in its test binary on purpose: tracing caches each callsite's interest globally, and
+//! other tests running the same callsites at the same time without a subscriber can make a
+//! thread-local subscriber miss events.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use httpmock::MockServer;
+use practice_core::{ClientBuilder, HttpClient, RetryConfig};
+use support::*;
+
+fn client(base: String) -> HttpClient {
+    ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0")
+        .retry(RetryConfig {
+            initial_backoff: Duration::from_millis(1),
+            ..RetryConfig::default()
+        })
+        .build(TestAuth {
+            lifetime: Duration::from_secs(3600),
+        })
+        .unwrap()
+}
+
+/// Captures everything tracing writes, at every level.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn no_secret_token_or_body_reaches_logs_errors_or_debug() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method("POST").path("/login");
+            then.status(200).body(r#""tok-very-secret-token""#);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/things/1");
+            then.status(200).body(r#"{"patient":"Mary Simpson"}"#);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/things/2");
+            then.status(500).body("internal error");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/things/3");
+            then.status(200).body(r#"{"patient": "Mary Simpson""#);
+        })
+        .await;
+    let client = client(server.base_url());
+    let mut outputs = vec![format!("{client:?}")];
+    outputs.push(
+        format!("{:?}", client.execute(&GetThing(1)).await.unwrap()).replace("Mary Simpson", ""),
+    );
+    for id in [2, 3] {
+        let err = client.execute(&GetThing(id)).await.unwrap_err();
+        outputs.push(format!("{err} {err:?}"));
+    }
+    let token = practice_core::Token::valid_for(
+        practice_core::Secret::new("tok-very-secret-token"),
+        Duration::from_secs(5),
+    );
+    outputs.push(format!("{token:?}"));
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("getThing"), "spans are recorded: {logs}");
+    assert!(
+        logs.contains("/things/{id}"),
+        "path templates, not paths: {logs}"
+    );
+    outputs.push(logs);
+    for text in outputs {
+        for needle in [SECRET, "tok-very-secret-token", "Mary Simpson"] {
+            assert!(!text.contains(needle), "{needle:?} leaked into: {text}");
+        }
+    }
+}
