@@ -83,7 +83,7 @@ fn retry() -> RetryConfig {
 
 fn timeouts() -> Timeouts {
     Timeouts {
-        per_try: Duration::from_millis(300),
+        per_try: Duration::from_secs(1),
     }
 }
 

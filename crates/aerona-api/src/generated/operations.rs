@@ -30,9 +30,9 @@ pub static LOGIN: OperationMeta = OperationMeta {
 
 /// Log in
 ///
-/// Validates the credentials and answers with a token in the AERONA-AUTH-TOKEN response header.
+/// Checks the API user's credentials and, on success, answers with a token in the AERONA-AUTH-TOKEN response header. The token is valid for one hour.
 ///
-/// **Assumption:** The seed's Login section is missing: the method, path and body ({username, password, pin?}) are assumed, and success is any 2xx carrying the header.
+/// **Assumption:** The seed's Login section is missing: the method and path `POST /v1/login` are assumed.
 ///
 /// `POST /v1/login`
 #[derive(Debug, Clone, PartialEq)]
@@ -168,25 +168,29 @@ pub static UPDATE_APPOINTMENT_STATUS: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Update the status of an appointment
+/// Update the status of an existing appointment
 ///
-/// Sets the status of an existing appointment. Answers `true` if it was updated, `false` otherwise.
+/// Sets the status of an appointment. Answers `true` when the status was updated and `false` otherwise. Setting a status to a value is idempotent, so a retry is safe.
 ///
-/// **Assumption:** The method and path are not in the seed (only the parameters are); PUT on this path is assumed.
+/// **Assumption:** The seed gives this operation's parameters but not its method and path; `PUT /v1/appointments/{appointmentId}/status` is assumed.
 ///
 /// `PUT /v1/appointments/{appointmentId}/status`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateAppointmentStatusRequest {
-    /// The appointment whose status is to change.
+    /// The id of the appointment whose status changes.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `appointmentId`.
     pub appointment_id: i64,
-    /// Body field `appointmentStatusId`.
+    /// The status to set.
     ///
     /// At most 11 digits.
+    ///
+    /// Body field `appointmentStatusId`.
     pub appointment_status_id: models::AppointmentStatus,
 }
 
@@ -307,39 +311,47 @@ pub static CREATE_APPOINTMENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Create an appointment
+/// Create a new appointment
 ///
-/// Books a new appointment and answers its id. Appointments made this way are flagged as API-created. Not safe to retry: the API has no appointment lookup to tell whether a lost answer's booking happened.
+/// Books an appointment and answers the new appointment's id. Appointments made through the API are flagged as having come from it. Not safe to retry: a retried request may book a second appointment.
 ///
-/// **Assumption:** The method and path are not in the seed (only the body is); POST on this path is assumed.
+/// **Assumption:** The seed gives this operation's body but not its method and path; `POST /v1/appointments` is assumed.
 ///
 /// `POST /v1/appointments`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAppointmentRequest {
-    /// The practice, from the practice list.
+    /// The practice, as found in the practice list.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `practiceId`.
     pub practice_id: i64,
-    /// The patient's preferred clinician, from the clinician list.
+    /// The patient's preferred clinician, as found in the clinician list.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `userId`.
     pub user_id: i64,
-    /// The appointment type, from the appointment type list.
+    /// The appointment type, as found in the appointment type list.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `appointmentTypeId`.
     pub appointment_type_id: i64,
-    /// Body field `appointmentStatusId`.
+    /// The status the appointment is created with.
     ///
     /// At most 11 digits.
+    ///
+    /// Body field `appointmentStatusId`.
     pub appointment_status_id: models::AppointmentStatus,
-    /// When the appointment starts.
+    /// When the appointment takes place.
     ///
     /// Body field `appointmentTime`.
     pub appointment_time: OffsetDateTime,
@@ -347,19 +359,23 @@ pub struct CreateAppointmentRequest {
     ///
     /// Body field `emergency`.
     pub emergency: Option<bool>,
-    /// Notes about the appointment (not clinical notes).
+    /// Free-text notes about the appointment. These are not clinical notes.
     ///
     /// Body field `appointmentNotes`.
     pub appointment_notes: Option<String>,
-    /// Length in minutes.
+    /// Length of the appointment, in minutes.
     ///
     /// At most 6 digits. At least 1.
     ///
+    /// **Assumption:** The vendor gives only the 6-digit limit; that a duration is at least one minute is our own client-side check.
+    ///
     /// Body field `duration`.
     pub duration: i64,
-    /// The patient requesting the appointment.
+    /// The patient asking for the appointment.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `patientId`.
     pub patient_id: i64,
@@ -584,41 +600,47 @@ pub static FIND_APPOINTMENT_SLOTS: OperationMeta = OperationMeta {
 
 /// Find free appointment slots
 ///
-/// Up to the next 50 free slots meeting the criteria. Give clinicianId or clinicianTypeId, not both; practiceId is required with clinicianTypeId.
+/// Lists the next (at most 50) free slots that match the criteria, for booking an appointment. Give either `clinicianId` or `clinicianTypeId`, never both; with `clinicianTypeId`, `practiceId` is required too, to say which practice to search.
 ///
 /// `GET /v1/find-appointment-slots`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FindAppointmentSlotsRequest {
-    /// The clinician.
+    /// The clinician whose free slots are wanted.
     ///
     /// At most 11 digits.
     ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
+    ///
     /// Query parameter `clinicianId`.
     pub clinician_id: Option<i64>,
-    /// The clinician type.
+    /// The kind of clinician whose free slots are wanted (any clinician of that type).
     ///
     /// At most 2 digits.
     ///
     /// Query parameter `clinicianTypeId`.
     pub clinician_type_id: Option<models::ClinicianType>,
-    /// The practice; required with clinicianTypeId, to know which practice to search.
+    /// The practice, as found in the practice list. Required when `clinicianTypeId` is given.
     ///
     /// At most 11 digits. Required when `clinicianTypeId` is given.
     ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
+    ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// The appointment type.
+    /// The appointment type, as found in the appointment type list.
     ///
     /// At most 11 digits.
     ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
+    ///
     /// Query parameter `appointmentTypeId`.
     pub appointment_type_id: i64,
-    /// The date the search begins from.
+    /// The day the search starts from.
     ///
     /// Query parameter `searchStart`.
     pub search_start: Date,
-    /// The time of day to search.
+    /// Which part of the day to search.
     ///
     /// Query parameter `timeOfDay`.
     pub time_of_day: models::TimeOfDay,
@@ -792,31 +814,33 @@ pub static LIST_APPOINTMENT_TYPES: OperationMeta = OperationMeta {
 
 /// List appointment types
 ///
-/// Appointment types used by a practice (by default the authorised user's practice; the master practice's types when the practice uses those).
+/// Lists the appointment types a practice uses: those of `practiceId` when given, otherwise those of the logged-in user's practice. A practice that takes its appointment types from a master practice gets the master practice's types.
 ///
 /// `GET /v1/appointment-types`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAppointmentTypesRequest {
-    /// The practice.
+    /// The practice whose appointment types are wanted.
+    ///
+    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
     ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// Only types for this clinician type.
+    /// Only the appointment types for this kind of clinician.
     ///
     /// At most 2 digits.
     ///
     /// Query parameter `clinicianTypeId`.
     pub clinician_type_id: Option<models::ClinicianType>,
-    /// Include disabled types.
+    /// Whether disabled appointment types are included too.
     ///
     /// Query parameter `includeDisabled`.
     pub include_disabled: Option<bool>,
-    /// Onsite types only.
+    /// Whether to list only onsite appointment types.
     ///
     /// Query parameter `onsiteOnly`.
     pub onsite_only: Option<bool>,
-    /// Remote types only.
+    /// Whether to list only remote appointment types.
     ///
     /// Query parameter `remoteOnly`.
     pub remote_only: Option<bool>,
@@ -954,7 +978,7 @@ pub static GET_PAYMENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get a payment
+/// Get a payment by id
 ///
 /// The details of one payment.
 ///
@@ -962,9 +986,11 @@ pub static GET_PAYMENT: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPaymentRequest {
-    /// The payment.
+    /// The id of the payment.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `paymentId`.
     pub payment_id: i64,
@@ -1048,23 +1074,27 @@ pub static SEARCH_PAYMENTS: OperationMeta = OperationMeta {
 
 /// Search payments
 ///
-/// Payments matching the criteria. Without fromDate the vendor searches from the first of the current month, without toDate up to today; it recommends always setting both.
+/// The payments matching the criteria. Without `fromDate` the search starts on the first day of the current month; without `toDate` it ends today. The vendor recommends always giving both dates.
 ///
 /// `GET /v1/payments/search`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchPaymentsRequest {
-    /// The patient.
+    /// Only this patient's payments.
     ///
-    /// At most 11 digits.
+    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
     ///
     /// Query parameter `patientId`.
     pub patient_id: Option<i64>,
-    /// First date searched (vendor default the first of the current month).
+    /// First day of the search. When left out, the vendor uses the first day of the current month.
+    ///
+    /// **Assumption:** Whether the search includes this day, and which time zone "the current month" is in, are not documented.
     ///
     /// Query parameter `fromDate`.
     pub from_date: Option<Date>,
-    /// Last date searched (vendor default today).
+    /// Last day of the search. When left out, the vendor uses today.
+    ///
+    /// **Assumption:** Whether the search includes this day, and which time zone "today" is in, are not documented.
     ///
     /// Query parameter `toDate`.
     pub to_date: Option<Date>,
@@ -1129,9 +1159,7 @@ impl Endpoint for SearchPaymentsRequest {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let mut check = Validator::new();
-        check.max_digits("patientId", self.patient_id, 11);
-        check.finish("searchPayments")
+        Ok(())
     }
 
     fn path(&self) -> String {
@@ -1167,7 +1195,7 @@ pub static GET_INVOICE: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get an invoice
+/// Get an invoice by id
 ///
 /// One invoice.
 ///
@@ -1175,9 +1203,11 @@ pub static GET_INVOICE: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvoiceRequest {
-    /// The invoice.
+    /// The id of the invoice.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `invoiceId`.
     pub invoice_id: i64,
@@ -1261,23 +1291,27 @@ pub static SEARCH_INVOICES: OperationMeta = OperationMeta {
 
 /// Search invoices
 ///
-/// Invoices for treatments and shop items matching the criteria, with the same date defaults as the payment search.
+/// The invoices (for treatments and shop items) matching the criteria. Without `fromDate` the search starts on the first day of the current month; without `toDate` it ends today. The vendor recommends always giving both dates.
 ///
 /// `GET /v1/invoices/search`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchInvoicesRequest {
-    /// The patient.
+    /// Only this patient's invoices.
     ///
-    /// At most 11 digits.
+    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
     ///
     /// Query parameter `patientId`.
     pub patient_id: Option<i64>,
-    /// First date searched (vendor default the first of the current month).
+    /// First day of the search. When left out, the vendor uses the first day of the current month.
+    ///
+    /// **Assumption:** Whether the search includes this day, and which time zone "the current month" is in, are not documented.
     ///
     /// Query parameter `fromDate`.
     pub from_date: Option<Date>,
-    /// Last date searched (vendor default today).
+    /// Last day of the search. When left out, the vendor uses today.
+    ///
+    /// **Assumption:** Whether the search includes this day, and which time zone "today" is in, are not documented.
     ///
     /// Query parameter `toDate`.
     pub to_date: Option<Date>,
@@ -1342,9 +1376,7 @@ impl Endpoint for SearchInvoicesRequest {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        let mut check = Validator::new();
-        check.max_digits("patientId", self.patient_id, 11);
-        check.finish("searchInvoices")
+        Ok(())
     }
 
     fn path(&self) -> String {
@@ -1382,21 +1414,25 @@ pub static LIST_CLINICIANS: OperationMeta = OperationMeta {
 
 /// List clinicians
 ///
-/// Clinicians, optionally of a practice and for an appointment type.
+/// The clinicians, optionally only those of a practice and able to give an appointment type.
 ///
 /// `GET /v1/clinicians`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListCliniciansRequest {
-    /// The practice.
+    /// Only the clinicians of this practice.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// The appointment type.
+    /// Only the clinicians for this appointment type.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Query parameter `appointmentTypeId`.
     pub appointment_type_id: Option<i64>,
@@ -1489,7 +1525,7 @@ pub static GET_PATIENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get a patient
+/// Get a patient's details
 ///
 /// The complete record of an existing patient.
 ///
@@ -1497,9 +1533,11 @@ pub static GET_PATIENT: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPatientRequest {
-    /// The patient.
+    /// The id of the patient.
     ///
     /// At most 11 digits.
+    ///
+    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `patientId`.
     pub patient_id: i64,

@@ -16,15 +16,17 @@ use practice_core::time::Time;
 use practice_core::wire;
 use std::fmt;
 
-/// The error envelope. `errors` is an array of {name, message} in the samples; the vendor's overview calls it an object, so both are accepted.
+/// The body of an error answer: the status code again, a short message, and the details in `errors`.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AlohaErrorEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated.
     pub status: Option<i64>,
-    /// A summary.
+    /// A short summary, e.g. `Too Many Requests`.
     pub message: Option<String>,
-    /// The individual errors, as an array or an object.
+    /// The individual errors. The samples show an array of {name, message}; the vendor's overview speaks of an `"errors": {}` object, so an object is accepted too.
+    ///
+    /// **Assumption:** The members of the object form of `errors` are not documented.
     pub errors: Option<Value>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -87,13 +89,13 @@ impl<'de> serde::Deserialize<'de> for AlohaErrorEnvelope {
     }
 }
 
-/// One error.
+/// One error in an error envelope.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorDetail {
-    /// The error's name or field.
+    /// The kind of error, e.g. `RateLimitError` or `ValidationError`.
     pub name: Option<String>,
-    /// What went wrong.
+    /// What went wrong, in words.
     pub message: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -151,19 +153,21 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
     }
 }
 
-/// A token pair.
+/// An access token, its expiry, and the refresh token that renews it.
+///
+/// **Assumption:** Field names and types come from public-aloha, not the vendor. `/refresh-token` is assumed to answer the same shape as `/token`.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TokenData {
-    /// The user the key belongs to.
+    /// The API user the key belongs to.
     pub username: Option<String>,
-    /// The bearer token.
+    /// The bearer token to send in `Authorization`.
     pub access_token: Option<Secret>,
-    /// When the access token expires (three hours after generation), RFC 3339 UTC.
+    /// When the access token expires (three hours after issue), in UTC.
     pub access_token_expiration: Option<OffsetDateTime>,
-    /// The token that renews it.
+    /// The token that renews the access token.
     pub refresh_token: Option<Secret>,
-    /// The practice's subscription.
+    /// The practice's subscription id (a UUID in the sample).
     pub subscription_id: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -264,11 +268,11 @@ impl<'de> serde::Deserialize<'de> for TokenData {
     }
 }
 
-/// The envelope around a token pair.
+/// The envelope of `/token` and `/refresh-token`; `data` is the token pair.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TokenEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
@@ -335,7 +339,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
     }
 }
 
-/// One client of the practice (a row of the clients report).
+/// A client of the practice (one row of the clients report).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Client {
@@ -345,13 +349,13 @@ pub struct Client {
     pub first_name: Option<String>,
     /// Last name.
     pub last_name: Option<String>,
-    /// Name the client goes by.
+    /// Alias (also-known-as) of the client.
     pub alias_name: Option<String>,
-    /// Photo URL.
+    /// Address of the client's picture, if there is one.
     pub image_url: Option<String>,
-    /// The office's id.
+    /// The id of the client's office.
     pub office_id: Option<i64>,
-    /// The office's name.
+    /// The name of the client's office.
     pub office: Option<String>,
     /// Whether the client is active.
     pub is_active: Option<bool>,
@@ -361,11 +365,11 @@ pub struct Client {
     pub city: Option<String>,
     /// State.
     pub state: Option<String>,
-    /// ZIP code.
+    /// ZIP or postal code.
     pub zip: Option<String>,
-    /// When the client became inactive.
+    /// When the client became inactive; null while active.
     ///
-    /// **Assumption:** The format of this date is not documented; kept as text.
+    /// **Assumption:** The format of this date is not documented; it is kept as text.
     pub in_active_date: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -483,15 +487,15 @@ impl<'de> serde::Deserialize<'de> for Client {
     }
 }
 
-/// The envelope around the clients report.
+/// The envelope of the clients report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientsEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The rows.
+    /// The clients.
     pub data: Option<Vec<Client>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -554,7 +558,61 @@ impl<'de> serde::Deserialize<'de> for ClientsEnvelope {
     }
 }
 
-/// One appointment (a row of the appointments report). Every field may be absent.
+/// `Yes` or `No`.
+///
+/// Values this version does not know are kept in `Unknown`, never rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum YesNo {
+    /// `Yes`
+    Yes,
+    /// `No`
+    No,
+    /// A value this version does not know, kept as sent.
+    Unknown(String),
+}
+
+impl YesNo {
+    /// The text on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+            Self::Unknown(text) => text,
+        }
+    }
+}
+
+impl From<&str> for YesNo {
+    fn from(text: &str) -> Self {
+        match text {
+            "Yes" => Self::Yes,
+            "No" => Self::No,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for YesNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for YesNo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for YesNo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer)
+            .map(|text| Self::from(text.as_str()))
+    }
+}
+
+/// An appointment (one row of the appointments report). The samples leave many fields out: every field may be absent.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Appointment {
@@ -562,17 +620,19 @@ pub struct Appointment {
     pub appointment_id: Option<i64>,
     /// The client's id.
     pub client_id: Option<i64>,
-    /// The claim
-    pub claim_id: Option<i64>,
-    /// The date
+    /// The insurance claim the appointment was billed on; null until billed.
+    ///
+    /// **Assumption:** The type is not in vendor-apis.md; public-aloha documents a string (up to 100 characters), so a numeric id would arrive quoted.
+    pub claim_id: Option<String>,
+    /// The day of the appointment, as mm-dd-yyyy.
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub appointment_date: Option<Date>,
-    /// Start time, e.g. `09:00 AM`.
+    /// Start time, as hh:mm tt (e.g. `09:00 AM`).
     ///
     /// On the wire as `hh:mm tt`, for example `09:00 AM`.
     pub appointment_start: Option<Time>,
-    /// End time, e.g. `10:00 AM`.
+    /// End time, as hh:mm tt (e.g. `10:00 AM`).
     ///
     /// On the wire as `hh:mm tt`, for example `09:00 AM`.
     pub appointment_end: Option<Time>,
@@ -586,23 +646,23 @@ pub struct Appointment {
     pub appointment_location: Option<String>,
     /// The client's address.
     pub patient_address: Option<String>,
-    /// The insured's id with the payer.
+    /// The client's insurance id.
     pub insured_id: Option<String>,
     /// The office.
     pub office: Option<String>,
     /// NPI of the rendering provider.
     pub rendering_provider_npi: Option<String>,
-    /// The rendering provider.
+    /// The provider who delivered the service.
     pub rendering_provider: Option<String>,
-    /// Diagnostic codes.
+    /// Primary diagnostic code(s).
     pub diagnostic_codes: Option<String>,
-    /// More diagnostic codes.
+    /// Secondary diagnostic code(s).
     pub diagnostic_codes2: Option<String>,
-    /// More diagnostic codes.
+    /// Tertiary diagnostic code(s).
     pub diagnostic_codes3: Option<String>,
-    /// The payer.
+    /// The insurance payer.
     pub payer_name: Option<String>,
-    /// The authorization number.
+    /// The authorization the appointment is billed under.
     pub authorization_number: Option<String>,
     /// Time zone of the charge line.
     pub charge_line_time_zone: Option<String>,
@@ -610,15 +670,15 @@ pub struct Appointment {
     pub office_time_zone: Option<String>,
     /// The service facility.
     pub service_facility: Option<String>,
-    /// Its address.
+    /// The service facility's address.
     pub service_facility_address: Option<String>,
     /// The client's city.
     pub client_city: Option<String>,
     /// The billing address.
     pub billing_address: Option<String>,
-    /// How the appointment was cancelled
+    /// The kind of cancellation, if the appointment was cancelled.
     pub canceled_type: Option<String>,
-    /// The service.
+    /// The service delivered.
     pub service_name: Option<String>,
     /// NPI of the billing provider.
     pub billing_provider_npi: Option<String>,
@@ -626,9 +686,9 @@ pub struct Appointment {
     pub billing_provider: Option<String>,
     /// The billing (CPT) code.
     pub billing_code: Option<String>,
-    /// An additional code.
+    /// An additional billing code.
     pub additional_code: Option<String>,
-    /// First modifier.
+    /// First modifier of the billing code.
     pub modifier: Option<String>,
     /// Second modifier.
     pub modifier2: Option<String>,
@@ -636,13 +696,13 @@ pub struct Appointment {
     pub modifier3: Option<String>,
     /// Place-of-service code.
     pub place_of_service: Option<i64>,
-    /// Billed units.
+    /// Units billed (a count, not money).
     ///
     /// Money, kept exact to the digit.
     pub units: Option<Decimal>,
-    /// Length of a unit, e.g. `15 minutes`.
+    /// Length of one unit, e.g. `15 minutes`.
     pub unit_size: Option<String>,
-    /// The charge.
+    /// The amount charged.
     ///
     /// Money, kept exact to the digit.
     pub charge: Option<Decimal>,
@@ -654,23 +714,23 @@ pub struct Appointment {
     ///
     /// Money, kept exact to the digit.
     pub contract_rate: Option<Decimal>,
-    /// The contracted amount.
+    /// The total contracted amount.
     ///
     /// Money, kept exact to the digit.
     pub contract_amount: Option<Decimal>,
-    /// The client's date of birth
+    /// The client's date of birth, as mm-dd-yyyy.
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub dob: Option<Date>,
     /// The referring provider.
     pub referring_provider_name: Option<String>,
-    /// Their NPI.
+    /// NPI of the referring provider.
     pub referring_provider_npi: Option<String>,
-    /// Billed minutes.
+    /// Minutes billed.
     ///
     /// Money, kept exact to the digit.
     pub billing_minutes: Option<Decimal>,
-    /// Billed hours.
+    /// Hours billed.
     ///
     /// Money, kept exact to the digit.
     pub billing_hours: Option<Decimal>,
@@ -942,7 +1002,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                             Some(value) => out.client_id = Some(value),
                             None => out.explicit_nulls.mark("clientId"),
                         },
-                        "claimId" => match map.next_value::<Option<i64>>()? {
+                        "claimId" => match map.next_value::<Option<String>>()? {
                             Some(value) => out.claim_id = Some(value),
                             None => out.explicit_nulls.mark("claimId"),
                         },
@@ -1193,15 +1253,15 @@ impl<'de> serde::Deserialize<'de> for Appointment {
     }
 }
 
-/// The envelope around the appointments report.
+/// The envelope of the appointments report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AppointmentsEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The rows.
+    /// The appointments.
     pub data: Option<Vec<Appointment>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1264,85 +1324,31 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
     }
 }
 
-/// `Yes` or `No`.
-///
-/// Values this version does not know are kept in `Unknown`, never rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum YesNo {
-    /// `Yes`
-    Yes,
-    /// `No`
-    No,
-    /// A value this version does not know, kept as sent.
-    Unknown(String),
-}
-
-impl YesNo {
-    /// The text on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yes => "Yes",
-            Self::No => "No",
-            Self::Unknown(text) => text,
-        }
-    }
-}
-
-impl From<&str> for YesNo {
-    fn from(text: &str) -> Self {
-        match text {
-            "Yes" => Self::Yes,
-            "No" => Self::No,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for YesNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for YesNo {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for YesNo {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer)
-            .map(|text| Self::from(text.as_str()))
-    }
-}
-
-/// Usage of one authorization over a period.
+/// Usage of one client authorization over a period (one row of the report).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientAuthorization {
-    /// Start of the period.
+    /// First day of the period.
     ///
-    /// **Assumption:** The format of this date is not documented; kept as text.
+    /// **Assumption:** The format of this date is not documented (public-aloha's sample shows `2024-03-01`); it is kept as text.
     pub start_date: Option<String>,
-    /// End of the period.
+    /// Last day of the period.
     ///
-    /// **Assumption:** The format of this date is not documented; kept as text.
+    /// **Assumption:** The format of this date is not documented (public-aloha's sample shows `2024-03-31`); it is kept as text.
     pub end_date: Option<String>,
-    /// Appointments scheduled.
+    /// Appointments scheduled in the period.
     pub scheduled_appointments: Option<i64>,
-    /// Appointments completed.
+    /// Appointments completed in the period.
     pub completed_appointments: Option<i64>,
-    /// Hours scheduled.
+    /// Hours scheduled in the period.
     ///
     /// Money, kept exact to the digit.
     pub scheduled_hours: Option<Decimal>,
-    /// Hours completed.
+    /// Hours completed in the period.
     ///
     /// Money, kept exact to the digit.
     pub completed_hours: Option<Decimal>,
-    /// The period, e.g. `Monthly`.
+    /// The kind of period, e.g. `Monthly`.
     pub range_type: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1461,15 +1467,15 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
     }
 }
 
-/// The envelope around the client authorizations report.
+/// The envelope of the client authorizations report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientAuthorizationsEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The rows.
+    /// The authorization usage rows.
     pub data: Option<Vec<ClientAuthorization>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1532,13 +1538,13 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorizationsEnvelope {
     }
 }
 
-/// One billed service with its payments and balances.
+/// One billed service with its payments, balances and adjustments.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingLedgerEntry {
-    /// The invoice.
+    /// The invoice's id.
     pub invoice_id: Option<i64>,
-    /// The date of service
+    /// The day the service was delivered, as mm-dd-yyyy.
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub date_of_service: Option<Date>,
@@ -1550,21 +1556,21 @@ pub struct BillingLedgerEntry {
     pub office: Option<String>,
     /// The billing code.
     pub billing_code: Option<String>,
-    /// Modifiers.
+    /// Modifiers of the billing code.
     pub modifiers: Option<String>,
     /// Place-of-service code.
     pub place_of_service: Option<i64>,
-    /// Amount billed.
+    /// The amount billed.
     ///
     /// Money, kept exact to the digit.
     pub billed_amount: Option<Decimal>,
-    /// Units billed.
+    /// The units billed.
     pub billed_units: Option<i64>,
-    /// Contracted amount.
+    /// The contracted amount.
     ///
     /// Money, kept exact to the digit.
     pub contract_amount: Option<Decimal>,
-    /// The primary payer.
+    /// The primary insurance payer.
     pub primary_payer: Option<String>,
     /// Paid by the primary payer.
     ///
@@ -1574,19 +1580,19 @@ pub struct BillingLedgerEntry {
     ///
     /// Money, kept exact to the digit.
     pub client_payment: Option<Decimal>,
-    /// Owed by the client.
+    /// Still owed by the client.
     ///
     /// Money, kept exact to the digit.
     pub client_balance: Option<Decimal>,
-    /// Owed by the payer.
+    /// Still owed by the payer.
     ///
     /// Money, kept exact to the digit.
     pub payer_balance: Option<Decimal>,
-    /// Adjustments.
+    /// Total adjustments.
     ///
     /// Money, kept exact to the digit.
     pub adjustments: Option<Decimal>,
-    /// The rendering provider.
+    /// The provider who delivered the service.
     pub rendering_provider: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1828,15 +1834,15 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
     }
 }
 
-/// The envelope around the billing ledger report.
+/// The envelope of the billing ledger report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingLedgerEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The rows.
+    /// The ledger rows.
     pub data: Option<Vec<BillingLedgerEntry>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1899,7 +1905,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEnvelope {
     }
 }
 
-/// What an authorization limits.
+/// What an authorization's limit counts.
 ///
 /// Values this version does not know are kept in `Unknown`, never rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1953,7 +1959,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationType {
     }
 }
 
-/// An authorization with no appointments against it. Wire names keep the vendor's odd casing.
+/// An authorization with no appointments against it (one row of the report). The wire names keep the vendor's irregular casing.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthorizationWithoutAppointments {
@@ -1961,7 +1967,7 @@ pub struct AuthorizationWithoutAppointments {
     pub office: Option<String>,
     /// The client's name.
     pub client_name: Option<String>,
-    /// The payer.
+    /// The insurance payer.
     pub payer_name: Option<String>,
     /// The client's id with the payer.
     pub id_with_payer: Option<String>,
@@ -1971,41 +1977,43 @@ pub struct AuthorizationWithoutAppointments {
     pub referring_provider: Option<String>,
     /// The authorized service.
     pub service_name: Option<String>,
-    /// Units or visits allowed.
+    /// How many units or visits the authorization allows.
     pub allowed_limit: Option<i64>,
-    /// The `type` field.
-    pub r#type: Option<AuthorizationType>,
+    /// Whether `allowed_Limit` counts units or visits.
+    pub kind: Option<AuthorizationType>,
     /// How often the limit applies.
     pub frequency: Option<String>,
-    /// Start, e.g. `2024-10-26T00:00:00Z`.
+    /// Start of the authorization (seen as `2024-10-26T00:00:00Z`).
     pub start_date: Option<OffsetDateTime>,
-    /// End.
+    /// End of the authorization.
     pub end_date: Option<OffsetDateTime>,
-    /// A second start date.
+    /// An alternative start date, when there is one.
     ///
-    /// **Assumption:** Meaning and format undocumented; kept as text.
+    /// **Assumption:** The meaning and format of this date are not documented; it is kept as text.
     pub start_date1: Option<String>,
-    /// A second end date.
+    /// An alternative end date, when there is one.
     ///
-    /// **Assumption:** Meaning and format undocumented; kept as text.
+    /// **Assumption:** The meaning and format of this date are not documented; it is kept as text.
     pub end_date1: Option<String>,
-    /// The rendering provider.
+    /// The provider who delivers the service.
     pub rendering_provider: Option<String>,
-    /// Place of service.
+    /// Where the service is delivered.
+    ///
+    /// **Assumption:** A string here (public-aloha), although the other reports send place of service as an integer code.
     pub place_of_service: Option<String>,
-    /// The service facility.
+    /// The facility where the service is delivered.
     pub service_facility: Option<String>,
-    /// Diagnostic codes.
+    /// Primary diagnostic code(s).
     pub diagnostic_codes: Option<String>,
-    /// More diagnostic codes.
+    /// Secondary diagnostic code(s).
     pub diagnostic_codes2: Option<String>,
-    /// More diagnostic codes.
+    /// Tertiary diagnostic code(s).
     pub diagnostic_codes3: Option<String>,
     /// The client's id.
     pub client_id: Option<i64>,
     /// The payer's id.
     pub payer_id: Option<i64>,
-    /// The authorization group service.
+    /// The id of the authorized service group.
     pub authorization_group_service_id: Option<i64>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -2046,7 +2054,7 @@ impl serde::Serialize for AuthorizationWithoutAppointments {
             "allowed_Limit",
             self.allowed_limit.as_ref(),
         )?;
-        write_field(&mut map, nulls, "type", self.r#type.as_ref())?;
+        write_field(&mut map, nulls, "type", self.kind.as_ref())?;
         write_field(&mut map, nulls, "frequency", self.frequency.as_ref())?;
         write_field(
             &mut map,
@@ -2182,7 +2190,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                         }
                         "type" => {
                             match map.next_value::<Option<AuthorizationType>>()? {
-                                Some(value) => out.r#type = Some(value),
+                                Some(value) => out.kind = Some(value),
                                 None => out.explicit_nulls.mark("type"),
                             }
                         }
@@ -2295,15 +2303,15 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
     }
 }
 
-/// The envelope around the authorizations-without-appointments report.
+/// The envelope of the authorizations-without-appointments report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthorizationsWithoutAppointmentsEnvelope {
-    /// The HTTP status repeated.
+    /// The HTTP status code, repeated (200).
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The rows.
+    /// The authorizations.
     pub data: Option<Vec<AuthorizationWithoutAppointments>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
