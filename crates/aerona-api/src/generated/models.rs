@@ -13,12 +13,12 @@ use practice_core::time::OffsetDateTime;
 use practice_core::wire;
 use std::fmt;
 
-/// The body of an error answer, kept whole.
+/// An error body.
 ///
-/// **Assumption:** Error bodies are not documented: a JSON body is read when there is one (every field kept), otherwise the raw text is kept.
+/// **Assumption:** Error bodies are not documented; JSON is read when present, otherwise the raw text is kept.
 pub type AeronaError = wire::OpenRecord;
 
-/// The status of an appointment: 1 Unconfirmed, 2 Confirmed, 3 Arrived, 4 Failed to Attend, 5 Cancelled by Practice, 6 In Clinic, 7 Completed, 8 Online Booking Request, 9 Reminder Sent, 10 Scheduled, 11 Unscheduled, 12 Cancelled by Patient, 13 Deleted, 14 Late Cancellation, 16 Was Not Brought. There is no code 15. Codes this version does not know are kept, not rejected.
+/// The status of an appointment.
 ///
 /// Values this version does not know are kept in `Unknown`, never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,7 +142,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentStatus {
     }
 }
 
-/// The kind of clinician: 1 General Dentist, 2 Specialist Dentist, 3 Hygienist, 4 Orthodontist, 5 Periodontist, 6 Psychiatrist, 7 Psychologist, 8 Physiotherapist, 9 Audiologist, 10 Optometrist, 11 Therapist, 12 Beautician, 13 GP, 14 Dietician, 15 Sports Rehabilitation Therapist, 16 Personal Trainer. Codes this version does not know are kept, not rejected.
+/// The kind of clinician.
 ///
 /// Values this version does not know are kept in `Unknown`, never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -271,7 +271,7 @@ impl<'de> serde::Deserialize<'de> for ClinicianType {
     }
 }
 
-/// The part of the day a slot search covers: 0 any time, 1 before 12pm, 2 between 12pm and 5pm, 3 after 5pm.
+/// When in the day to search: any, before 12pm, 12pm to 5pm, after 5pm.
 ///
 /// Values this version does not know are kept in `Unknown`, never rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -342,22 +342,20 @@ impl<'de> serde::Deserialize<'de> for TimeOfDay {
 
 /// A free appointment slot.
 ///
-/// **Assumption:** The fields of a slot are not documented (the vendor's sample is an empty object); every field is kept as received.
+/// **Assumption:** The slot's fields are not documented; every field is kept as received.
 pub type Slot = wire::OpenRecord;
 
 /// An appointment type.
 ///
-/// **Assumption:** The fields of an appointment type are not documented (the vendor's sample is an empty object); every field is kept as received.
+/// **Assumption:** The appointment type's fields are not documented; every field is kept as received.
 pub type AppointmentType = wire::OpenRecord;
 
 /// A clinician.
 ///
-/// **Assumption:** The fields of a clinician are not documented (the vendor's sample is an empty object); every field is kept as received.
+/// **Assumption:** The clinician's fields are not documented; every field is kept as received.
 pub type Clinician = wire::OpenRecord;
 
-/// A payment made by or for a patient.
-///
-/// **Assumption:** The vendor documents no response fields, only one sample; the fields and their types are inferred from that sample.
+/// A payment.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Payment {
@@ -369,7 +367,7 @@ pub struct Payment {
     pub practice_id: Option<i64>,
     /// The practice's name.
     pub practice_name: Option<String>,
-    /// The kind of payment, as a code in a string (e.g. `"1"`).
+    /// The payment type, a code such as `1`.
     pub payment_type: Option<String>,
     /// How it was paid, e.g. `Credit Card`.
     pub payment_method: Option<String>,
@@ -385,11 +383,9 @@ pub struct Payment {
     ///
     /// Money, kept exact to the digit.
     pub refund: Option<Decimal>,
-    /// The refund's reference number.
-    ///
-    /// **Assumption:** A whole number (the sample shows `1`); the vendor says only that it is a number.
+    /// The refund's reference.
     pub refund_reference: Option<i64>,
-    /// A note on the payment.
+    /// A note.
     pub payment_note: Option<String>,
     /// When it was paid.
     pub payment_date: Option<OffsetDateTime>,
@@ -397,15 +393,15 @@ pub struct Payment {
     pub cancellation_note: Option<String>,
     /// When it was cancelled.
     pub cancellation_date: Option<OffsetDateTime>,
-    /// Whether the payment belongs to a patient plan.
+    /// Whether it is a patient plan payment.
     pub patient_plan: Option<bool>,
-    /// The patient's care plan.
+    /// The care plan.
     pub patient_care_plan_id: Option<i64>,
-    /// The user who recorded the payment.
+    /// Who recorded it.
     pub created_user_id: Option<i64>,
-    /// When the payment was last changed.
+    /// Last change.
     pub date_modified: Option<OffsetDateTime>,
-    /// The third party (e.g. insurer) involved, if any.
+    /// The third party (insurer) if any.
     pub third_party_provider_name: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -684,9 +680,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
     }
 }
 
-/// An invoice for a treatment or shop item.
-///
-/// **Assumption:** The vendor documents no response fields, only one sample; the fields and their types are inferred from that sample.
+/// An invoice line for a treatment or shop item.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Invoice {
@@ -696,27 +690,25 @@ pub struct Invoice {
     pub patient_id: Option<i64>,
     /// The invoice date.
     pub date: Option<Date>,
-    /// How many were sold.
+    /// How many.
     pub quantity: Option<i64>,
-    /// When the treatment or sale was completed.
+    /// When completed.
     pub date_completed: Option<OffsetDateTime>,
     /// The price.
     ///
     /// Money, kept exact to the digit.
     pub price: Option<Decimal>,
-    /// The invoice's status, e.g. `Planned`.
+    /// The status, e.g. `Planned`.
     pub status: Option<String>,
-    /// What was sold, e.g. `Mouthwash`.
+    /// What was sold.
     pub sale_item: Option<String>,
-    /// The user (clinician) concerned.
+    /// The clinician or user.
     pub user_id: Option<i64>,
-    /// The discount.
+    /// The discount (a rate or an amount; undocumented).
     ///
     /// Money, kept exact to the digit.
-    ///
-    /// **Assumption:** Treated as money; the sample (5, next to a discountAmount of 20) cannot tell whether it is an amount or a percentage. It is decoded exactly either way.
     pub discount: Option<Decimal>,
-    /// The amount of the discount.
+    /// The discount amount.
     ///
     /// Money, kept exact to the digit.
     pub discount_amount: Option<Decimal>,
@@ -728,11 +720,11 @@ pub struct Invoice {
     pub refund_note: Option<String>,
     /// When it was refunded.
     pub refund_date: Option<OffsetDateTime>,
-    /// How it was refunded, e.g. `Credit Card`.
+    /// How it was refunded.
     pub refund_method: Option<String>,
-    /// The patient's care plan, e.g. `Comprehensive`.
+    /// The care plan.
     pub patient_care_plan: Option<String>,
-    /// The VAT rate (e.g. 15). A rate, not money, so not `x-money`.
+    /// The VAT rate (a rate
     ///
     /// Money, kept exact to the digit.
     pub vat_rate: Option<Decimal>,
@@ -740,11 +732,11 @@ pub struct Invoice {
     ///
     /// Money, kept exact to the digit.
     pub insurer_fee: Option<Decimal>,
-    /// The kind of adjustment, e.g. `Write Off`.
+    /// The adjustment, e.g. `Write Off`.
     pub adjustment_type: Option<String>,
     /// Why it was adjusted.
     pub adjustment_note: Option<String>,
-    /// The amount of the adjustment.
+    /// The adjustment amount.
     ///
     /// Money, kept exact to the digit.
     pub adjustment_amount: Option<Decimal>,
@@ -1112,23 +1104,23 @@ impl<'de> serde::Deserialize<'de> for Invoice {
     }
 }
 
-/// The complete record of a patient. Fields not listed here are kept as received.
+/// A patient's complete record.
 ///
-/// **Assumption:** The vendor's sample is cut off after `address3`, so the record has more fields than listed; the listed fields' types are inferred from the sample.
+/// **Assumption:** The vendor's sample is cut off after `address3`; the record has more fields, which are kept as received.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Patient {
-    /// The patient's practice.
+    /// The practice.
     pub practice_id: Option<i64>,
-    /// The kind of patient.
+    /// The patient type.
     pub patient_type_id: Option<i64>,
-    /// How the patient came to the practice.
+    /// How the patient found the practice.
     pub source_id: Option<i64>,
     /// Who referred the patient.
     pub referrer_id: Option<i64>,
-    /// The patient's gender.
+    /// The gender.
     pub gender_id: Option<i64>,
-    /// The patient's title (e.g. Mr, Ms).
+    /// The title.
     pub title_id: Option<i64>,
     /// Forename.
     pub forename: Option<String>,
@@ -1140,13 +1132,13 @@ pub struct Patient {
     pub occupation: Option<String>,
     /// Date of birth.
     pub dob: Option<Date>,
-    /// The name the patient prefers to be called.
+    /// The name the patient goes by.
     pub known_as: Option<String>,
-    /// First address line.
+    /// Address line 1.
     pub address1: Option<String>,
-    /// Second address line.
+    /// Address line 2.
     pub address2: Option<String>,
-    /// Third address line.
+    /// Address line 3.
     pub address3: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1285,19 +1277,19 @@ impl<'de> serde::Deserialize<'de> for Patient {
     }
 }
 
-/// A webhook notification about a patient, POSTed to the HTTPS URL set up for it. The handler must answer 200; otherwise (or with no answer) Aerona retries up to 24 more times, once an hour, so the same event may arrive many times.
+/// A webhook event about a patient.
 ///
-/// **Assumption:** The payload format is not documented: it is treated as a JSON object and every field is kept.
+/// **Assumption:** Webhook payloads are not documented; treated as JSON objects with every field kept.
 pub type PatientEvent = wire::OpenRecord;
 
-/// A webhook notification about an appointment (for instance, one was created). Delivery and retries as for `PatientEvent`.
+/// A webhook event about an appointment.
 ///
-/// **Assumption:** The payload format is not documented: it is treated as a JSON object and every field is kept.
+/// **Assumption:** Webhook payloads are not documented; treated as JSON objects with every field kept.
 pub type AppointmentEvent = wire::OpenRecord;
 
-/// A webhook notification about a treatment. Delivery and retries as for `PatientEvent`.
+/// A webhook event about a treatment.
 ///
-/// **Assumption:** The payload format is not documented: it is treated as a JSON object and every field is kept.
+/// **Assumption:** Webhook payloads are not documented; treated as JSON objects with every field kept.
 pub type TreatmentEvent = wire::OpenRecord;
 
 /// Writes one named field of a record: its value when present, `null` when it

@@ -30,9 +30,9 @@ pub static LOGIN: OperationMeta = OperationMeta {
 
 /// Log in
 ///
-/// Checks the API user's credentials and, on success, answers with a token in the AERONA-AUTH-TOKEN response header. The token is valid for one hour.
+/// Validates the credentials and answers with a token in the AERONA-AUTH-TOKEN response header.
 ///
-/// **Assumption:** The seed's Login section is missing: the method and path `POST /v1/login` are assumed.
+/// **Assumption:** The seed's Login section is missing: the method, path and body ({username, password, pin?}) are assumed, and success is any 2xx carrying the header.
 ///
 /// `POST /v1/login`
 #[derive(Debug, Clone, PartialEq)]
@@ -168,29 +168,25 @@ pub static UPDATE_APPOINTMENT_STATUS: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Update the status of an existing appointment
+/// Update the status of an appointment
 ///
-/// Sets the status of an appointment. Answers `true` when the status was updated and `false` otherwise. Setting a status to a value is idempotent, so a retry is safe.
+/// Sets the status of an existing appointment. Answers `true` if it was updated, `false` otherwise.
 ///
-/// **Assumption:** The seed gives this operation's parameters but not its method and path; `PUT /v1/appointments/{appointmentId}/status` is assumed.
+/// **Assumption:** The method and path are not in the seed (only the parameters are); PUT on this path is assumed.
 ///
 /// `PUT /v1/appointments/{appointmentId}/status`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateAppointmentStatusRequest {
-    /// The id of the appointment whose status changes.
+    /// The appointment whose status is to change.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `appointmentId`.
     pub appointment_id: i64,
-    /// The status to set.
+    /// Body field `appointmentStatusId`.
     ///
     /// At most 11 digits.
-    ///
-    /// Body field `appointmentStatusId`.
     pub appointment_status_id: models::AppointmentStatus,
 }
 
@@ -311,47 +307,39 @@ pub static CREATE_APPOINTMENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Create a new appointment
+/// Create an appointment
 ///
-/// Books an appointment and answers the new appointment's id. Appointments made through the API are flagged as having come from it. Not safe to retry: a retried request may book a second appointment.
+/// Books a new appointment and answers its id. Appointments made this way are flagged as API-created. Not safe to retry: the API has no appointment lookup to tell whether a lost answer's booking happened.
 ///
-/// **Assumption:** The seed gives this operation's body but not its method and path; `POST /v1/appointments` is assumed.
+/// **Assumption:** The method and path are not in the seed (only the body is); POST on this path is assumed.
 ///
 /// `POST /v1/appointments`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAppointmentRequest {
-    /// The practice, as found in the practice list.
+    /// The practice, from the practice list.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `practiceId`.
     pub practice_id: i64,
-    /// The patient's preferred clinician, as found in the clinician list.
+    /// The patient's preferred clinician, from the clinician list.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `userId`.
     pub user_id: i64,
-    /// The appointment type, as found in the appointment type list.
+    /// The appointment type, from the appointment type list.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `appointmentTypeId`.
     pub appointment_type_id: i64,
-    /// The status the appointment is created with.
+    /// Body field `appointmentStatusId`.
     ///
     /// At most 11 digits.
-    ///
-    /// Body field `appointmentStatusId`.
     pub appointment_status_id: models::AppointmentStatus,
-    /// When the appointment takes place.
+    /// When the appointment starts.
     ///
     /// Body field `appointmentTime`.
     pub appointment_time: OffsetDateTime,
@@ -359,23 +347,19 @@ pub struct CreateAppointmentRequest {
     ///
     /// Body field `emergency`.
     pub emergency: Option<bool>,
-    /// Free-text notes about the appointment. These are not clinical notes.
+    /// Notes about the appointment (not clinical notes).
     ///
     /// Body field `appointmentNotes`.
     pub appointment_notes: Option<String>,
-    /// Length of the appointment, in minutes.
+    /// Length in minutes.
     ///
     /// At most 6 digits. At least 1.
     ///
-    /// **Assumption:** The vendor gives only the 6-digit limit; that a duration is at least one minute is our own client-side check.
-    ///
     /// Body field `duration`.
     pub duration: i64,
-    /// The patient asking for the appointment.
+    /// The patient requesting the appointment.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Body field `patientId`.
     pub patient_id: i64,
@@ -600,47 +584,41 @@ pub static FIND_APPOINTMENT_SLOTS: OperationMeta = OperationMeta {
 
 /// Find free appointment slots
 ///
-/// Lists the next (at most 50) free slots that match the criteria, for booking an appointment. Give either `clinicianId` or `clinicianTypeId`, never both; with `clinicianTypeId`, `practiceId` is required too, to say which practice to search.
+/// Up to the next 50 free slots meeting the criteria. Give clinicianId or clinicianTypeId, not both; practiceId is required with clinicianTypeId.
 ///
 /// `GET /v1/find-appointment-slots`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FindAppointmentSlotsRequest {
-    /// The clinician whose free slots are wanted.
+    /// The clinician.
     ///
     /// At most 11 digits.
     ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
-    ///
     /// Query parameter `clinicianId`.
     pub clinician_id: Option<i64>,
-    /// The kind of clinician whose free slots are wanted (any clinician of that type).
+    /// The clinician type.
     ///
     /// At most 2 digits.
     ///
     /// Query parameter `clinicianTypeId`.
     pub clinician_type_id: Option<models::ClinicianType>,
-    /// The practice, as found in the practice list. Required when `clinicianTypeId` is given.
+    /// The practice; required with clinicianTypeId, to know which practice to search.
     ///
     /// At most 11 digits. Required when `clinicianTypeId` is given.
     ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
-    ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// The appointment type, as found in the appointment type list.
+    /// The appointment type.
     ///
     /// At most 11 digits.
     ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
-    ///
     /// Query parameter `appointmentTypeId`.
     pub appointment_type_id: i64,
-    /// The day the search starts from.
+    /// The date the search begins from.
     ///
     /// Query parameter `searchStart`.
     pub search_start: Date,
-    /// Which part of the day to search.
+    /// The time of day to search.
     ///
     /// Query parameter `timeOfDay`.
     pub time_of_day: models::TimeOfDay,
@@ -814,33 +792,31 @@ pub static LIST_APPOINTMENT_TYPES: OperationMeta = OperationMeta {
 
 /// List appointment types
 ///
-/// Lists the appointment types a practice uses: those of `practiceId` when given, otherwise those of the logged-in user's practice. A practice that takes its appointment types from a master practice gets the master practice's types.
+/// Appointment types used by a practice (by default the authorised user's practice; the master practice's types when the practice uses those).
 ///
 /// `GET /v1/appointment-types`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListAppointmentTypesRequest {
-    /// The practice whose appointment types are wanted.
-    ///
-    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
+    /// The practice.
     ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// Only the appointment types for this kind of clinician.
+    /// Only types for this clinician type.
     ///
     /// At most 2 digits.
     ///
     /// Query parameter `clinicianTypeId`.
     pub clinician_type_id: Option<models::ClinicianType>,
-    /// Whether disabled appointment types are included too.
+    /// Include disabled types.
     ///
     /// Query parameter `includeDisabled`.
     pub include_disabled: Option<bool>,
-    /// Whether to list only onsite appointment types.
+    /// Onsite types only.
     ///
     /// Query parameter `onsiteOnly`.
     pub onsite_only: Option<bool>,
-    /// Whether to list only remote appointment types.
+    /// Remote types only.
     ///
     /// Query parameter `remoteOnly`.
     pub remote_only: Option<bool>,
@@ -978,7 +954,7 @@ pub static GET_PAYMENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get a payment by id
+/// Get a payment
 ///
 /// The details of one payment.
 ///
@@ -986,11 +962,9 @@ pub static GET_PAYMENT: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPaymentRequest {
-    /// The id of the payment.
+    /// The payment.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `paymentId`.
     pub payment_id: i64,
@@ -1074,27 +1048,23 @@ pub static SEARCH_PAYMENTS: OperationMeta = OperationMeta {
 
 /// Search payments
 ///
-/// The payments matching the criteria. Without `fromDate` the search starts on the first day of the current month; without `toDate` it ends today. The vendor recommends always giving both dates.
+/// Payments matching the criteria. Without fromDate the vendor searches from the first of the current month, without toDate up to today; it recommends always setting both.
 ///
 /// `GET /v1/payments/search`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchPaymentsRequest {
-    /// Only this patient's payments.
+    /// The patient.
     ///
-    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
+    /// At most 11 digits.
     ///
     /// Query parameter `patientId`.
     pub patient_id: Option<i64>,
-    /// First day of the search. When left out, the vendor uses the first day of the current month.
-    ///
-    /// **Assumption:** Whether the search includes this day, and which time zone "the current month" is in, are not documented.
+    /// First date searched (vendor default the first of the current month).
     ///
     /// Query parameter `fromDate`.
     pub from_date: Option<Date>,
-    /// Last day of the search. When left out, the vendor uses today.
-    ///
-    /// **Assumption:** Whether the search includes this day, and which time zone "today" is in, are not documented.
+    /// Last date searched (vendor default today).
     ///
     /// Query parameter `toDate`.
     pub to_date: Option<Date>,
@@ -1159,7 +1129,9 @@ impl Endpoint for SearchPaymentsRequest {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        Ok(())
+        let mut check = Validator::new();
+        check.max_digits("patientId", self.patient_id, 11);
+        check.finish("searchPayments")
     }
 
     fn path(&self) -> String {
@@ -1195,7 +1167,7 @@ pub static GET_INVOICE: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get an invoice by id
+/// Get an invoice
 ///
 /// One invoice.
 ///
@@ -1203,11 +1175,9 @@ pub static GET_INVOICE: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetInvoiceRequest {
-    /// The id of the invoice.
+    /// The invoice.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `invoiceId`.
     pub invoice_id: i64,
@@ -1291,27 +1261,23 @@ pub static SEARCH_INVOICES: OperationMeta = OperationMeta {
 
 /// Search invoices
 ///
-/// The invoices (for treatments and shop items) matching the criteria. Without `fromDate` the search starts on the first day of the current month; without `toDate` it ends today. The vendor recommends always giving both dates.
+/// Invoices for treatments and shop items matching the criteria, with the same date defaults as the payment search.
 ///
 /// `GET /v1/invoices/search`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SearchInvoicesRequest {
-    /// Only this patient's invoices.
+    /// The patient.
     ///
-    /// **Assumption:** No minimum value (and, for this parameter, no digit limit) is documented; none is assumed.
+    /// At most 11 digits.
     ///
     /// Query parameter `patientId`.
     pub patient_id: Option<i64>,
-    /// First day of the search. When left out, the vendor uses the first day of the current month.
-    ///
-    /// **Assumption:** Whether the search includes this day, and which time zone "the current month" is in, are not documented.
+    /// First date searched (vendor default the first of the current month).
     ///
     /// Query parameter `fromDate`.
     pub from_date: Option<Date>,
-    /// Last day of the search. When left out, the vendor uses today.
-    ///
-    /// **Assumption:** Whether the search includes this day, and which time zone "today" is in, are not documented.
+    /// Last date searched (vendor default today).
     ///
     /// Query parameter `toDate`.
     pub to_date: Option<Date>,
@@ -1376,7 +1342,9 @@ impl Endpoint for SearchInvoicesRequest {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        Ok(())
+        let mut check = Validator::new();
+        check.max_digits("patientId", self.patient_id, 11);
+        check.finish("searchInvoices")
     }
 
     fn path(&self) -> String {
@@ -1414,25 +1382,21 @@ pub static LIST_CLINICIANS: OperationMeta = OperationMeta {
 
 /// List clinicians
 ///
-/// The clinicians, optionally only those of a practice and able to give an appointment type.
+/// Clinicians, optionally of a practice and for an appointment type.
 ///
 /// `GET /v1/clinicians`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ListCliniciansRequest {
-    /// Only the clinicians of this practice.
+    /// The practice.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Query parameter `practiceId`.
     pub practice_id: Option<i64>,
-    /// Only the clinicians for this appointment type.
+    /// The appointment type.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Query parameter `appointmentTypeId`.
     pub appointment_type_id: Option<i64>,
@@ -1525,7 +1489,7 @@ pub static GET_PATIENT: OperationMeta = OperationMeta {
     authenticated: true,
 };
 
-/// Get a patient's details
+/// Get a patient
 ///
 /// The complete record of an existing patient.
 ///
@@ -1533,11 +1497,9 @@ pub static GET_PATIENT: OperationMeta = OperationMeta {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GetPatientRequest {
-    /// The id of the patient.
+    /// The patient.
     ///
     /// At most 11 digits.
-    ///
-    /// **Assumption:** No minimum value is documented and none is assumed; only the digit limit is checked.
     ///
     /// Path parameter `patientId`.
     pub patient_id: i64,

@@ -16,17 +16,15 @@ use practice_core::time::Time;
 use practice_core::wire;
 use std::fmt;
 
-/// The body of an error answer: the status code again, a short message, and the details in `errors`.
+/// The error envelope. `errors` is an array of {name, message} in the samples; the vendor's overview calls it an object, so both are accepted.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AlohaErrorEnvelope {
-    /// The HTTP status code, repeated.
+    /// The HTTP status repeated.
     pub status: Option<i64>,
-    /// A short summary, e.g. `Too Many Requests`.
+    /// A summary.
     pub message: Option<String>,
-    /// The individual errors. The samples show an array of {name, message}; the vendor's overview speaks of an `"errors": {}` object, so an object is accepted too.
-    ///
-    /// **Assumption:** The members of the object form of `errors` are not documented.
+    /// The individual errors, as an array or an object.
     pub errors: Option<Value>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -89,13 +87,13 @@ impl<'de> serde::Deserialize<'de> for AlohaErrorEnvelope {
     }
 }
 
-/// One error in an error envelope.
+/// One error.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ErrorDetail {
-    /// The kind of error, e.g. `RateLimitError` or `ValidationError`.
+    /// The error's name or field.
     pub name: Option<String>,
-    /// What went wrong, in words.
+    /// What went wrong.
     pub message: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -153,21 +151,19 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
     }
 }
 
-/// An access token, its expiry, and the refresh token that renews it.
-///
-/// **Assumption:** Field names and types come from public-aloha, not the vendor. `/refresh-token` is assumed to answer the same shape as `/token`.
+/// A token pair.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TokenData {
-    /// The API user the key belongs to.
+    /// The user the key belongs to.
     pub username: Option<String>,
-    /// The bearer token to send in `Authorization`.
+    /// The bearer token.
     pub access_token: Option<Secret>,
-    /// When the access token expires (three hours after issue), in UTC.
+    /// When the access token expires (three hours after generation), RFC 3339 UTC.
     pub access_token_expiration: Option<OffsetDateTime>,
-    /// The token that renews the access token.
+    /// The token that renews it.
     pub refresh_token: Option<Secret>,
-    /// The practice's subscription id (a UUID in the sample).
+    /// The practice's subscription.
     pub subscription_id: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -268,11 +264,11 @@ impl<'de> serde::Deserialize<'de> for TokenData {
     }
 }
 
-/// The envelope of `/token` and `/refresh-token`; `data` is the token pair.
+/// The envelope around a token pair.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TokenEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
@@ -339,7 +335,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
     }
 }
 
-/// A client of the practice (one row of the clients report).
+/// One client of the practice (a row of the clients report).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Client {
@@ -349,13 +345,13 @@ pub struct Client {
     pub first_name: Option<String>,
     /// Last name.
     pub last_name: Option<String>,
-    /// Alias (also-known-as) of the client.
+    /// Name the client goes by.
     pub alias_name: Option<String>,
-    /// Address of the client's picture, if there is one.
+    /// Photo URL.
     pub image_url: Option<String>,
-    /// The id of the client's office.
+    /// The office's id.
     pub office_id: Option<i64>,
-    /// The name of the client's office.
+    /// The office's name.
     pub office: Option<String>,
     /// Whether the client is active.
     pub is_active: Option<bool>,
@@ -365,11 +361,11 @@ pub struct Client {
     pub city: Option<String>,
     /// State.
     pub state: Option<String>,
-    /// ZIP or postal code.
+    /// ZIP code.
     pub zip: Option<String>,
-    /// When the client became inactive; null while active.
+    /// When the client became inactive.
     ///
-    /// **Assumption:** The format of this date is not documented; it is kept as text.
+    /// **Assumption:** The format of this date is not documented; kept as text.
     pub in_active_date: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -487,15 +483,15 @@ impl<'de> serde::Deserialize<'de> for Client {
     }
 }
 
-/// The envelope of the clients report.
+/// The envelope around the clients report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientsEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The clients.
+    /// The rows.
     pub data: Option<Vec<Client>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -558,61 +554,7 @@ impl<'de> serde::Deserialize<'de> for ClientsEnvelope {
     }
 }
 
-/// `Yes` or `No`.
-///
-/// Values this version does not know are kept in `Unknown`, never rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum YesNo {
-    /// `Yes`
-    Yes,
-    /// `No`
-    No,
-    /// A value this version does not know, kept as sent.
-    Unknown(String),
-}
-
-impl YesNo {
-    /// The text on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yes => "Yes",
-            Self::No => "No",
-            Self::Unknown(text) => text,
-        }
-    }
-}
-
-impl From<&str> for YesNo {
-    fn from(text: &str) -> Self {
-        match text {
-            "Yes" => Self::Yes,
-            "No" => Self::No,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for YesNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for YesNo {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for YesNo {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer)
-            .map(|text| Self::from(text.as_str()))
-    }
-}
-
-/// An appointment (one row of the appointments report). The samples leave many fields out: every field may be absent.
+/// One appointment (a row of the appointments report). Every field may be absent.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Appointment {
@@ -620,19 +562,17 @@ pub struct Appointment {
     pub appointment_id: Option<i64>,
     /// The client's id.
     pub client_id: Option<i64>,
-    /// The insurance claim the appointment was billed on; null until billed.
-    ///
-    /// **Assumption:** The type is not in vendor-apis.md; public-aloha documents a string (up to 100 characters), so a numeric id would arrive quoted.
-    pub claim_id: Option<String>,
-    /// The day of the appointment, as mm-dd-yyyy.
+    /// The claim
+    pub claim_id: Option<i64>,
+    /// The date
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub appointment_date: Option<Date>,
-    /// Start time, as hh:mm tt (e.g. `09:00 AM`).
+    /// Start time, e.g. `09:00 AM`.
     ///
     /// On the wire as `hh:mm tt`, for example `09:00 AM`.
     pub appointment_start: Option<Time>,
-    /// End time, as hh:mm tt (e.g. `10:00 AM`).
+    /// End time, e.g. `10:00 AM`.
     ///
     /// On the wire as `hh:mm tt`, for example `09:00 AM`.
     pub appointment_end: Option<Time>,
@@ -646,23 +586,23 @@ pub struct Appointment {
     pub appointment_location: Option<String>,
     /// The client's address.
     pub patient_address: Option<String>,
-    /// The client's insurance id.
+    /// The insured's id with the payer.
     pub insured_id: Option<String>,
     /// The office.
     pub office: Option<String>,
     /// NPI of the rendering provider.
     pub rendering_provider_npi: Option<String>,
-    /// The provider who delivered the service.
+    /// The rendering provider.
     pub rendering_provider: Option<String>,
-    /// Primary diagnostic code(s).
+    /// Diagnostic codes.
     pub diagnostic_codes: Option<String>,
-    /// Secondary diagnostic code(s).
+    /// More diagnostic codes.
     pub diagnostic_codes2: Option<String>,
-    /// Tertiary diagnostic code(s).
+    /// More diagnostic codes.
     pub diagnostic_codes3: Option<String>,
-    /// The insurance payer.
+    /// The payer.
     pub payer_name: Option<String>,
-    /// The authorization the appointment is billed under.
+    /// The authorization number.
     pub authorization_number: Option<String>,
     /// Time zone of the charge line.
     pub charge_line_time_zone: Option<String>,
@@ -670,15 +610,15 @@ pub struct Appointment {
     pub office_time_zone: Option<String>,
     /// The service facility.
     pub service_facility: Option<String>,
-    /// The service facility's address.
+    /// Its address.
     pub service_facility_address: Option<String>,
     /// The client's city.
     pub client_city: Option<String>,
     /// The billing address.
     pub billing_address: Option<String>,
-    /// The kind of cancellation, if the appointment was cancelled.
+    /// How the appointment was cancelled
     pub canceled_type: Option<String>,
-    /// The service delivered.
+    /// The service.
     pub service_name: Option<String>,
     /// NPI of the billing provider.
     pub billing_provider_npi: Option<String>,
@@ -686,9 +626,9 @@ pub struct Appointment {
     pub billing_provider: Option<String>,
     /// The billing (CPT) code.
     pub billing_code: Option<String>,
-    /// An additional billing code.
+    /// An additional code.
     pub additional_code: Option<String>,
-    /// First modifier of the billing code.
+    /// First modifier.
     pub modifier: Option<String>,
     /// Second modifier.
     pub modifier2: Option<String>,
@@ -696,13 +636,13 @@ pub struct Appointment {
     pub modifier3: Option<String>,
     /// Place-of-service code.
     pub place_of_service: Option<i64>,
-    /// Units billed (a count, not money).
+    /// Billed units.
     ///
     /// Money, kept exact to the digit.
     pub units: Option<Decimal>,
-    /// Length of one unit, e.g. `15 minutes`.
+    /// Length of a unit, e.g. `15 minutes`.
     pub unit_size: Option<String>,
-    /// The amount charged.
+    /// The charge.
     ///
     /// Money, kept exact to the digit.
     pub charge: Option<Decimal>,
@@ -714,23 +654,23 @@ pub struct Appointment {
     ///
     /// Money, kept exact to the digit.
     pub contract_rate: Option<Decimal>,
-    /// The total contracted amount.
+    /// The contracted amount.
     ///
     /// Money, kept exact to the digit.
     pub contract_amount: Option<Decimal>,
-    /// The client's date of birth, as mm-dd-yyyy.
+    /// The client's date of birth
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub dob: Option<Date>,
     /// The referring provider.
     pub referring_provider_name: Option<String>,
-    /// NPI of the referring provider.
+    /// Their NPI.
     pub referring_provider_npi: Option<String>,
-    /// Minutes billed.
+    /// Billed minutes.
     ///
     /// Money, kept exact to the digit.
     pub billing_minutes: Option<Decimal>,
-    /// Hours billed.
+    /// Billed hours.
     ///
     /// Money, kept exact to the digit.
     pub billing_hours: Option<Decimal>,
@@ -1002,7 +942,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                             Some(value) => out.client_id = Some(value),
                             None => out.explicit_nulls.mark("clientId"),
                         },
-                        "claimId" => match map.next_value::<Option<String>>()? {
+                        "claimId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.claim_id = Some(value),
                             None => out.explicit_nulls.mark("claimId"),
                         },
@@ -1253,15 +1193,15 @@ impl<'de> serde::Deserialize<'de> for Appointment {
     }
 }
 
-/// The envelope of the appointments report.
+/// The envelope around the appointments report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AppointmentsEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The appointments.
+    /// The rows.
     pub data: Option<Vec<Appointment>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1324,31 +1264,85 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
     }
 }
 
-/// Usage of one client authorization over a period (one row of the report).
+/// `Yes` or `No`.
+///
+/// Values this version does not know are kept in `Unknown`, never rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum YesNo {
+    /// `Yes`
+    Yes,
+    /// `No`
+    No,
+    /// A value this version does not know, kept as sent.
+    Unknown(String),
+}
+
+impl YesNo {
+    /// The text on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+            Self::Unknown(text) => text,
+        }
+    }
+}
+
+impl From<&str> for YesNo {
+    fn from(text: &str) -> Self {
+        match text {
+            "Yes" => Self::Yes,
+            "No" => Self::No,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for YesNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for YesNo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for YesNo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer)
+            .map(|text| Self::from(text.as_str()))
+    }
+}
+
+/// Usage of one authorization over a period.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientAuthorization {
-    /// First day of the period.
+    /// Start of the period.
     ///
-    /// **Assumption:** The format of this date is not documented (public-aloha's sample shows `2024-03-01`); it is kept as text.
+    /// **Assumption:** The format of this date is not documented; kept as text.
     pub start_date: Option<String>,
-    /// Last day of the period.
+    /// End of the period.
     ///
-    /// **Assumption:** The format of this date is not documented (public-aloha's sample shows `2024-03-31`); it is kept as text.
+    /// **Assumption:** The format of this date is not documented; kept as text.
     pub end_date: Option<String>,
-    /// Appointments scheduled in the period.
+    /// Appointments scheduled.
     pub scheduled_appointments: Option<i64>,
-    /// Appointments completed in the period.
+    /// Appointments completed.
     pub completed_appointments: Option<i64>,
-    /// Hours scheduled in the period.
+    /// Hours scheduled.
     ///
     /// Money, kept exact to the digit.
     pub scheduled_hours: Option<Decimal>,
-    /// Hours completed in the period.
+    /// Hours completed.
     ///
     /// Money, kept exact to the digit.
     pub completed_hours: Option<Decimal>,
-    /// The kind of period, e.g. `Monthly`.
+    /// The period, e.g. `Monthly`.
     pub range_type: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1467,15 +1461,15 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
     }
 }
 
-/// The envelope of the client authorizations report.
+/// The envelope around the client authorizations report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ClientAuthorizationsEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The authorization usage rows.
+    /// The rows.
     pub data: Option<Vec<ClientAuthorization>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1538,13 +1532,13 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorizationsEnvelope {
     }
 }
 
-/// One billed service with its payments, balances and adjustments.
+/// One billed service with its payments and balances.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingLedgerEntry {
-    /// The invoice's id.
+    /// The invoice.
     pub invoice_id: Option<i64>,
-    /// The day the service was delivered, as mm-dd-yyyy.
+    /// The date of service
     ///
     /// On the wire as `mm-dd-yyyy`.
     pub date_of_service: Option<Date>,
@@ -1556,21 +1550,21 @@ pub struct BillingLedgerEntry {
     pub office: Option<String>,
     /// The billing code.
     pub billing_code: Option<String>,
-    /// Modifiers of the billing code.
+    /// Modifiers.
     pub modifiers: Option<String>,
     /// Place-of-service code.
     pub place_of_service: Option<i64>,
-    /// The amount billed.
+    /// Amount billed.
     ///
     /// Money, kept exact to the digit.
     pub billed_amount: Option<Decimal>,
-    /// The units billed.
+    /// Units billed.
     pub billed_units: Option<i64>,
-    /// The contracted amount.
+    /// Contracted amount.
     ///
     /// Money, kept exact to the digit.
     pub contract_amount: Option<Decimal>,
-    /// The primary insurance payer.
+    /// The primary payer.
     pub primary_payer: Option<String>,
     /// Paid by the primary payer.
     ///
@@ -1580,19 +1574,19 @@ pub struct BillingLedgerEntry {
     ///
     /// Money, kept exact to the digit.
     pub client_payment: Option<Decimal>,
-    /// Still owed by the client.
+    /// Owed by the client.
     ///
     /// Money, kept exact to the digit.
     pub client_balance: Option<Decimal>,
-    /// Still owed by the payer.
+    /// Owed by the payer.
     ///
     /// Money, kept exact to the digit.
     pub payer_balance: Option<Decimal>,
-    /// Total adjustments.
+    /// Adjustments.
     ///
     /// Money, kept exact to the digit.
     pub adjustments: Option<Decimal>,
-    /// The provider who delivered the service.
+    /// The rendering provider.
     pub rendering_provider: Option<String>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1834,15 +1828,15 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
     }
 }
 
-/// The envelope of the billing ledger report.
+/// The envelope around the billing ledger report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingLedgerEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The ledger rows.
+    /// The rows.
     pub data: Option<Vec<BillingLedgerEntry>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -1905,7 +1899,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEnvelope {
     }
 }
 
-/// What an authorization's limit counts.
+/// What an authorization limits.
 ///
 /// Values this version does not know are kept in `Unknown`, never rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1959,7 +1953,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationType {
     }
 }
 
-/// An authorization with no appointments against it (one row of the report). The wire names keep the vendor's irregular casing.
+/// An authorization with no appointments against it. Wire names keep the vendor's odd casing.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthorizationWithoutAppointments {
@@ -1967,7 +1961,7 @@ pub struct AuthorizationWithoutAppointments {
     pub office: Option<String>,
     /// The client's name.
     pub client_name: Option<String>,
-    /// The insurance payer.
+    /// The payer.
     pub payer_name: Option<String>,
     /// The client's id with the payer.
     pub id_with_payer: Option<String>,
@@ -1977,43 +1971,41 @@ pub struct AuthorizationWithoutAppointments {
     pub referring_provider: Option<String>,
     /// The authorized service.
     pub service_name: Option<String>,
-    /// How many units or visits the authorization allows.
+    /// Units or visits allowed.
     pub allowed_limit: Option<i64>,
-    /// Whether `allowed_Limit` counts units or visits.
-    pub kind: Option<AuthorizationType>,
+    /// The `type` field.
+    pub r#type: Option<AuthorizationType>,
     /// How often the limit applies.
     pub frequency: Option<String>,
-    /// Start of the authorization (seen as `2024-10-26T00:00:00Z`).
+    /// Start, e.g. `2024-10-26T00:00:00Z`.
     pub start_date: Option<OffsetDateTime>,
-    /// End of the authorization.
+    /// End.
     pub end_date: Option<OffsetDateTime>,
-    /// An alternative start date, when there is one.
+    /// A second start date.
     ///
-    /// **Assumption:** The meaning and format of this date are not documented; it is kept as text.
+    /// **Assumption:** Meaning and format undocumented; kept as text.
     pub start_date1: Option<String>,
-    /// An alternative end date, when there is one.
+    /// A second end date.
     ///
-    /// **Assumption:** The meaning and format of this date are not documented; it is kept as text.
+    /// **Assumption:** Meaning and format undocumented; kept as text.
     pub end_date1: Option<String>,
-    /// The provider who delivers the service.
+    /// The rendering provider.
     pub rendering_provider: Option<String>,
-    /// Where the service is delivered.
-    ///
-    /// **Assumption:** A string here (public-aloha), although the other reports send place of service as an integer code.
+    /// Place of service.
     pub place_of_service: Option<String>,
-    /// The facility where the service is delivered.
+    /// The service facility.
     pub service_facility: Option<String>,
-    /// Primary diagnostic code(s).
+    /// Diagnostic codes.
     pub diagnostic_codes: Option<String>,
-    /// Secondary diagnostic code(s).
+    /// More diagnostic codes.
     pub diagnostic_codes2: Option<String>,
-    /// Tertiary diagnostic code(s).
+    /// More diagnostic codes.
     pub diagnostic_codes3: Option<String>,
     /// The client's id.
     pub client_id: Option<i64>,
     /// The payer's id.
     pub payer_id: Option<i64>,
-    /// The id of the authorized service group.
+    /// The authorization group service.
     pub authorization_group_service_id: Option<i64>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,
@@ -2054,7 +2046,7 @@ impl serde::Serialize for AuthorizationWithoutAppointments {
             "allowed_Limit",
             self.allowed_limit.as_ref(),
         )?;
-        write_field(&mut map, nulls, "type", self.kind.as_ref())?;
+        write_field(&mut map, nulls, "type", self.r#type.as_ref())?;
         write_field(&mut map, nulls, "frequency", self.frequency.as_ref())?;
         write_field(
             &mut map,
@@ -2190,7 +2182,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                         }
                         "type" => {
                             match map.next_value::<Option<AuthorizationType>>()? {
-                                Some(value) => out.kind = Some(value),
+                                Some(value) => out.r#type = Some(value),
                                 None => out.explicit_nulls.mark("type"),
                             }
                         }
@@ -2303,15 +2295,15 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
     }
 }
 
-/// The envelope of the authorizations-without-appointments report.
+/// The envelope around the authorizations-without-appointments report.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AuthorizationsWithoutAppointmentsEnvelope {
-    /// The HTTP status code, repeated (200).
+    /// The HTTP status repeated.
     pub status: Option<i64>,
     /// `Success` on success.
     pub message: Option<String>,
-    /// The authorizations.
+    /// The rows.
     pub data: Option<Vec<AuthorizationWithoutAppointments>>,
     /// Fields the spec does not name, kept exactly as received.
     pub unknown_fields: wire::UnknownFields,

@@ -26,9 +26,7 @@ pub static POST_TOKEN: OperationMeta = OperationMeta {
 
 /// Generate an access token
 ///
-/// Trades the client id and secret key for a bearer access token and a refresh token. The access token expires three hours after it is issued (see `accessTokenExpiration`).
-///
-/// **Assumption:** The vendor documents this call only by name ("Generate AccessToken"); the path `/token` directly under the base (not under `/v1`), the body field names and the answer's fields come from public-aloha. The vendor's PROD environment puts `/v1` inside its host variable, so the real path could be `{base}/v1/token`.
+/// Exchanges the client id and secret key for a bearer access token, valid for three hours from generation, and a refresh token.
 ///
 /// `POST /token`
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +36,7 @@ pub struct PostTokenRequest {
     ///
     /// Body field `clientId`.
     pub client_id: String,
-    /// The secret key issued together with the client id.
+    /// The secret key issued with the client id.
     ///
     /// Body field `secretKey`.
     pub secret_key: Secret,
@@ -144,23 +142,23 @@ pub static POST_REFRESH_TOKEN: OperationMeta = OperationMeta {
 
 /// Refresh an access token
 ///
-/// Trades the current access token and its refresh token for a new token pair, so that a long-running client need not send the secret key again.
+/// Exchanges the current access token and its refresh token for a new pair, before the access token expires.
 ///
-/// **Assumption:** The vendor says tokens must be renewed but documents no refresh call; the path `/refresh-token`, its body fields and an answer shaped like `/token`'s come from public-aloha only. The same `/v1` doubt as for `/token` applies.
+/// **Assumption:** The refresh flow is documented by seed-aloha; the path and body field names come from public-aloha only.
 ///
 /// `POST /refresh-token`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PostRefreshTokenRequest {
-    /// The client id the tokens were issued to.
+    /// The client id the token was issued to.
     ///
     /// Body field `clientId`.
     pub client_id: String,
-    /// The access token being renewed.
+    /// The current access token.
     ///
     /// Body field `accessToken`.
     pub access_token: Secret,
-    /// The refresh token issued with that access token.
+    /// The refresh token issued with it.
     ///
     /// Body field `refreshToken`.
     pub refresh_token: Secret,
@@ -277,7 +275,7 @@ pub static LIST_CLIENTS: OperationMeta = OperationMeta {
 
 /// Clients report
 ///
-/// Every client of the practice, active or not, with office and address.
+/// Every client of the practice.
 ///
 /// `GET /v1/report/clients`
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -339,21 +337,19 @@ pub static LIST_APPOINTMENTS: OperationMeta = OperationMeta {
 
 /// Appointments report
 ///
-/// Appointments dated between `startDate` and `endDate`, with their service, billing and provider details.
+/// Appointments whose date falls between startDate and endDate.
 ///
 /// `GET /v1/report/appointments`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAppointmentsRequest {
-    /// First day of the report period, as YYYY-MM-DD.
+    /// First date of the report, YYYY-MM-DD.
     ///
-    /// **Assumption:** Required, and the period includes this day: public-aloha always sends both dates and the vendor documents neither whether they may be left out nor whether the ends are inclusive.
+    /// **Assumption:** Both dates are required and the range includes both ends; the vendor documents neither.
     ///
     /// Query parameter `startDate`.
     pub start_date: Date,
-    /// Last day of the report period, as YYYY-MM-DD.
-    ///
-    /// **Assumption:** Required, and the period includes this day (see `startDate`); neither is documented by the vendor.
+    /// Last date of the report, YYYY-MM-DD.
     ///
     /// Query parameter `endDate`.
     pub end_date: Date,
@@ -449,21 +445,19 @@ pub static LIST_CLIENT_AUTHORIZATIONS: OperationMeta = OperationMeta {
 
 /// Client authorizations report
 ///
-/// How much of each client authorization was used in the period: appointments and hours scheduled and completed.
+/// Authorization usage (scheduled and completed appointments and hours) between two dates.
 ///
 /// `GET /v1/report/client-authorizations`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListClientAuthorizationsRequest {
-    /// First day of the report period, as YYYY-MM-DD.
+    /// First date of the report, YYYY-MM-DD.
     ///
-    /// **Assumption:** Required, and the period includes this day: public-aloha always sends both dates and the vendor documents neither whether they may be left out nor whether the ends are inclusive.
+    /// **Assumption:** Both dates are required and the range includes both ends; the vendor documents neither.
     ///
     /// Query parameter `startDate`.
     pub start_date: Date,
-    /// Last day of the report period, as YYYY-MM-DD.
-    ///
-    /// **Assumption:** Required, and the period includes this day (see `startDate`); neither is documented by the vendor.
+    /// Last date of the report, YYYY-MM-DD.
     ///
     /// Query parameter `endDate`.
     pub end_date: Date,
@@ -562,21 +556,19 @@ pub static LIST_BILLING_LEDGER: OperationMeta = OperationMeta {
 
 /// Billing ledger report
 ///
-/// Billed services in the period, with what was billed, paid by the payer and the client, adjusted, and still owed.
+/// Billed services, payments, balances and adjustments between two dates of service.
 ///
 /// `GET /v1/report/billing-ledger`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListBillingLedgerRequest {
-    /// First day of the report period, as YYYY-MM-DD.
+    /// First date of the report, YYYY-MM-DD.
     ///
-    /// **Assumption:** Required, and the period includes this day: public-aloha always sends both dates and the vendor documents neither whether they may be left out nor whether the ends are inclusive.
+    /// **Assumption:** Both dates are required and the range includes both ends; the vendor documents neither.
     ///
     /// Query parameter `startDate`.
     pub start_date: Date,
-    /// Last day of the report period, as YYYY-MM-DD.
-    ///
-    /// **Assumption:** Required, and the period includes this day (see `startDate`); neither is documented by the vendor.
+    /// Last date of the report, YYYY-MM-DD.
     ///
     /// Query parameter `endDate`.
     pub end_date: Date,
@@ -672,21 +664,19 @@ pub static LIST_AUTHORIZATIONS_WITHOUT_APPOINTMENTS: OperationMeta = OperationMe
 
 /// Authorizations without appointments report
 ///
-/// Authorizations in the period that have no appointments booked against them.
+/// Authorizations active between two dates that have no appointments scheduled against them.
 ///
 /// `GET /v1/report/authorizations-without-appointments`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListAuthorizationsWithoutAppointmentsRequest {
-    /// First day of the report period, as YYYY-MM-DD.
+    /// First date of the report, YYYY-MM-DD.
     ///
-    /// **Assumption:** Required, and the period includes this day: public-aloha always sends both dates and the vendor documents neither whether they may be left out nor whether the ends are inclusive.
+    /// **Assumption:** Both dates are required and the range includes both ends; the vendor documents neither.
     ///
     /// Query parameter `startDate`.
     pub start_date: Date,
-    /// Last day of the report period, as YYYY-MM-DD.
-    ///
-    /// **Assumption:** Required, and the period includes this day (see `startDate`); neither is documented by the vendor.
+    /// Last date of the report, YYYY-MM-DD.
     ///
     /// Query parameter `endDate`.
     pub end_date: Date,
