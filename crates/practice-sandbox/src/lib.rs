@@ -9,37 +9,55 @@
 //!   `AERONA-AUTH-TOKEN` header (tokens live 1 hour), the ten other operations, 300 requests
 //!   per 15 minutes per account — the request over budget invalidates every token of the
 //!   account — validation 400s, 404s, and created appointments that take their slot.
-//! * **Faults** on request (`Faults::inject`, or `POST /_sandbox/faults`): for the next N
-//!   answers of an operation, a 500, a 503 with `Retry-After`, a delay, a dropped connection,
-//!   a truncated or non-JSON body, a 401, or a 301 to https. `GET /_sandbox/stats` counts
-//!   requests per operation.
-//! * **Webhooks** (Aerona): `POST /_sandbox/webhooks` with `{"url": ..., "header": [name,
-//!   value]?}` (or `Sandbox::register_webhook`) registers a receiver; creating an appointment
-//!   or changing its status posts an `Appointment` event to it, and anything but a 200 (or no
-//!   answer) is retried once an hour — [`SandboxConfig::webhook_hour`] — up to 24 more times.
-//!   The event's shape is ours (the vendor documents none):
-//!   `{"event":"Appointment","action":"created"|"statusChanged","appointmentId":N,
-//!   "appointmentStatusId":N,"occurredAt":RFC 3339}`.
+//! * **Faults** on request ([`Faults::inject`], or `POST /_sandbox/faults`): for the next N
+//!   answers of a route, a 500 (or any status, 401 included), a 503 with `Retry-After`, a
+//!   delay, a dropped connection, a truncated body, an HTML body, or a 301 to https.
+//!   `GET /_sandbox/stats` counts requests per operation.
+//! * **Webhooks** (Aerona): `POST /_sandbox/webhooks` (or [`Sandbox::add_webhook`]) registers
+//!   a receiver; creating an appointment or changing its status posts an `Appointment` event
+//!   to it, and anything but a 200 (or no answer) is retried once an "hour" —
+//!   [`SandboxConfig::webhook_hour`] — up to 24 more times.
 //!
-//! Data is deterministic for a seed and clearly fake, anchored to fixed dates: Aloha 2024-01-01 to
-//! 2025-12-31, Aerona payments and invoices 2024-01-01 to 2026-12-31.
+//! Data is deterministic for a seed and clearly fake, anchored to fixed dates: Aloha
+//! 2024-01-01 to 2025-12-31, Aerona payments and invoices 2024-01-01 to 2026-12-31. The
+//! crate's README lists routes, credentials, the data and both admin APIs.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use practice_sandbox::{Fault, Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! println!("{}", sandbox.aloha_base_url()); // http://127.0.0.1:PORT/aloha/customer
+//! sandbox.faults().inject("aerona.getPatient", Fault::Status { status: 500 }, 1);
+//! sandbox.stop().await;
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod aerona;
+mod aloha;
+mod conn;
 mod data;
+mod faults;
 mod server;
+mod webhooks;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use server::Fault;
+pub use faults::{Fault, Faults};
+pub use webhooks::{SecretHeader, Webhook};
 
-/// How the sandbox behaves.
+/// How the sandbox behaves. Start from [`SandboxConfig::default`] (the vendors' values) and
+/// change what a test needs.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
-    /// Seed of the generated data.
+    /// Seed of the generated data: the same seed serves the same bytes.
     pub seed: u64,
     /// Port on 127.0.0.1 (0: any free port).
     pub port: u16,
@@ -51,10 +69,10 @@ pub struct SandboxConfig {
     pub aloha_daily_limit: u32,
     /// Aerona requests per account per window (vendor: 300).
     pub aerona_limit: u32,
-    /// Aerona's window (vendor: 15 minutes).
+    /// Aerona's sliding window (vendor: 15 minutes).
     pub aerona_window: Duration,
-    /// How long "one hour" between webhook redeliveries lasts here (vendor: an hour; tests
-    /// compress it to milliseconds).
+    /// The webhook time scale: how long "one hour" between redeliveries lasts here (vendor:
+    /// an hour; tests compress it to milliseconds).
     pub webhook_hour: Duration,
 }
 
@@ -73,7 +91,9 @@ impl Default for SandboxConfig {
     }
 }
 
-/// The sandbox's fixed credentials.
+/// The sandbox's fixed credentials: Aloha `sandbox-client` / `sandbox-secret`, Aerona
+/// `sandbox-user` / `sandbox-password`, PIN `1234` (the PIN is optional at login; when given
+/// it must match).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// Aloha client id.
@@ -84,6 +104,8 @@ pub struct Credentials {
     pub aerona_username: String,
     /// Aerona password.
     pub aerona_password: String,
+    /// Aerona PIN.
+    pub aerona_pin: String,
 }
 
 impl Default for Credentials {
@@ -93,65 +115,58 @@ impl Default for Credentials {
             aloha_secret_key: "sandbox-secret".into(),
             aerona_username: "sandbox-user".into(),
             aerona_password: "sandbox-password".into(),
+            aerona_pin: "1234".into(),
         }
     }
 }
 
-/// Injects faults into the next answers of an operation.
-#[derive(Clone, Default)]
-pub struct Faults {
-    queue: Arc<Mutex<HashMap<String, Vec<Fault>>>>,
+/// What a caller needs to point clients at a running sandbox (the CLI prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxInfo {
+    /// Aloha's base URL.
+    pub aloha_base_url: String,
+    /// Aerona's base URL.
+    pub aerona_base_url: String,
+    /// The admin API's base URL (`…/_sandbox`).
+    pub admin_url: String,
+    /// The credentials it accepts.
+    pub credentials: Credentials,
 }
 
-impl Faults {
-    /// The next `times` answers of `operation` (for example `aloha.listAppointments`,
-    /// `aerona.getPatient`, `aerona.login`) get `fault`.
-    pub fn inject(&self, operation: &str, fault: Fault, times: usize) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = queue.entry(operation.to_owned()).or_default();
-        entry.extend(std::iter::repeat_n(fault, times));
-    }
-
-    /// Removes every pending fault.
-    pub fn clear(&self) {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
-    pub(crate) fn take(&self, operation: &str) -> Option<Fault> {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = queue.get_mut(operation)?;
-        if entry.is_empty() {
-            return None;
-        }
-        Some(entry.remove(0))
-    }
-}
-
-/// A running sandbox. Dropping it stops the server.
+/// A running sandbox. Dropping it stops the server; [`Sandbox::stop`] also waits for it.
 pub struct Sandbox {
     addr: SocketAddr,
-    webhooks: server::Webhooks,
-    faults: Faults,
-    stats: Arc<Mutex<HashMap<String, u64>>>,
-    credentials: Credentials,
+    state: Arc<server::State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    closed: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish()
+    }
+}
+
 impl Sandbox {
-    /// Binds 127.0.0.1 and serves both simulators in the background.
+    /// Binds 127.0.0.1 on the configured port and serves both simulators in the background.
+    /// Must be called within a tokio runtime.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
-        let faults = Faults::default();
-        let credentials = Credentials::default();
-        let state = server::State::new(config, credentials.clone(), faults.clone());
-        let stats = state.stats.clone();
-        let webhooks = state.webhooks.clone();
-        let app = server::router(state);
+        let (closed, closed_rx) = tokio::sync::watch::channel(false);
+        // Generating the data takes a moment: off the async threads.
+        let state = tokio::task::spawn_blocking(move || {
+            server::State::new(config, Credentials::default(), Faults::default(), closed_rx)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        let state = Arc::new(state);
+        let app =
+            server::router(state.clone()).into_make_service_with_connect_info::<conn::ConnHandle>();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
+            let _ = axum::serve(conn::KillableListener(listener), app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })
@@ -159,11 +174,9 @@ impl Sandbox {
         });
         Ok(Sandbox {
             addr,
-            webhooks,
-            faults,
-            stats,
-            credentials,
+            state,
             shutdown: Some(tx),
+            closed,
             task: Some(task),
         })
     }
@@ -173,64 +186,110 @@ impl Sandbox {
         self.addr
     }
 
-    /// Aloha's base URL, e.g. `http://127.0.0.1:PORT/aloha/customer`.
+    /// Aloha's base URL, `http://127.0.0.1:PORT/aloha/customer`.
     pub fn aloha_base_url(&self) -> String {
         format!("http://{}/aloha/customer", self.addr)
     }
 
-    /// Aerona's base URL, e.g. `http://127.0.0.1:PORT/aerona/AeronaAPI`.
+    /// Aerona's base URL, `http://127.0.0.1:PORT/aerona/AeronaAPI`.
     pub fn aerona_base_url(&self) -> String {
         format!("http://{}/aerona/AeronaAPI", self.addr)
     }
 
+    /// The admin API's base URL, `http://127.0.0.1:PORT/_sandbox`.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/_sandbox", self.addr)
+    }
+
     /// The credentials it accepts.
     pub fn credentials(&self) -> &Credentials {
-        &self.credentials
+        &self.state.creds
     }
 
-    /// Fault injection.
-    pub fn faults(&self) -> &Faults {
-        &self.faults
-    }
-
-    /// Registers a webhook receiver at `url`, optionally sending a shared-secret header.
-    pub fn register_webhook(&self, url: &str, header: Option<(&str, &str)>) {
-        self.webhooks.register(
-            url.to_owned(),
-            header.map(|(n, v)| (n.to_owned(), v.to_owned())),
-        );
-    }
-
-    /// Deliveries attempted so far (first tries and retries).
-    pub fn webhook_attempts(&self) -> u64 {
-        self.webhooks.attempts()
-    }
-
-    /// Requests seen per operation (`aloha.postToken`, `aerona.getPatient`, …).
-    pub fn requests(&self, operation: &str) -> u64 {
-        self.stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(operation)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// Base URLs and credentials together, for printing.
+    pub fn info(&self) -> SandboxInfo {
+        SandboxInfo {
+            aloha_base_url: self.aloha_base_url(),
+            aerona_base_url: self.aerona_base_url(),
+            admin_url: self.admin_url(),
+            credentials: self.state.creds.clone(),
         }
+    }
+
+    /// A handle on the fault queue (the same queue `POST /_sandbox/faults` fills).
+    pub fn faults(&self) -> Faults {
+        self.state.faults.clone()
+    }
+
+    /// Registers a webhook receiver of every event at `url`, optionally sending a
+    /// shared-secret header `(name, value)`.
+    pub fn register_webhook(&self, url: &str, header: Option<(&str, &str)>) {
+        let mut webhook = Webhook::new(url);
+        webhook.secret_header = header.map(|(name, value)| SecretHeader {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+        self.state.webhooks.register(webhook);
+    }
+
+    /// Registers a webhook receiver; an `https://` URL, a header with a line break or an
+    /// unknown event is refused with the reason.
+    pub fn add_webhook(&self, webhook: Webhook) -> Result<(), String> {
+        if let Some(problem) = webhook.problem() {
+            return Err(problem);
+        }
+        self.state.webhooks.register(webhook);
+        Ok(())
+    }
+
+    /// Webhook deliveries attempted so far (first tries and retries, to every receiver).
+    pub fn webhook_attempts(&self) -> u64 {
+        self.state.webhooks.attempts()
+    }
+
+    /// Requests seen for one operation (`aloha.postToken`, `aerona.getPatient`, …), faulted
+    /// ones included.
+    pub fn requests(&self, operation: &str) -> u64 {
+        self.state.stats().get(operation).copied().unwrap_or(0)
+    }
+
+    /// Requests seen per operation, as `GET /_sandbox/stats` answers them.
+    pub fn stats(&self) -> BTreeMap<String, u64> {
+        self.state.stats()
+    }
+
+    /// Serves until `signal` completes, then stops.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        signal.await;
+        self.stop().await;
+    }
+
+    /// Serves until Ctrl-C, then stops (for `practice sandbox`).
+    pub async fn run_until_ctrl_c(self) -> std::io::Result<()> {
+        let waited = tokio::signal::ctrl_c().await;
+        self.stop().await;
+        waited
+    }
+
+    /// Stops accepting, lets answers in flight finish, abandons pending webhook deliveries,
+    /// and waits for the server to end.
+    pub async fn stop(mut self) {
+        self.signal_stop();
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+    }
+
+    fn signal_stop(&mut self) {
+        let _ = self.closed.send(true);
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
         }
     }
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        self.signal_stop();
     }
 }
