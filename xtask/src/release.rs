@@ -1,146 +1,471 @@
-//! `cargo xtask release <version> [--dry-run] [--run-checks]`: refuse a dirty tree, bump the
-//! workspace version, move the changelog's Unreleased section under the new version, run the
-//! checks, commit and tag, then publish the crates in dependency order — skipping versions
-//! already on the registry, so a partial publish can be resumed by running it again.
+//! `cargo xtask release <version> [--dry-run [--run-checks] [--offline]]`: refuse a dirty tree,
+//! bump the workspace version, move the changelog's Unreleased section under the new version,
+//! run the checks, commit and tag, then publish the crates in dependency order — skipping
+//! versions already on the registry, so that a partial publish can be resumed by running the
+//! same command again at the release tag.
 //!
 //! `--dry-run` changes nothing, publishes nothing, and prints the plan in order. It lists the
-//! checks without running them unless `--run-checks` is given.
+//! checks without running them unless `--run-checks` is given. See `docs/releasing.md`.
+//!
+//! The pure parts (versions, the manifest bump, the changelog move, the publish order) live in
+//! the submodules and are tested there; this file runs git and cargo.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod changelog;
+mod manifest;
+mod publish;
+mod version;
+
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use crate::workspace_root;
+use changelog::move_unreleased;
+use manifest::{bump_workspace_version, workspace_version};
+use publish::{PublishStep, Registry, RegistryLookup, check_members, parse_members, plan_publish};
+use version::{Version, previous_release_tag};
 
-/// Entry point.
+const USAGE: &str = "usage: cargo xtask release <version> [--dry-run [--run-checks] [--offline]]";
+
+/// The files a release changes and commits.
+const RELEASE_FILES: [&str; 3] = ["Cargo.toml", "Cargo.lock", "CHANGELOG.md"];
+
+const SEMVER_CHECKS_MISSING: &str = "cargo-semver-checks is not installed; skipping the semver check (install with `cargo install cargo-semver-checks`)";
+
+/// A check a release must pass: a cargo command and the environment it needs.
+struct Check {
+    env: &'static [(&'static str, &'static str)],
+    args: &'static [&'static str],
+}
+
+impl Check {
+    fn display(&self) -> String {
+        show_cargo(self.env, self.args)
+    }
+}
+
+/// A cargo command as a shell would spell it.
+fn show_cargo(env: &[(&str, &str)], args: &[&str]) -> String {
+    let env: String = env
+        .iter()
+        .map(|(key, value)| format!("{key}=\"{value}\" "))
+        .collect();
+    format!("{env}cargo {}", args.join(" "))
+}
+
+/// The checks, in order; the first failure stops the release.
+const CHECKS: &[Check] = &[
+    Check {
+        env: &[],
+        args: &["xtask", "codegen", "--check"],
+    },
+    Check {
+        env: &[],
+        args: &["fmt", "--all", "--", "--check"],
+    },
+    Check {
+        env: &[],
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    },
+    Check {
+        env: &[],
+        args: &["test", "--workspace"],
+    },
+    Check {
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
+        args: &["doc", "--workspace", "--no-deps"],
+    },
+];
+
+/// The command line.
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    version: String,
+    dry_run: bool,
+    run_checks: bool,
+    offline: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options, String> {
+        let mut version = None;
+        let (mut dry_run, mut run_checks, mut offline) = (false, false, false);
+        for arg in args {
+            match arg.as_str() {
+                "--dry-run" => dry_run = true,
+                "--run-checks" => run_checks = true,
+                "--offline" => offline = true,
+                "-h" | "--help" => return Err(USAGE.into()),
+                flag if flag.starts_with('-') => {
+                    return Err(format!("unknown option {flag}\n{USAGE}"));
+                }
+                v if version.is_none() => version = Some(v.to_owned()),
+                extra => return Err(format!("unexpected argument {extra}\n{USAGE}")),
+            }
+        }
+        let version = version.ok_or(USAGE)?;
+        if !dry_run && run_checks {
+            return Err("--run-checks is for --dry-run (a release always runs the checks)".into());
+        }
+        if !dry_run && offline {
+            return Err("--offline is for --dry-run (publishing needs the registry)".into());
+        }
+        Ok(Options {
+            version,
+            dry_run,
+            run_checks,
+            offline,
+        })
+    }
+}
+
+/// Where the release stands.
+#[derive(Debug, PartialEq, Eq)]
+enum Stage {
+    /// Nothing done yet: bump, changelog, checks, commit, tag, publish.
+    Fresh,
+    /// The release commit is tagged and checked out: only the publish is left (or part of it).
+    Resume,
+}
+
+/// Numbered lines, as the steps are planned or taken.
+#[derive(Default)]
+struct Plan {
+    steps: usize,
+}
+
+impl Plan {
+    fn step(&mut self, what: impl AsRef<str>) {
+        self.steps += 1;
+        println!("{:>2}. {}", self.steps, what.as_ref());
+    }
+}
+
+/// Entry point: `args` are those after `release`.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let mut version = None;
-    let mut dry_run = false;
-    let mut run_checks = false;
-    for arg in args {
-        match arg.as_str() {
-            "--dry-run" => dry_run = true,
-            "--run-checks" => run_checks = true,
-            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
-            v if version.is_none() => version = Some(v.to_owned()),
-            extra => return Err(format!("unexpected argument {extra}")),
-        }
-    }
-    let version =
-        version.ok_or("usage: cargo xtask release <version> [--dry-run] [--run-checks]")?;
-    validate_version(&version)?;
+    let options = Options::parse(args)?;
+    let version = Version::parse(&options.version)?;
     let root = workspace_root();
-    let mut plan = Plan { dry_run, step: 0 };
-
-    let dirty = git(&root, &["status", "--porcelain"])?;
-    check_clean(&dirty)?;
-    plan.say("the working tree is clean");
-
-    let manifest_path = root.join("Cargo.toml");
-    let manifest = read(&manifest_path)?;
-    let (bumped, changes) = bump_workspace_version(&manifest, &version)?;
-    for change in &changes {
-        plan.say(&format!("Cargo.toml: {change}"));
-    }
-    let changelog_path = root.join("CHANGELOG.md");
-    let today = today_utc()?;
-    let changelog = move_unreleased(&read(&changelog_path)?, &version, &today)?;
-    plan.say(&format!(
-        "CHANGELOG.md: move [Unreleased] under `## [{version}] - {today}`"
-    ));
-    if !dry_run {
-        write(&manifest_path, &bumped)?;
-        write(&changelog_path, &changelog)?;
-    }
-
-    for check in CHECKS {
-        plan.say(&format!("check: {}", check.join(" ")));
-        if !dry_run || run_checks {
-            run_command(&root, check)?;
-        }
-    }
-    if dry_run && !run_checks {
-        plan.note("(checks listed, not run: add --run-checks to run them in a dry run)");
-    }
-    match Command::new("cargo").args(["semver-checks", "--version"]).output() {
-        Ok(out) if out.status.success() => {
-            plan.say("check: cargo semver-checks");
-            if !dry_run || run_checks {
-                run_command(&root, &["cargo", "semver-checks"])?;
+    if options.dry_run {
+        println!(
+            "Dry run of `cargo xtask release {version}`: what it would do, in order. Nothing is \
+             written, committed, tagged or published.{}",
+            if options.run_checks {
+                " The checks are run (--run-checks), on the tree as it is."
+            } else {
+                " The checks are listed, not run (add --run-checks to run them)."
             }
-        }
-        _ => plan.note(
-            "cargo-semver-checks is not installed; skipping the semver check (install with `cargo install cargo-semver-checks`)",
-        ),
+        );
+    } else {
+        println!("Releasing {version}:");
     }
+    let mut plan = Plan::default();
 
-    plan.say(&format!(
-        "git commit -am \"Release {version}\" && git tag v{version}"
-    ));
-    if !dry_run {
-        git(&root, &["commit", "-am", &format!("Release {version}")])?;
-        git(&root, &["tag", &format!("v{version}")])?;
-    }
+    check_clean(&git(&root, &["status", "--porcelain"])?)?;
+    plan.step("the working tree is clean");
 
-    let metadata = command_output(
+    let tag = version.tag();
+    let head = git(&root, &["rev-parse", "HEAD"])?.trim().to_owned();
+    let tagged = git(
         &root,
-        &["cargo", "metadata", "--format-version", "1", "--no-deps"],
-    )?;
-    let order = publish_order(&parse_members(&metadata)?)?;
-    for name in &order {
-        match (on_registry(name, &version), dry_run) {
-            (Registry::Present, _) => plan.say(&format!(
-                "{name} {version}: already on the registry, {}skip",
-                if dry_run { "would " } else { "" }
-            )),
-            (Registry::Absent, true) => plan.say(&format!("{name} {version}: would publish")),
-            (Registry::Unknown, true) => plan.say(&format!(
-                "{name} {version}: registry not reachable; would publish"
-            )),
-            (_, false) => {
-                plan.say(&format!("{name} {version}: cargo publish -p {name}"));
-                run_command(&root, &["cargo", "publish", "-p", name])?;
+        &[
+            "rev-parse",
+            "-q",
+            "--verify",
+            &format!("refs/tags/{tag}^{{commit}}"),
+        ],
+    )
+    .ok()
+    .map(|commit| commit.trim().to_owned());
+    let stage = release_stage(&tag, tagged.as_deref(), &head)?;
+
+    let manifest = read(&root.join("Cargo.toml"))?;
+    let current = workspace_version(&manifest)?;
+
+    // Everything that would stop the publish part-way is refused before anything changes.
+    let metadata = cargo_output(&root, &["metadata", "--format-version", "1", "--no-deps"])?;
+    let members = parse_members(&metadata)?;
+    check_members(&members, &current)?;
+    let registry = CargoInfo {
+        offline: options.offline,
+    };
+    let publish = plan_publish(&members, &version.to_string(), &registry)?;
+
+    match stage {
+        Stage::Fresh => prepare(&root, &options, &version, &manifest, &current, &mut plan)?,
+        Stage::Resume => {
+            if current != version.to_string() {
+                return Err(format!(
+                    "{tag} is at HEAD but Cargo.toml says {current}, not {version}"
+                ));
             }
+            plan.step(format!(
+                "{tag} is already tagged at HEAD: the bump, changelog, checks, commit and tag \
+                 are done; resuming with the publish"
+            ));
         }
     }
-    if dry_run {
-        println!("\ndry run: nothing was changed or published");
+
+    publish_all(&root, &options, &version, &publish, &registry, &mut plan)?;
+
+    if options.dry_run {
+        println!("\nDry run complete: nothing was written, committed, tagged or published.");
+    } else {
+        println!(
+            "\nReleased {version}. Push the release commit and its tag: git push origin HEAD {tag}"
+        );
     }
     Ok(())
 }
 
-/// The checks a release must pass, in order.
-const CHECKS: &[&[&str]] = &[
-    &["cargo", "xtask", "codegen", "--check"],
-    &["cargo", "fmt", "--all", "--", "--check"],
-    &[
-        "cargo",
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ],
-    &["cargo", "test", "--workspace"],
-    &["cargo", "doc", "--workspace", "--no-deps"],
-];
+/// Bump, changelog, checks, semver check, commit and tag.
+fn prepare(
+    root: &Path,
+    options: &Options,
+    version: &Version,
+    manifest: &str,
+    current: &str,
+    plan: &mut Plan,
+) -> Result<(), String> {
+    let dry_run = options.dry_run;
+    let v = version.to_string();
+    let tag = version.tag();
+    if *version < Version::parse(current)? {
+        return Err(format!(
+            "{v} is older than the workspace's version, {current}"
+        ));
+    }
+    let (bumped, changes) = bump_workspace_version(manifest, &v)?;
+    let changelog_path = root.join("CHANGELOG.md");
+    let moved = move_unreleased(&read(&changelog_path)?, &v, &today_utc()?)?;
 
-struct Plan {
-    dry_run: bool,
-    step: usize,
+    for change in &changes {
+        plan.step(format!("Cargo.toml {}", change.describe()));
+    }
+    plan.step(
+        "Cargo.lock: record the workspace crates' new version (`cargo update --workspace --offline`)",
+    );
+    plan.step(format!(
+        "CHANGELOG.md: move the Unreleased entries under a new `{}`, leaving an empty \
+         `## [Unreleased]` above it ({})",
+        moved.heading,
+        moved.links.describe(&v)
+    ));
+    // From here on a real run has changed the tree: say how to get back.
+    let bumped_tree = |e: String| {
+        if dry_run {
+            format!("{e}\nDry run: nothing was changed.")
+        } else {
+            format!(
+                "{e}\nNothing was committed, tagged or published. The bump is left in {files}: \
+                 fix the cause and run the release again after `git checkout -- {files}`.",
+                files = RELEASE_FILES.join(" ")
+            )
+        }
+    };
+    if !dry_run {
+        write(&root.join("Cargo.toml"), &bumped)?;
+        write(&changelog_path, &moved.text)?;
+        run_cargo(root, &[], &["update", "--workspace", "--offline"]).map_err(bumped_tree)?;
+    }
+
+    let run_checks = !dry_run || options.run_checks;
+    let listed = if run_checks { "" } else { " (listed, not run)" };
+    for check in CHECKS {
+        plan.step(format!("check: {}{listed}", check.display()));
+        if run_checks {
+            run_cargo(root, check.env, check.args).map_err(bumped_tree)?;
+        }
+    }
+
+    if !semver_checks_installed() {
+        plan.step(SEMVER_CHECKS_MISSING);
+    } else {
+        let tags = git(root, &["tag", "--list", "v*"])?;
+        match previous_release_tag(&tags, version) {
+            None => plan.step(
+                "semver check: no earlier release tag (v*) to compare with; skipping \
+                 (a first release has no API to break)",
+            ),
+            Some(baseline) => {
+                let args = ["semver-checks", "--workspace", "--baseline-rev", &baseline];
+                plan.step(format!("check: cargo {}{listed}", args.join(" ")));
+                if run_checks {
+                    run_cargo(root, &[], &args).map_err(bumped_tree)?;
+                }
+            }
+        }
+    }
+
+    plan.step(format!(
+        "commit {} as \"Release {v}\"",
+        RELEASE_FILES.join(", ")
+    ));
+    plan.step(format!("tag the commit {tag} (annotated, \"Release {v}\")"));
+    if !dry_run {
+        check_only_release_files(&git(root, &["status", "--porcelain"])?).map_err(bumped_tree)?;
+        let mut add = vec!["add", "--"];
+        add.extend(RELEASE_FILES);
+        git(root, &add).map_err(bumped_tree)?;
+        git(root, &["commit", "-q", "-m", &format!("Release {v}")]).map_err(bumped_tree)?;
+        git(root, &["tag", "-a", &tag, "-m", &format!("Release {v}")])?;
+    }
+    Ok(())
 }
 
-impl Plan {
-    fn say(&mut self, what: &str) {
-        self.step += 1;
-        let lead = if self.dry_run { "would" } else { "step" };
-        println!("{:>2}. [{lead}] {what}", self.step);
+/// Publishes the crates in order, skipping those already on the registry.
+fn publish_all(
+    root: &Path,
+    options: &Options,
+    version: &Version,
+    steps: &[PublishStep],
+    registry: &dyn RegistryLookup,
+    plan: &mut Plan,
+) -> Result<(), String> {
+    let v = version.to_string();
+    let mut published = Vec::new();
+    for step in steps {
+        let name = &step.name;
+        if options.dry_run {
+            plan.step(step.describe_dry_run(&v));
+            continue;
+        }
+        // Ask again right before publishing: this is what makes a re-run resume.
+        if registry.lookup(name, &v) == Registry::Present {
+            plan.step(format!(
+                "publish {name} {v}: already on the registry, skipping"
+            ));
+            continue;
+        }
+        plan.step(format!("publish {name} {v}: cargo publish -p {name}"));
+        run_cargo(root, &[], &["publish", "-p", name]).map_err(|e| {
+            format!(
+                "{e}\n{}To resume: fix the cause, then run `cargo xtask release {v}` again with \
+                 {tag} checked out; crates already on the registry are skipped.",
+                if published.is_empty() {
+                    "Nothing was published in this run. ".to_owned()
+                } else {
+                    format!(
+                        "Published before it in this run: {}. ",
+                        published.join(", ")
+                    )
+                },
+                tag = version.tag(),
+            )
+        })?;
+        published.push(name.clone());
     }
+    Ok(())
+}
 
-    fn note(&self, what: &str) {
-        println!("    {what}");
+/// Refuses a dirty tree (`git status --porcelain` output), naming the dirty paths.
+fn check_clean(porcelain: &str) -> Result<(), String> {
+    let dirty: Vec<&str> = porcelain.lines().filter(|l| !l.trim().is_empty()).collect();
+    if dirty.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the working tree is not clean; commit or stash these first:\n{}",
+            dirty.join("\n")
+        ))
     }
+}
+
+/// Before the release commit: refuses changes (`git status --porcelain`) to anything but the
+/// release files, which the checks should never have made.
+fn check_only_release_files(porcelain: &str) -> Result<(), String> {
+    let others: Vec<&str> = porcelain
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter(|line| {
+            let path = line.get(3..).unwrap_or("");
+            let path = path.rsplit_once(" -> ").map_or(path, |(_, to)| to);
+            !RELEASE_FILES.contains(&path.trim_matches('"'))
+        })
+        .collect();
+    if others.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "not committing: files other than {} changed during the release:\n{}",
+            RELEASE_FILES.join(", "),
+            others.join("\n")
+        ))
+    }
+}
+
+/// From whether the tag exists (the commit it names) and the commit checked out.
+fn release_stage(tag: &str, tagged: Option<&str>, head: &str) -> Result<Stage, String> {
+    match tagged {
+        None => Ok(Stage::Fresh),
+        Some(commit) if commit == head => Ok(Stage::Resume),
+        Some(commit) => Err(format!(
+            "the tag {tag} already exists, at {} rather than at HEAD ({}). To resume publishing \
+             that release, `git checkout {tag}` and run this again; otherwise release a new \
+             version.",
+            short(commit),
+            short(head)
+        )),
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..10).unwrap_or(commit)
+}
+
+/// Asks crates.io with `cargo info <name>@<version>`.
+struct CargoInfo {
+    offline: bool,
+}
+
+impl RegistryLookup for CargoInfo {
+    fn lookup(&self, name: &str, version: &str) -> Registry {
+        if self.offline {
+            return Registry::NotConsulted;
+        }
+        // From outside the workspace: inside it, `cargo info` answers from the local packages.
+        let output = Command::new(cargo())
+            .args([
+                "info",
+                &format!("{name}@{version}"),
+                "--registry",
+                "crates-io",
+                "--quiet",
+            ])
+            .current_dir(std::env::temp_dir())
+            .env("CARGO_HTTP_TIMEOUT", "20")
+            .env("CARGO_NET_RETRY", "1")
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(out) if out.status.success() => Registry::Present,
+            Ok(out) if String::from_utf8_lossy(&out.stderr).contains("could not find") => {
+                Registry::Absent
+            }
+            _ => Registry::Unreachable,
+        }
+    }
+}
+
+fn semver_checks_installed() -> bool {
+    Command::new(cargo())
+        .args(["semver-checks", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The cargo that runs us, so the checks use the same toolchain.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -151,54 +476,60 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
 }
 
-fn command_output(root: &Path, argv: &[&str]) -> Result<String, String> {
-    let out = Command::new(argv[0])
-        .args(&argv[1..])
-        .current_dir(root)
+/// Runs a command and returns its standard output, or its standard error as the error.
+fn output(command: &mut Command, shown: &str) -> Result<String, String> {
+    let out = command
+        .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("could not run {}: {e}", argv.join(" ")))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} failed: {}",
-            argv.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn git(root: &Path, args: &[&str]) -> Result<String, String> {
-    let mut argv = vec!["git"];
-    argv.extend_from_slice(args);
-    command_output(root, &argv)
-}
-
-fn run_command(root: &Path, argv: &[&str]) -> Result<(), String> {
-    let mut command = Command::new(argv[0]);
-    command.args(&argv[1..]).current_dir(root);
-    if argv.get(1) == Some(&"doc") {
-        command.env("RUSTDOCFLAGS", "-D warnings");
-    }
-    let status = command
-        .status()
-        .map_err(|e| format!("could not run {}: {e}", argv.join(" ")))?;
-    if status.success() {
-        Ok(())
+        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(format!(
-            "`{}` failed; nothing was published",
-            argv.join(" ")
+            "`{shown}` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
 }
 
+fn git(root: &Path, args: &[&str]) -> Result<String, String> {
+    output(
+        Command::new("git").args(args).current_dir(root),
+        &format!("git {}", args.join(" ")),
+    )
+}
+
+fn cargo_output(root: &Path, args: &[&str]) -> Result<String, String> {
+    output(
+        Command::new(cargo()).args(args).current_dir(root),
+        &format!("cargo {}", args.join(" ")),
+    )
+}
+
+/// Runs a cargo command with its output shown, failing if it fails.
+fn run_cargo(root: &Path, env: &[(&str, &str)], args: &[&str]) -> Result<(), String> {
+    let shown = show_cargo(env, args);
+    let status = Command::new(cargo())
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed"))
+    }
+}
+
 fn today_utc() -> Result<String, String> {
-    let days = std::time::SystemTime::now()
+    let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| e.to_string())?
-        .as_secs()
-        / 86_400;
-    Ok(civil_from_days(days as i64))
+        .map_err(|e| format!("the clock is before 1970: {e}"))?
+        .as_secs();
+    let days = i64::try_from(seconds / 86_400).map_err(|e| e.to_string())?;
+    Ok(civil_from_days(days))
 }
 
 /// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
@@ -215,552 +546,86 @@ fn civil_from_days(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// `x.y.z` with an optional `-pre` of dot-separated alphanumerics.
-pub fn validate_version(version: &str) -> Result<(), String> {
-    let bad = || format!("{version:?} is not a semantic version such as 0.1.0 or 1.2.0-rc.1");
-    let (core, pre) = match version.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (version, None),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() != 3
-        || parts.iter().any(|p| {
-            p.is_empty()
-                || !p.bytes().all(|b| b.is_ascii_digit())
-                || (p.len() > 1 && p.starts_with('0'))
-        })
-    {
-        return Err(bad());
-    }
-    if let Some(pre) = pre
-        && (pre.is_empty()
-            || pre.split('.').any(|p| {
-                p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            }))
-    {
-        return Err(bad());
-    }
-    Ok(())
-}
-
-/// Refuses a dirty tree, naming the paths.
-pub fn check_clean(porcelain: &str) -> Result<(), String> {
-    let dirty: Vec<&str> = porcelain.lines().filter(|l| !l.trim().is_empty()).collect();
-    if dirty.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the working tree is not clean; commit or stash first:\n{}",
-            dirty.join("\n")
-        ))
-    }
-}
-
-/// Sets `[workspace.package] version` and the `version` of every internal (`path = "crates/…"`)
-/// entry of `[workspace.dependencies]`. Returns the new text and what changed.
-pub fn bump_workspace_version(
-    manifest: &str,
-    version: &str,
-) -> Result<(String, Vec<String>), String> {
-    let mut section = String::new();
-    let mut out = Vec::new();
-    let mut changes = Vec::new();
-    let mut bumped_package = false;
-    for line in manifest.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            section = trimmed.to_owned();
-        }
-        if section == "[workspace.package]"
-            && trimmed.starts_with("version")
-            && trimmed.contains('=')
-        {
-            let old = trimmed
-                .split('=')
-                .nth(1)
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"')
-                .to_owned();
-            out.push(format!("version = \"{version}\""));
-            changes.push(format!("[workspace.package] version {old} -> {version}"));
-            bumped_package = true;
-            continue;
-        }
-        if section == "[workspace.dependencies]"
-            && trimmed.contains("path = \"crates/")
-            && trimmed.contains("version = \"")
-        {
-            let start = line.find("version = \"").unwrap_or(0) + "version = \"".len();
-            let end = line[start..].find('"').map(|e| start + e).unwrap_or(start);
-            let name = trimmed.split('=').next().unwrap_or("").trim();
-            changes.push(format!(
-                "[workspace.dependencies] {name} {} -> {version}",
-                &line[start..end]
-            ));
-            out.push(format!("{}{version}{}", &line[..start], &line[end..]));
-            continue;
-        }
-        out.push(line.to_owned());
-    }
-    if !bumped_package {
-        return Err("no `version` under [workspace.package] in Cargo.toml".into());
-    }
-    let mut text = out.join("\n");
-    if manifest.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok((text, changes))
-}
-
-/// Moves the body of `## [Unreleased]` under `## [version] - date`, leaving an empty Unreleased.
-pub fn move_unreleased(changelog: &str, version: &str, date: &str) -> Result<String, String> {
-    let heading = "## [Unreleased]";
-    let start = changelog
-        .find(heading)
-        .ok_or("CHANGELOG.md has no `## [Unreleased]` section")?;
-    let body_start = start + heading.len();
-    let body_end = changelog[body_start..]
-        .find("\n## [")
-        .map(|i| body_start + i + 1)
-        .or_else(|| {
-            changelog[body_start..]
-                .find("\n[")
-                .map(|i| body_start + i + 1)
-        })
-        .unwrap_or(changelog.len());
-    let body = changelog[body_start..body_end].trim();
-    if body.is_empty() {
-        return Err("the Unreleased section of CHANGELOG.md is empty: nothing to release".into());
-    }
-    if changelog.contains(&format!("## [{version}]")) {
-        return Err(format!("CHANGELOG.md already has a section for {version}"));
-    }
-    Ok(format!(
-        "{}{heading}\n\n## [{version}] - {date}\n\n{body}\n\n{}",
-        &changelog[..start],
-        &changelog[body_end..]
-    ))
-}
-
-/// A workspace member as `cargo metadata` describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    /// The package name.
-    pub name: String,
-    /// Whether it may be published.
-    pub publishable: bool,
-    /// Names of its normal and build dependencies.
-    pub deps: Vec<String>,
-}
-
-/// Reads the members out of `cargo metadata --no-deps` JSON, without a JSON crate: enough of
-/// a scanner for the fields we need (`name`, `publish`, `dependencies[].name/kind`).
-pub fn parse_members(metadata: &str) -> Result<Vec<Member>, String> {
-    let value = mini_json::parse(metadata)?;
-    let packages = value
-        .get("packages")
-        .and_then(mini_json::Value::as_array)
-        .ok_or("no packages in cargo metadata")?;
-    let mut members = Vec::new();
-    for package in packages {
-        let name = package
-            .get("name")
-            .and_then(mini_json::Value::as_str)
-            .ok_or("a package without a name")?;
-        let publishable = match package.get("publish") {
-            Some(mini_json::Value::Array(registries)) => !registries.is_empty(),
-            _ => true,
-        };
-        let deps = package
-            .get("dependencies")
-            .and_then(mini_json::Value::as_array)
-            .map(|deps| {
-                deps.iter()
-                    .filter(|d| {
-                        !matches!(
-                            d.get("kind").and_then(mini_json::Value::as_str),
-                            Some("dev")
-                        )
-                    })
-                    .filter_map(|d| {
-                        d.get("name")
-                            .and_then(mini_json::Value::as_str)
-                            .map(str::to_owned)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        members.push(Member {
-            name: name.to_owned(),
-            publishable,
-            deps,
-        });
-    }
-    Ok(members)
-}
-
-/// Publishable members, dependencies first, ties by name.
-pub fn publish_order(members: &[Member]) -> Result<Vec<String>, String> {
-    let publishable: BTreeMap<&str, &Member> = members
-        .iter()
-        .filter(|m| m.publishable)
-        .map(|m| (m.name.as_str(), m))
-        .collect();
-    let mut done: Vec<String> = Vec::new();
-    let mut placed = BTreeSet::new();
-    while placed.len() < publishable.len() {
-        let ready: Vec<&str> = publishable
-            .iter()
-            .filter(|(name, _)| !placed.contains(*name))
-            .filter(|(_, m)| {
-                m.deps
-                    .iter()
-                    .all(|d| !publishable.contains_key(d.as_str()) || placed.contains(d.as_str()))
-            })
-            .map(|(name, _)| *name)
-            .collect();
-        if ready.is_empty() {
-            return Err(
-                "the workspace's publishable crates depend on each other in a cycle".into(),
-            );
-        }
-        for name in ready {
-            placed.insert(name);
-            done.push(name.to_owned());
-        }
-    }
-    Ok(done)
-}
-
-enum Registry {
-    Present,
-    Absent,
-    Unknown,
-}
-
-fn on_registry(name: &str, version: &str) -> Registry {
-    // Ask from outside the workspace: inside it, `cargo info` answers from the local packages.
-    let output = Command::new("cargo")
-        .args([
-            "info",
-            &format!("{name}@{version}"),
-            "--registry",
-            "crates-io",
-            "--quiet",
-        ])
-        .current_dir(std::env::temp_dir())
-        .output();
-    match output {
-        Ok(out) if out.status.success() => Registry::Present,
-        Ok(out) => {
-            let err = String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();
-            if err.contains("could not find") || err.contains("not found") {
-                Registry::Absent
-            } else {
-                Registry::Unknown
-            }
-        }
-        Err(_) => Registry::Unknown,
-    }
-}
-
-/// A small JSON reader for `cargo metadata`, so xtask needs no JSON crate.
-mod mini_json {
-    #[derive(Debug, Clone, PartialEq)]
-    pub enum Value {
-        Null,
-        Bool(bool),
-        Number(String),
-        String(String),
-        Array(Vec<Value>),
-        Object(Vec<(String, Value)>),
-    }
-
-    impl Value {
-        pub fn get(&self, key: &str) -> Option<&Value> {
-            match self {
-                Value::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-                _ => None,
-            }
-        }
-        pub fn as_array(&self) -> Option<&Vec<Value>> {
-            match self {
-                Value::Array(items) => Some(items),
-                _ => None,
-            }
-        }
-        pub fn as_str(&self) -> Option<&str> {
-            match self {
-                Value::String(s) => Some(s),
-                _ => None,
-            }
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Value, String> {
-        let mut p = Parser {
-            bytes: text.as_bytes(),
-            at: 0,
-        };
-        let value = p.value()?;
-        p.ws();
-        if p.at != p.bytes.len() {
-            return Err("trailing text after JSON".into());
-        }
-        Ok(value)
-    }
-
-    struct Parser<'a> {
-        bytes: &'a [u8],
-        at: usize,
-    }
-
-    impl Parser<'_> {
-        fn ws(&mut self) {
-            while self.bytes.get(self.at).is_some_and(u8::is_ascii_whitespace) {
-                self.at += 1;
-            }
-        }
-        fn eat(&mut self, b: u8) -> Result<(), String> {
-            self.ws();
-            if self.bytes.get(self.at) == Some(&b) {
-                self.at += 1;
-                Ok(())
-            } else {
-                Err(format!("expected `{}` at byte {}", b as char, self.at))
-            }
-        }
-        fn value(&mut self) -> Result<Value, String> {
-            self.ws();
-            match self.bytes.get(self.at) {
-                Some(b'{') => {
-                    self.at += 1;
-                    let mut fields = Vec::new();
-                    self.ws();
-                    if self.bytes.get(self.at) == Some(&b'}') {
-                        self.at += 1;
-                        return Ok(Value::Object(fields));
-                    }
-                    loop {
-                        self.ws();
-                        let key = self.string()?;
-                        self.eat(b':')?;
-                        fields.push((key, self.value()?));
-                        self.ws();
-                        match self.bytes.get(self.at) {
-                            Some(b',') => self.at += 1,
-                            Some(b'}') => {
-                                self.at += 1;
-                                return Ok(Value::Object(fields));
-                            }
-                            _ => return Err(format!("bad object at byte {}", self.at)),
-                        }
-                    }
-                }
-                Some(b'[') => {
-                    self.at += 1;
-                    let mut items = Vec::new();
-                    self.ws();
-                    if self.bytes.get(self.at) == Some(&b']') {
-                        self.at += 1;
-                        return Ok(Value::Array(items));
-                    }
-                    loop {
-                        items.push(self.value()?);
-                        self.ws();
-                        match self.bytes.get(self.at) {
-                            Some(b',') => self.at += 1,
-                            Some(b']') => {
-                                self.at += 1;
-                                return Ok(Value::Array(items));
-                            }
-                            _ => return Err(format!("bad array at byte {}", self.at)),
-                        }
-                    }
-                }
-                Some(b'"') => self.string().map(Value::String),
-                Some(b't') => self.word("true", Value::Bool(true)),
-                Some(b'f') => self.word("false", Value::Bool(false)),
-                Some(b'n') => self.word("null", Value::Null),
-                Some(_) => {
-                    let start = self.at;
-                    while self
-                        .bytes
-                        .get(self.at)
-                        .is_some_and(|b| b"+-.eE0123456789".contains(b))
-                    {
-                        self.at += 1;
-                    }
-                    if start == self.at {
-                        return Err(format!("unexpected byte at {}", self.at));
-                    }
-                    Ok(Value::Number(
-                        String::from_utf8_lossy(&self.bytes[start..self.at]).into_owned(),
-                    ))
-                }
-                None => Err("unexpected end of JSON".into()),
-            }
-        }
-        fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
-            if self.bytes[self.at..].starts_with(word.as_bytes()) {
-                self.at += word.len();
-                Ok(value)
-            } else {
-                Err(format!("bad literal at byte {}", self.at))
-            }
-        }
-        fn string(&mut self) -> Result<String, String> {
-            self.eat(b'"')?;
-            let mut out = Vec::new();
-            loop {
-                match self.bytes.get(self.at) {
-                    Some(b'"') => {
-                        self.at += 1;
-                        return String::from_utf8(out).map_err(|e| e.to_string());
-                    }
-                    Some(b'\\') => {
-                        let escaped = *self.bytes.get(self.at + 1).ok_or("bad escape")?;
-                        self.at += 2;
-                        match escaped {
-                            b'n' => out.push(b'\n'),
-                            b't' => out.push(b'\t'),
-                            b'r' => out.push(b'\r'),
-                            b'b' => out.push(8),
-                            b'f' => out.push(12),
-                            b'u' => {
-                                let hex = std::str::from_utf8(
-                                    self.bytes.get(self.at..self.at + 4).ok_or("bad \\u")?,
-                                )
-                                .map_err(|e| e.to_string())?;
-                                let code =
-                                    u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
-                                self.at += 4;
-                                let c = char::from_u32(code).unwrap_or('\u{fffd}');
-                                out.extend_from_slice(c.to_string().as_bytes());
-                            }
-                            other => out.push(other),
-                        }
-                    }
-                    Some(b) => {
-                        out.push(*b);
-                        self.at += 1;
-                    }
-                    None => return Err("unterminated string".into()),
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_owned).collect()
+    }
+
     #[test]
-    fn versions() {
-        for good in ["0.1.0", "1.2.3", "10.0.0-rc.1", "1.0.0-alpha-2"] {
-            validate_version(good).unwrap();
-        }
+    fn options() {
+        assert_eq!(
+            Options::parse(&args("0.2.0 --dry-run --run-checks")).unwrap(),
+            Options {
+                version: "0.2.0".into(),
+                dry_run: true,
+                run_checks: true,
+                offline: false,
+            }
+        );
         for bad in [
             "",
-            "1.2",
-            "1.2.3.4",
-            "01.2.3",
-            "1.2.x",
-            "v1.2.3",
-            "1.2.3-",
-            "1.2.3-a..b",
+            "--dry-run",
+            "0.2.0 0.3.0",
+            "0.2.0 --force",
+            "0.2.0 --run-checks",
+            "0.2.0 --offline",
         ] {
-            assert!(validate_version(bad).is_err(), "{bad}");
+            assert!(Options::parse(&args(bad)).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn dirty_trees_are_refused_by_name() {
         check_clean("").unwrap();
+        check_clean("\n").unwrap();
         let err = check_clean(" M Cargo.toml\n?? notes.txt\n").unwrap_err();
+        assert!(err.contains("not clean"), "{err}");
         assert!(
-            err.contains("Cargo.toml") && err.contains("notes.txt"),
+            err.contains(" M Cargo.toml") && err.contains("?? notes.txt"),
             "{err}"
         );
     }
 
     #[test]
-    fn bumps_the_workspace_and_internal_dependencies() {
-        let manifest = "[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace.dependencies]\npractice-core = { path = \"crates/practice-core\", version = \"0.1.0\" }\nserde = { version = \"1\" }\n";
-        let (text, changes) = bump_workspace_version(manifest, "0.2.0").unwrap();
-        assert!(
-            text.contains("[workspace.package]\nversion = \"0.2.0\""),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "practice-core = { path = \"crates/practice-core\", version = \"0.2.0\" }"
-            )
-        );
-        assert!(
-            text.contains("serde = { version = \"1\" }"),
-            "external versions untouched"
-        );
-        assert_eq!(changes.len(), 2);
-        assert!(bump_workspace_version("[package]\nversion = \"1.0.0\"\n", "2.0.0").is_err());
+    fn only_the_release_files_are_committed() {
+        check_only_release_files(" M Cargo.toml\n M Cargo.lock\n M CHANGELOG.md\n").unwrap();
+        let err = check_only_release_files(" M Cargo.toml\n M crates/aloha-api/src/lib.rs\n")
+            .unwrap_err();
+        assert!(err.contains("crates/aloha-api/src/lib.rs"), "{err}");
+        assert!(!err.contains(" M Cargo.toml"), "{err}");
     }
 
     #[test]
-    fn moves_unreleased_under_the_version() {
-        let log = "# Changelog\n\n## [Unreleased]\n\n### Added\n- practice-core\n\n## [0.0.1] - 2026-01-01\n\n- seed\n";
-        let moved = move_unreleased(log, "0.1.0", "2026-11-23").unwrap();
+    fn an_existing_tag_means_resume_at_head_and_refusal_elsewhere() {
+        assert_eq!(release_stage("v0.2.0", None, "abc").unwrap(), Stage::Fresh);
         assert_eq!(
-            moved,
-            "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-23\n\n### Added\n- practice-core\n\n## [0.0.1] - 2026-01-01\n\n- seed\n"
+            release_stage("v0.2.0", Some("abc"), "abc").unwrap(),
+            Stage::Resume
         );
-        let empty = "# Changelog\n\n## [Unreleased]\n\n## [0.0.1] - 2026-01-01\n";
+        let err =
+            release_stage("v0.2.0", Some("0123456789abcdef"), "fedcba9876543210").unwrap_err();
         assert!(
-            move_unreleased(empty, "0.1.0", "2026-11-23")
-                .unwrap_err()
-                .contains("empty")
-        );
-        assert!(
-            move_unreleased(log, "0.0.1", "2026-11-23").is_err(),
-            "a version released twice"
+            err.contains("git checkout v0.2.0") && err.contains("0123456789"),
+            "{err}"
         );
     }
 
     #[test]
-    fn publish_order_is_dependencies_first_then_by_name() {
-        let json = r#"{"packages":[
-            {"name":"xtask","publish":[],"dependencies":[]},
-            {"name":"practice-cli","publish":null,"dependencies":[{"name":"aloha-api","kind":null},{"name":"aerona-api","kind":null},{"name":"practice-sandbox","kind":null}]},
-            {"name":"aloha-api","publish":null,"dependencies":[{"name":"practice-core","kind":null},{"name":"practice-sandbox","kind":"dev"}]},
-            {"name":"practice-sandbox","publish":null,"dependencies":[{"name":"serde","kind":null}]},
-            {"name":"aerona-api","publish":null,"dependencies":[{"name":"practice-core","kind":null}]},
-            {"name":"practice-core","publish":null,"dependencies":[{"name":"reqwest","kind":null,"rename":"x\"y\\u00e9"}]}
-        ],"workspace_members":[]}"#;
-        let members = parse_members(json).unwrap();
+    fn checks_show_their_environment() {
+        let shown: Vec<String> = CHECKS.iter().map(Check::display).collect();
         assert_eq!(
-            publish_order(&members).unwrap(),
+            shown,
             [
-                "practice-core",
-                "practice-sandbox",
-                "aerona-api",
-                "aloha-api",
-                "practice-cli"
+                "cargo xtask codegen --check",
+                "cargo fmt --all -- --check",
+                "cargo clippy --workspace --all-targets -- -D warnings",
+                "cargo test --workspace",
+                "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps",
             ]
         );
-        let cycle = vec![
-            Member {
-                name: "a".into(),
-                publishable: true,
-                deps: vec!["b".into()],
-            },
-            Member {
-                name: "b".into(),
-                publishable: true,
-                deps: vec!["a".into()],
-            },
-        ];
-        assert!(publish_order(&cycle).is_err());
     }
 
     #[test]
@@ -768,5 +633,6 @@ mod tests {
         assert_eq!(civil_from_days(0), "1970-01-01");
         assert_eq!(civil_from_days(20_415), "2025-11-23");
         assert_eq!(civil_from_days(19_782), "2024-02-29");
+        assert_eq!(civil_from_days(-1), "1969-12-31");
     }
 }
