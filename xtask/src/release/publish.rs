@@ -41,7 +41,8 @@ pub struct Dep {
 /// Reads the members and their dependencies on each other out of
 /// `cargo metadata --format-version 1 --no-deps`.
 pub fn parse_members(metadata: &str) -> Result<Vec<Member>, String> {
-    let value: Value = serde_json::from_str(metadata).map_err(|e| format!("cargo metadata: {e}"))?;
+    let value: Value =
+        serde_json::from_str(metadata).map_err(|e| format!("cargo metadata: {e}"))?;
     let packages = value
         .get("packages")
         .and_then(Value::as_array)
