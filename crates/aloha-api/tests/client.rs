@@ -185,6 +185,7 @@ async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() 
         .renewal(RenewalPolicy {
             margin: Duration::from_secs(120),
             retry_failed_after: Duration::ZERO,
+            ..RenewalPolicy::default()
         })
         .build()
         .unwrap();

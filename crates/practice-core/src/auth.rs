@@ -121,6 +121,66 @@ pub trait TokenStore: Send + Sync + 'static {
         key: &'a str,
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Claims the right to renew the token for `key`, for at most `hold`, across everything
+    /// that shares this store. A store serving one process may always grant it (the default):
+    /// the cache already lets one task at a time renew. A shared store grants it to one
+    /// process; the claim lapses by itself after `hold`, so a holder that crashed cannot block
+    /// the others.
+    fn claim_renewal<'a>(
+        &'a self,
+        key: &'a str,
+        hold: Duration,
+    ) -> BoxFuture<'a, Result<RenewalClaim, Error>> {
+        let _ = (key, hold);
+        Box::pin(async { Ok(RenewalClaim::Granted(ClaimId::local())) })
+    }
+
+    /// Gives up a claim granted by [`TokenStore::claim_renewal`], if it is still this one's.
+    fn release_renewal<'a>(
+        &'a self,
+        key: &'a str,
+        claim: &'a ClaimId,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let _ = (key, claim);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The answer to [`TokenStore::claim_renewal`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenewalClaim {
+    /// This caller renews, and releases the claim afterwards.
+    Granted(ClaimId),
+    /// Another process is renewing; its claim lapses within `lapses_in` at the latest.
+    HeldElsewhere {
+        /// The longest the other claim can still last.
+        lapses_in: Duration,
+    },
+}
+
+/// Identifies one renewal claim, so that only its holder releases it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimId(String);
+
+impl ClaimId {
+    /// A new, random claim id.
+    pub fn random() -> Self {
+        ClaimId(format!(
+            "{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        ))
+    }
+
+    fn local() -> Self {
+        ClaimId("local".to_owned())
+    }
+
+    /// The id as text, for storing it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The default [`TokenStore`]: a map in this process.
@@ -240,6 +300,9 @@ pub struct RenewalPolicy {
     /// After a failed renewal while the old token is still valid, wait this long before trying
     /// again (so a vendor outage does not turn every call into a renewal attempt). Default 30 s.
     pub retry_failed_after: Duration,
+    /// With a shared [`TokenStore`], the longest one process may hold the renewal claim before
+    /// the others stop waiting for it and renew themselves. Default 60 s.
+    pub claim_hold: Duration,
 }
 
 impl Default for RenewalPolicy {
@@ -247,9 +310,15 @@ impl Default for RenewalPolicy {
         RenewalPolicy {
             margin: Duration::from_secs(300),
             retry_failed_after: Duration::from_secs(30),
+            claim_hold: Duration::from_secs(60),
         }
     }
 }
+
+/// How often a process re-reads a shared store while another renews: from the first to the
+/// last interval, doubling. Renewals happen about once a token lifetime, so this is rare.
+const WAIT_FOR_RENEWAL: (Duration, Duration) =
+    (Duration::from_millis(20), Duration::from_millis(500));
 
 /// The core-owned cache in front of a [`TokenStore`]: single flight per process, renewal
 /// before expiry, and a failed renewal never evicts a token that is still valid.
@@ -276,20 +345,86 @@ impl TokenCache {
         {
             return Ok(token);
         }
-        // One renewal at a time; whoever waited here finds the new token in the store.
+        // One renewal at a time in this process; whoever waited here finds the new token in
+        // the store.
         let mut last_failure = self.renewal.lock().await;
-        let existing = self.store.get(&self.key).await?;
-        if let Some(token) = &existing {
-            if token.is_fresh(self.policy.margin) {
-                return Ok(token.clone());
+        loop {
+            let existing = self.store.get(&self.key).await?;
+            if let Some(token) = &existing {
+                if token.is_fresh(self.policy.margin) {
+                    return Ok(token.clone());
+                }
+                let backing_off = last_failure
+                    .is_some_and(|at| Instant::now() < at + self.policy.retry_failed_after);
+                if backing_off && token.is_valid() {
+                    return Ok(token.clone());
+                }
             }
-            let backing_off =
-                last_failure.is_some_and(|at| Instant::now() < at + self.policy.retry_failed_after);
-            if backing_off && token.is_valid() {
-                return Ok(token.clone());
+            // And one at a time across the processes sharing the store.
+            match self
+                .store
+                .claim_renewal(&self.key, self.policy.claim_hold)
+                .await?
+            {
+                RenewalClaim::Granted(claim) => {
+                    let renewed = self
+                        .renew(auth, ctx, &mut *last_failure, existing.as_ref())
+                        .await;
+                    let released = self.store.release_renewal(&self.key, &claim).await;
+                    let token = renewed?;
+                    released?;
+                    return Ok(token);
+                }
+                RenewalClaim::HeldElsewhere { lapses_in } => {
+                    // A renewal ahead of expiry elsewhere: the current token still serves.
+                    if let Some(token) = existing.filter(Token::is_valid) {
+                        return Ok(token);
+                    }
+                    if let Some(token) = self.wait_for_renewal(lapses_in).await? {
+                        return Ok(token);
+                    }
+                    // The claim lapsed without a new token (its holder failed or crashed):
+                    // claim it again.
+                }
             }
         }
-        match auth.acquire(ctx, existing.as_ref()).await {
+    }
+
+    /// Re-reads the store until another process has stored a usable token, or its claim has
+    /// lapsed (`None`).
+    async fn wait_for_renewal(&self, lapses_in: Duration) -> Result<Option<Token>, Error> {
+        let deadline = Instant::now() + lapses_in;
+        let (mut interval, longest) = WAIT_FOR_RENEWAL;
+        loop {
+            tokio::time::sleep(interval.min(deadline.saturating_duration_since(Instant::now())))
+                .await;
+            if let Some(token) = self.store.get(&self.key).await?
+                && token.is_valid()
+            {
+                return Ok(Some(token));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            interval = (interval * 2).min(longest);
+        }
+    }
+
+    /// Obtains a new token and stores it; on failure keeps a still-valid one.
+    async fn renew(
+        &self,
+        auth: &dyn Authenticator,
+        ctx: &AuthContext,
+        last_failure: &mut Option<Instant>,
+        existing: Option<&Token>,
+    ) -> Result<Token, Error> {
+        // Another process may have renewed between our read and our claim.
+        if let Some(token) = self.store.get(&self.key).await?
+            && token.is_fresh(self.policy.margin)
+        {
+            return Ok(token);
+        }
+        match auth.acquire(ctx, existing).await {
             Ok(token) => {
                 *last_failure = None;
                 self.store.put(&self.key, token.clone()).await?;
@@ -304,7 +439,7 @@ impl TokenCache {
                         error = %err,
                         "token renewal failed; keeping the current token until it expires"
                     );
-                    Ok(token)
+                    Ok(token.clone())
                 }
                 _ => Err(err),
             },

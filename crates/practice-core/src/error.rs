@@ -42,6 +42,9 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// The answer could not be decoded into the documented type.
     Decode,
+    /// The store that processes share tokens and budgets through (Redis, for example) could
+    /// not be reached, and its policy is to fail rather than go on alone; nothing was sent.
+    SharedState,
 }
 
 impl ErrorKind {
@@ -58,6 +61,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timed out",
             ErrorKind::OutcomeUnknown => "outcome unknown: the request may have been applied",
             ErrorKind::Decode => "could not decode the response",
+            ErrorKind::SharedState => "the shared token and budget store is unavailable",
         }
     }
 }

@@ -21,7 +21,10 @@ mod trace;
 pub mod transport;
 pub mod wire;
 
-pub use auth::{AuthContext, Authenticator, InMemoryTokenStore, RenewalPolicy, Token, TokenStore};
+pub use auth::{
+    AuthContext, Authenticator, ClaimId, InMemoryTokenStore, RenewalClaim, RenewalPolicy, Token,
+    TokenStore,
+};
 pub use base_url::BaseUrl;
 pub use client::{ClientBuilder, HttpClient, InnerService, Timeouts, VendorProfile};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, Validator, VendorMessage, Violation};

@@ -5,9 +5,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use practice_core::auth::BoxFuture;
 use practice_core::{
-    Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, RenewalPolicy, RetryConfig, Timeouts,
-    WhenExhausted,
+    ClaimId, Dispatch, Error, ErrorKind, InMemoryTokenStore, QuotaPolicy, RateLimit, RenewalClaim,
+    RenewalPolicy, RetryConfig, Secret, Timeouts, Token, TokenStore, WhenExhausted,
 };
 use support::*;
 use tokio::time::Instant;
@@ -480,4 +481,77 @@ async fn clients_share_nothing_unless_configured_to() {
     a.execute(&GetThing(1)).await.unwrap();
     b.execute(&GetThing(1)).await.unwrap();
     assert_eq!(server.logins(), 1, "a shared store shares the token");
+}
+
+/// A store shared with another process that holds the renewal claim for `held_for`.
+struct ClaimedElsewhere {
+    tokens: InMemoryTokenStore,
+    claimed_until: Instant,
+}
+
+impl TokenStore for ClaimedElsewhere {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Token>, Error>> {
+        self.tokens.get(key)
+    }
+    fn put<'a>(&'a self, key: &'a str, token: Token) -> BoxFuture<'a, Result<(), Error>> {
+        self.tokens.put(key, token)
+    }
+    fn remove_if_same<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        self.tokens.remove_if_same(key, token)
+    }
+    fn claim_renewal<'a>(
+        &'a self,
+        _key: &'a str,
+        _hold: Duration,
+    ) -> BoxFuture<'a, Result<RenewalClaim, Error>> {
+        let left = self.claimed_until.saturating_duration_since(Instant::now());
+        Box::pin(async move {
+            Ok(if left.is_zero() {
+                RenewalClaim::Granted(ClaimId::random())
+            } else {
+                RenewalClaim::HeldElsewhere { lapses_in: left }
+            })
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_renewal_claimed_elsewhere_is_awaited_and_its_token_reused() {
+    let server = FakeServer::ok();
+    let store = Arc::new(ClaimedElsewhere {
+        tokens: InMemoryTokenStore::new(),
+        claimed_until: Instant::now() + Duration::from_secs(10),
+    });
+    let client = server.client(|b| b.token_store(store.clone()));
+    // The other process stores its new token after 3 s.
+    let other = store.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let token = Token::valid_for(Secret::new("tok-elsewhere"), Duration::from_secs(3600));
+        other.put("test:user-1", token).await.unwrap();
+    });
+    let started = Instant::now();
+    client.execute(&GetThing(1)).await.unwrap();
+    assert_eq!(server.logins(), 0, "no login of its own");
+    assert_eq!(server.requests()[0].token.as_deref(), Some("tok-elsewhere"));
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(3) && waited < Duration::from_secs(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_claim_that_lapses_without_a_token_is_taken_over() {
+    let server = FakeServer::ok();
+    let store = Arc::new(ClaimedElsewhere {
+        tokens: InMemoryTokenStore::new(),
+        claimed_until: Instant::now() + Duration::from_secs(10),
+    });
+    let client = server.client(|b| b.token_store(store));
+    let started = Instant::now();
+    client.execute(&GetThing(1)).await.unwrap();
+    assert_eq!(server.logins(), 1);
+    assert_eq!(started.elapsed(), Duration::from_secs(10));
 }
