@@ -1,0 +1,306 @@
+//! A fleet sharing one Redis: one budget, one login, a crashed renewer, and Redis going away
+//! and coming back under both failure policies. Each "process" is a client with its own
+//! `RedisStore` (its own connection), so nothing is shared but Redis; `practice-cli`'s tests
+//! run real processes.
+
+#[path = "../../practice-core/tests/support/mod.rs"]
+mod core_support;
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use core_support::{FakeServer, GetThing, SECRET, TOKEN_PREFIX};
+use http::Request;
+use practice_core::{
+    ErrorKind, HttpClient, InnerService, QuotaPolicy, RateLimit, RenewalPolicy, TokenStore,
+    WhenExhausted,
+};
+use practice_redis::{OnFailure, RedisStore};
+use support::redis_server::RedisServer;
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// The credential key the test vendor's clients share (`<vendor>:<credential>`).
+const KEY: &str = "test:user-1";
+
+fn store(server: &RedisServer, on_failure: OnFailure) -> Arc<RedisStore> {
+    Arc::new(
+        RedisStore::builder(server.url())
+            .on_failure(on_failure)
+            .connect_timeout(Duration::from_millis(300))
+            .response_timeout(Duration::from_millis(500))
+            .build()
+            .unwrap(),
+    )
+}
+
+/// The fake vendor, with logins that take `login_takes`, so that renewals overlap.
+fn vendor(fake: &FakeServer, login_takes: Duration) -> InnerService {
+    let inner = fake.service();
+    InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+        let inner = inner.clone();
+        async move {
+            // The server records the request on arrival; its answer comes `login_takes` later.
+            let login = request.uri().path().ends_with("/login");
+            let response = inner.oneshot(request).await;
+            if login {
+                tokio::time::sleep(login_takes).await;
+            }
+            response
+        }
+    }))
+}
+
+fn client(
+    fake: &FakeServer,
+    store: Arc<RedisStore>,
+    limit: Option<RateLimit>,
+    login_takes: Duration,
+) -> HttpClient {
+    fake.client(|b| {
+        b.transport_service(vendor(fake, login_takes))
+            .quota(QuotaPolicy {
+                limit,
+                when_exhausted: WhenExhausted::Wait {
+                    max_wait: Duration::from_secs(30),
+                },
+            })
+            .token_store(store.clone())
+            .quota_store(store)
+            .renewal(RenewalPolicy {
+                claim_hold: Duration::from_secs(5),
+                ..RenewalPolicy::default()
+            })
+    })
+}
+
+/// The most requests that arrived within any `window`.
+fn busiest_window(fake: &FakeServer, window: Duration) -> usize {
+    let mut at: Vec<Instant> = fake.seen().iter().map(|s| s.at).collect();
+    at.sort();
+    (0..at.len())
+        .map(|i| at[i..].iter().take_while(|t| **t < at[i] + window).count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_budget_and_one_login_for_the_whole_fleet() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakeServer::ok();
+    let window = Duration::from_millis(500);
+    let limit = RateLimit::new(15, window).with_safety_margin(Duration::from_millis(100));
+    let (processes, calls) = (6, 10);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..processes {
+        let client = client(
+            &fake,
+            store(&redis, OnFailure::FailClosed),
+            Some(limit.clone()),
+            Duration::from_millis(100),
+        );
+        for c in 0..calls {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                client.execute(&GetThing(p * 100 + c)).await
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let elapsed = started.elapsed();
+
+    assert_eq!(fake.logins(), 1, "one login for six processes");
+    let sent = fake.seen().len();
+    assert_eq!(sent, 61, "60 calls and the login, each counted once");
+    let busiest = busiest_window(&fake, window);
+    assert!(
+        busiest <= 15,
+        "{busiest} requests arrived within one window"
+    );
+    // 61 requests at 15 per 600 ms: the last batch starts after four full spans.
+    assert!(elapsed >= 4 * Duration::from_millis(600), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+
+    // Waiting callers were told when to come back, not left to poll: one script call per
+    // reservation, plus the token claim and its release and a few script loads.
+    let stats = redis.query(&["INFO", "commandstats"]).unwrap();
+    let evalsha = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    assert!(
+        evalsha <= sent + 20,
+        "{evalsha} script calls for {sent} requests"
+    );
+
+    // The keys name the vendor and the credential's identity, never a secret or a token.
+    let keys = redis.query(&["KEYS", "*"]).unwrap();
+    for key in keys.lines() {
+        assert!(key.starts_with("practice:test:user-1:"), "{key}");
+        assert!(
+            !key.contains(SECRET) && !key.contains(TOKEN_PREFIX),
+            "{key}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewer_that_crashed_holding_the_claim_does_not_block_the_fleet() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    // A process claimed the renewal for 2 s and died before logging in or releasing.
+    let crashed = store(&redis, OnFailure::FailClosed);
+    let claim = crashed
+        .claim_renewal(KEY, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(matches!(claim, practice_core::RenewalClaim::Granted(_)));
+    drop(crashed);
+
+    let fake = FakeServer::ok();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..4 {
+        let client = client(
+            &fake,
+            store(&redis, OnFailure::FailClosed),
+            None,
+            Duration::from_millis(50),
+        );
+        tasks.push(tokio::spawn(
+            async move { client.execute(&GetThing(p)).await },
+        ));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(
+        fake.logins(),
+        1,
+        "the claim lapsed, then one process logged in"
+    );
+    assert!(elapsed >= Duration::from_millis(1500), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_fails_closed_and_recovers_by_itself() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakeServer::ok();
+    let limit = RateLimit::new(100, Duration::from_secs(60));
+    let store = store(&redis, OnFailure::FailClosed);
+    let client = client(&fake, store.clone(), Some(limit), Duration::ZERO);
+    client.execute(&GetThing(1)).await.unwrap();
+    let sent_before = fake.seen().len();
+
+    redis.stop();
+    let err = client.execute(&GetThing(2)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SharedState, "{err}");
+    assert_eq!(
+        fake.seen().len(),
+        sent_before,
+        "nothing sent without the shared budget"
+    );
+    assert!(!store.is_reachable());
+    let shown = format!("{err} {err:?}");
+    assert!(
+        !shown.contains(SECRET) && !shown.contains(TOKEN_PREFIX),
+        "{shown}"
+    );
+
+    redis.restart();
+    client.execute(&GetThing(3)).await.unwrap();
+    assert!(store.is_reachable());
+    // The restarted Redis is empty: the token is gone, so one more login.
+    assert_eq!(fake.logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_falls_back_to_local_state_and_returns_to_shared() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let fake = FakeServer::ok();
+    let limit = RateLimit::new(100, Duration::from_secs(60));
+    let store = store(&redis, OnFailure::UseLocal);
+    let client = client(&fake, store.clone(), Some(limit), Duration::ZERO);
+    client.execute(&GetThing(1)).await.unwrap();
+
+    redis.stop();
+    for id in 2..5 {
+        client.execute(&GetThing(id)).await.unwrap();
+    }
+    assert!(!store.is_reachable());
+    // Alone, the process logged in once for itself and kept that token.
+    assert_eq!(fake.logins(), 2);
+
+    redis.restart();
+    client.execute(&GetThing(5)).await.unwrap();
+    assert!(store.is_reachable());
+    let keys = redis.query(&["KEYS", "*"]).unwrap();
+    assert!(keys.contains("practice:test:user-1:token"), "{keys}");
+    assert!(keys.contains("practice:test:user-1:quota"), "{keys}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_shared_with_its_remaining_lifetime() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let one = store(&redis, OnFailure::FailClosed);
+    let other = store(&redis, OnFailure::FailClosed);
+    let token = practice_core::Token::valid_for(
+        practice_core::Secret::new("tok-shared"),
+        Duration::from_secs(120),
+    )
+    .with_refresh(practice_core::Secret::new("refresh-shared"));
+    one.put(KEY, token.clone()).await.unwrap();
+
+    let seen = other
+        .get(KEY)
+        .await
+        .unwrap()
+        .expect("the other process sees it");
+    assert_eq!(seen.access().expose(), "tok-shared");
+    assert_eq!(seen.refresh().unwrap().expose(), "refresh-shared");
+    let left = seen.expires_at() - Instant::now();
+    assert!(
+        left > Duration::from_secs(118) && left <= Duration::from_secs(120),
+        "{left:?}"
+    );
+
+    // A 401 evicts the rejected token only.
+    let newer = practice_core::Token::valid_for(
+        practice_core::Secret::new("tok-newer"),
+        Duration::from_secs(60),
+    );
+    other.put(KEY, newer).await.unwrap();
+    one.remove_if_same(KEY, &token).await.unwrap();
+    assert_eq!(
+        one.get(KEY).await.unwrap().unwrap().access().expose(),
+        "tok-newer"
+    );
+    let evicted = one.get(KEY).await.unwrap().unwrap();
+    one.remove_if_same(KEY, &evicted).await.unwrap();
+    assert!(other.get(KEY).await.unwrap().is_none());
+
+    // Debug output shows neither the URL nor a token.
+    let shown = format!("{one:?} {seen:?}");
+    assert!(
+        !shown.contains("tok-") && !shown.contains("redis://"),
+        "{shown}"
+    );
+}
