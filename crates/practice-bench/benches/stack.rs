@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aerona_api::models::Payment;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use futures_util::future::join_all;
 use practice_bench::serve_payments;
 
@@ -53,6 +53,21 @@ fn stack(c: &mut Criterion) {
     group.bench_function("sequential/bare_with_core_pool", |b| {
         b.to_async(&runtime).iter(|| bare_once(&core_pool, &url))
     });
+    // The full client over the bare client's pool: separates practice-core's reqwest
+    // settings from its layers.
+    let client_on_bare_pool = aerona_api::Client::builder("bench", "bench-password")
+        .base_url(base.clone())
+        .reqwest_client(bare.clone())
+        .rate_limit(
+            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            aerona_api::WhenExhausted::FailFast,
+        )
+        .build()
+        .unwrap();
+    group.bench_function("sequential/full_client_on_bare_pool", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { client_on_bare_pool.payment(187941).await.unwrap() })
+    });
     group.bench_function("sequential/full_client", |b| {
         b.to_async(&runtime)
             .iter(|| async { client.payment(187941).await.unwrap() })
@@ -69,4 +84,31 @@ fn stack(c: &mut Criterion) {
 }
 
 criterion_group!(benches, stack);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // The ratios the target is stated in, from criterion's own median estimates.
+    let median = |id: &str| practice_bench::criterion_median("stack_overhead", id);
+    for (case, bare, full) in [
+        (
+            "sequential",
+            "sequential/bare_reqwest_serde",
+            "sequential/full_client",
+        ),
+        (
+            "64 in flight",
+            "64_in_flight/bare_reqwest_serde",
+            "64_in_flight/full_client",
+        ),
+    ] {
+        if let (Some(bare), Some(full)) = (median(bare), median(full)) {
+            eprintln!(
+                "stack_overhead {case}: full client / bare = {:.3}x (median {:.1} µs vs {:.1} µs)",
+                full / bare,
+                full / 1e3,
+                bare / 1e3
+            );
+        }
+    }
+}
