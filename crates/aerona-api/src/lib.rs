@@ -36,6 +36,9 @@ pub use client::{
 /// Wire-format parsers and serde adapters (dates, times, money, raw records).
 pub use practice_core::wire;
 pub use practice_core::{
-    DateRange, Endpoint, Error, ErrorKind, RateLimit, RetryConfig, Secret, Timeouts, WhenExhausted,
-    rust_decimal, time,
+    DateRange, Endpoint, Error, ErrorKind, QuotaStore, RateLimit, RenewalPolicy, RetryConfig,
+    Secret, Timeouts, TokenStore, WhenExhausted, rust_decimal, time,
 };
+/// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
+#[cfg(feature = "redis")]
+pub use practice_redis as redis;

@@ -38,3 +38,6 @@ pub use practice_core::{
     DateRange, Endpoint, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
     WhenExhausted, rust_decimal, time,
 };
+/// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
+#[cfg(feature = "redis")]
+pub use practice_redis as redis;

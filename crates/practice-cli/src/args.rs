@@ -18,7 +18,7 @@ pub struct Cli {
     /// Use the built-in sandbox even when credentials are set.
     #[arg(long, global = true)]
     pub sandbox: bool,
-    /// More logging on stderr (repeatable).
+    /// More logging on stderr (repeatable; warnings are always shown).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// The command.

@@ -91,6 +91,7 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
             AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, range(r)?)
         }
     };
+    let shared = env::shared_store()?;
     let (target, _sandbox) = match env::aloha_from_env().filter(|_| !cli.sandbox) {
         Some(target) => (target, None),
         None => {
@@ -107,6 +108,9 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
     let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
     if let Some(base) = target.base_url {
         builder = builder.base_url(base);
+    }
+    if let Some(store) = shared {
+        builder = builder.token_store(store.clone()).quota_store(store);
     }
     let client = builder.build()?;
     match job {
@@ -331,6 +335,7 @@ fn parse_aerona(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
 
 async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let rate_limit = env::aerona_rate_limit()?;
+    let shared = env::shared_store()?;
     let job = parse_aerona(command)?;
     let (target, _sandbox) = match env::aerona_from_env(rate_limit.clone()).filter(|_| !cli.sandbox)
     {
@@ -354,6 +359,9 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     }
     if let Some(base) = target.base_url {
         builder = builder.base_url(base);
+    }
+    if let Some(store) = shared {
+        builder = builder.token_store(store.clone()).quota_store(store);
     }
     if let Some(limit) = target.rate_limit {
         builder = builder.rate_limit(

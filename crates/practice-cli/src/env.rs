@@ -1,5 +1,8 @@
 //! Credentials and endpoints from the environment, or the built-in sandbox.
 
+use std::sync::Arc;
+
+use aerona_api::redis::{OnFailure, RedisStore};
 use practice_core::{RateLimit, Secret};
 use practice_sandbox::{Sandbox, SandboxConfig};
 
@@ -35,6 +38,30 @@ pub fn aerona_rate_limit() -> Result<Option<RateLimit>, Failure> {
             ))
         }),
     }
+}
+
+/// The Redis store that processes share tokens and budgets through, when `PRACTICE_REDIS_URL`
+/// is set; `PRACTICE_REDIS_ON_FAILURE` is `fail` (the default) or `local`. Read before
+/// anything starts: a bad setting is invalid input.
+pub fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
+    let Some(url) = var("PRACTICE_REDIS_URL") else {
+        return Ok(None);
+    };
+    let on_failure = match var("PRACTICE_REDIS_ON_FAILURE").as_deref() {
+        None | Some("fail") => OnFailure::FailClosed,
+        Some("local") => OnFailure::UseLocal,
+        Some(other) => {
+            return Err(Failure::input(format!(
+                "PRACTICE_REDIS_ON_FAILURE={other:?} is neither `fail` nor `local`"
+            )));
+        }
+    };
+    // The URL may hold a password: the message names the variable, not its value.
+    let store = RedisStore::builder(url)
+        .on_failure(on_failure)
+        .build()
+        .map_err(|e| Failure::input(format!("PRACTICE_REDIS_URL: {e}")))?;
+    Ok(Some(Arc::new(store)))
 }
 
 /// The Aloha target from the environment, if its credentials are set.

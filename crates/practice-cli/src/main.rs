@@ -69,8 +69,9 @@ fn report(failure: Failure) -> ExitCode {
 }
 
 fn init_logging(verbose: u8) {
+    // Warnings always reach stderr: a fallback to local state or a kept token is news.
     let level = match verbose {
-        0 => return,
+        0 => tracing::Level::WARN,
         1 => tracing::Level::INFO,
         2 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,

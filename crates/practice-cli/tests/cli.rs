@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use practice_sandbox::{Fault, Sandbox, SandboxConfig};
 
-const VARS: [&str; 9] = [
+const VARS: [&str; 10] = [
     "ALOHA_CLIENT_ID",
     "ALOHA_SECRET_KEY",
     "ALOHA_BASE_URL",
@@ -15,6 +15,7 @@ const VARS: [&str; 9] = [
     "AERONA_BASE_URL",
     "AERONA_RATE_LIMIT",
     "PRACTICE_REDIS_URL",
+    "PRACTICE_REDIS_ON_FAILURE",
 ];
 
 /// Runs `practice` with a clean environment plus `env`.
