@@ -368,7 +368,7 @@ impl TokenCache {
             {
                 RenewalClaim::Granted(claim) => {
                     let renewed = self
-                        .renew(auth, ctx, &mut *last_failure, existing.as_ref())
+                        .renew(auth, ctx, &mut last_failure, existing.as_ref())
                         .await;
                     let released = self.store.release_renewal(&self.key, &claim).await;
                     let token = renewed?;

@@ -1,0 +1,79 @@
+//! What sharing costs: one budget reservation and one token read through Redis (a local
+//! `redis-server` on loopback, started here) against the in-process stores, side by side.
+//! A reservation is one round trip to Redis running one Lua script.
+
+#[path = "../tests/support/redis_server.rs"]
+mod redis_server;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::Criterion;
+use practice_core::{
+    InMemoryQuotaStore, InMemoryTokenStore, QuotaStore, RateLimit, Secret, Token, TokenStore,
+};
+use practice_redis::RedisStore;
+use redis_server::RedisServer;
+
+fn stores(c: &mut Criterion) {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let shared = RedisStore::builder(redis.url()).build().unwrap();
+    let local_quota = InMemoryQuotaStore::new();
+    let local_tokens = InMemoryTokenStore::new();
+    // An ample budget: every reservation is granted at once, as in steady state.
+    let limit = RateLimit::new(u32::MAX, Duration::from_secs(1));
+    let token = Token::valid_for(Secret::new("bench-token"), Duration::from_secs(3600));
+    runtime.block_on(async {
+        shared.put("bench:user", token.clone()).await.unwrap();
+        local_tokens.put("bench:user", token).await.unwrap();
+    });
+
+    let mut group = c.benchmark_group("reserve");
+    group.bench_function("in-memory", |b| {
+        b.to_async(&runtime).iter(|| async {
+            black_box(
+                local_quota
+                    .reserve("bench:user", Some(&limit), Duration::ZERO)
+                    .await
+                    .unwrap(),
+            )
+        })
+    });
+    group.bench_function("redis", |b| {
+        b.to_async(&runtime).iter(|| async {
+            black_box(
+                shared
+                    .reserve("bench:user", Some(&limit), Duration::ZERO)
+                    .await
+                    .unwrap(),
+            )
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("token-get");
+    group.bench_function("in-memory", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(local_tokens.get("bench:user").await.unwrap()) })
+    });
+    group.bench_function("redis", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(shared.get("bench:user").await.unwrap()) })
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    stores(&mut criterion);
+    criterion.final_summary();
+}
