@@ -3,7 +3,10 @@
 //! * `codegen [--check]` — regenerate each vendor crate's `src/generated/` from its
 //!   `openapi.yaml`; with `--check`, fail if the checked-in code is stale.
 //! * `release <version> [--dry-run]` — bump, changelog, checks, publish in dependency order.
+//! * `bench [--quick]` — run every benchmark (stack overhead, large report, budget precision,
+//!   weight and clean build times) and rewrite `docs/benchmarks.md` with the figures.
 
+mod bench;
 mod codegen;
 mod release;
 
@@ -15,6 +18,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -26,8 +30,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str =
-    "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run] | cargo xtask bench [--quick]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

@@ -225,7 +225,8 @@ fn main() {
             "rows": rows,
             "days": days,
             "body_bytes": bytes,
-            "cases": cases.iter().map(|c| (c.name.to_owned(), figure(c))).collect::<serde_json::Map<_, _>>(),
+            // An array, to keep the cases in the order they ran.
+            "cases": cases.iter().map(|c| json!({ "name": c.name, "figures": figure(c) })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "targets": {
             "typed_call_over_value_fetch": call_vs_fetch,

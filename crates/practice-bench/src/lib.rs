@@ -38,7 +38,11 @@ pub async fn serve_payments() -> SocketAddr {
 /// `group`, from `target/criterion/<group>/<bench>/new/estimates.json`.
 pub fn criterion_median(group: &str, bench: &str) -> Option<f64> {
     let criterion = figures_dir().parent()?.join("criterion");
-    let path = criterion.join(group).join(bench).join("new/estimates.json");
+    // Criterion names the directory after the id with `/` turned into `_`.
+    let path = criterion
+        .join(group)
+        .join(bench.replace('/', "_"))
+        .join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     value["median"]["point_estimate"].as_f64()

@@ -153,8 +153,16 @@ fn write_row(out: &mut String, n: usize, date: Date) {
         start = clock(start),
         end = clock(end),
         staff = n % 9,
-        gender = if client.is_multiple_of(2) { "Female" } else { "Male" },
-        location = if n.is_multiple_of(3) { "Home" } else { "Clinic" },
+        gender = if client.is_multiple_of(2) {
+            "Female"
+        } else {
+            "Male"
+        },
+        location = if n.is_multiple_of(3) {
+            "Home"
+        } else {
+            "Clinic"
+        },
         zip = 10_000 + client,
         npi = n % 10_000,
         payer = PAYERS[n % PAYERS.len()],
