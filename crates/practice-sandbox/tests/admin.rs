@@ -4,32 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+
 use practice_sandbox::{Fault, Sandbox, SandboxConfig};
 use serde_json::Value;
+use support::{JsonBody, http, json_of};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// JSON bodies without reqwest's `json` feature.
-trait JsonBody {
-    fn json_body(self, body: &Value) -> Self;
-}
-
-impl JsonBody for reqwest::RequestBuilder {
-    fn json_body(self, body: &Value) -> Self {
-        self.header("content-type", "application/json")
-            .body(body.to_string())
-    }
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    serde_json::from_str(&r.text().await.unwrap()).unwrap()
-}
 
 async fn admin(
     s: &Sandbox,

@@ -4,34 +4,14 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+mod support;
+
 use practice_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
+use support::{JsonBody, http, json_of};
 
 async fn start(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.unwrap()
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// JSON bodies without reqwest's `json` feature.
-trait JsonBody {
-    fn json_body(self, body: &Value) -> Self;
-}
-
-impl JsonBody for reqwest::RequestBuilder {
-    fn json_body(self, body: &Value) -> Self {
-        self.header("content-type", "application/json")
-            .body(body.to_string())
-    }
-}
-
-async fn json_of(r: reqwest::Response) -> Value {
-    serde_json::from_str(&r.text().await.unwrap()).unwrap()
 }
 
 async fn aloha_token(s: &Sandbox) -> Value {
