@@ -14,12 +14,19 @@ use crate::operation::OperationMeta;
 
 /// Decodes a whole JSON body into `T`.
 pub fn json<T: DeserializeOwned>(meta: &OperationMeta, body: &[u8]) -> Result<T, Error> {
+    // The plain parse is the fast path; only a failure pays for tracking the JSON path, in a
+    // second, identical parse that fails at the same place.
+    let err = match serde_json::from_slice(body) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| decode_error(meta, body, e.path().to_string(), e.into_inner(), None))?;
-    de.end()
-        .map_err(|e| decode_error(meta, body, String::new(), e, None))?;
-    Ok(value)
+    let (path, err) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(tracked) => (tracked.path().to_string(), tracked.into_inner()),
+        // Parsed fine, so it was the trailing bytes.
+        Ok(_) => (String::new(), err),
+    };
+    Err(decode_error(meta, body, path, err, None))
 }
 
 /// Builds a decode error for `meta` from a serde_json error at `path`.
@@ -194,16 +201,22 @@ pub fn decode_row<T: DeserializeOwned>(
     path_prefix: &str,
     index: usize,
 ) -> Result<T, Error> {
+    // As in [`json`]: the path is tracked only once the plain parse has failed.
+    let err = match serde_json::from_str(raw) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
     let mut de = serde_json::Deserializer::from_str(raw);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner_path = e.path().to_string();
-        let path = if inner_path == "." || inner_path.is_empty() {
-            format!("{path_prefix}[{index}]")
-        } else {
-            format!("{path_prefix}[{index}].{inner_path}")
-        };
-        decode_error(meta, raw.as_bytes(), path, e.into_inner(), Some(index))
-    })
+    let (inner_path, err) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(tracked) => (tracked.path().to_string(), tracked.into_inner()),
+        Ok(_) => (String::new(), err),
+    };
+    let path = if inner_path == "." || inner_path.is_empty() {
+        format!("{path_prefix}[{index}]")
+    } else {
+        format!("{path_prefix}[{index}].{inner_path}")
+    };
+    Err(decode_error(meta, raw.as_bytes(), path, err, Some(index)))
 }
 
 /// Carries a row error through serde's string-only error channel; recovered by
