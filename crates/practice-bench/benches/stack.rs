@@ -1,13 +1,167 @@
 //! Stack overhead: the full Aerona client (auth, quota with an ample budget, retry, tracing
 //! with no subscriber) against bare reqwest + serde decoding the same payment JSON from the
 //! same local server, sequentially and with 64 requests in flight, side by side in one run.
+//! Criterion runs each case for seconds in turn, so load on a shared machine can drift
+//! between the cases; after criterion, the two are also timed interleaved call by call
+//! (alternating which goes first), and the medians of that go to `stack.json`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aerona_api::models::Payment;
 use criterion::Criterion;
 use futures_util::future::join_all;
 use practice_bench::serve_payments;
+
+async fn bare_once(http: &reqwest::Client, url: &str) -> Payment {
+    let bytes = http
+        .get(url)
+        .header("aerona-auth-token", "bench-token")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+static META: practice_core::OperationMeta = practice_core::OperationMeta {
+    vendor: "aerona",
+    name: "getPayment",
+    method: practice_core::http::Method::GET,
+    path_template: "/v1/payments/{paymentId}",
+    idempotent: true,
+    authenticated: true,
+};
+
+/// practice-core's transport layer alone (http::Request → reqwest, body read into one
+/// BytesMut), then the client's decoding: no auth, quota, retry or trace layers.
+async fn transport_once<S>(transport: &S, url: &str) -> Payment
+where
+    S: tower::Service<
+            practice_core::http::Request<practice_core::bytes::Bytes>,
+            Response = practice_core::http::Response<practice_core::bytes::Bytes>,
+        > + Clone,
+    S::Error: std::fmt::Debug,
+{
+    use tower::ServiceExt as _;
+    let request = practice_core::http::Request::get(url)
+        .header("aerona-auth-token", "bench-token")
+        .body(practice_core::bytes::Bytes::new())
+        .unwrap();
+    let response = transport.clone().oneshot(request).await.unwrap();
+    practice_core::decode::json::<Payment>(&META, response.body()).unwrap()
+}
+
+/// The full client over an in-process transport that answers at once: the CPU cost of
+/// building, the layers and decoding, with no socket at all.
+fn in_process_client(base: &str) -> aerona_api::Client {
+    aerona_api::Client::builder("bench", "bench-password")
+        .base_url(base)
+        .transport_service(practice_core::InnerService::new(tower::service_fn(
+            |request: practice_core::http::Request<practice_core::bytes::Bytes>| async move {
+                let mut response = practice_core::http::Response::new(
+                    practice_core::bytes::Bytes::from_static(practice_bench::PAYMENT.as_bytes()),
+                );
+                if request.uri().path().ends_with("/login") {
+                    response.headers_mut().insert(
+                        "aerona-auth-token",
+                        practice_core::http::HeaderValue::from_static("bench-token"),
+                    );
+                }
+                Ok::<_, practice_core::Error>(response)
+            },
+        )))
+        .rate_limit(
+            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            aerona_api::WhenExhausted::FailFast,
+        )
+        .build()
+        .unwrap()
+}
+
+fn median_us(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e6
+}
+
+/// Bare and full, alternated call by call (or batch by batch with 64 in flight); medians.
+fn interleaved(rounds: usize) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(serve_payments());
+    let base = format!("http://{addr}/AeronaAPI");
+    let url = format!("{base}/v1/payments/187941");
+    let bare = reqwest::Client::builder().build().unwrap();
+    let client = aerona_api::Client::builder("bench", "bench-password")
+        .base_url(base.clone())
+        .rate_limit(
+            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            aerona_api::WhenExhausted::FailFast,
+        )
+        .build()
+        .unwrap();
+    let transport = practice_core::transport::HttpTransport::new(bare.clone(), 512 << 20);
+    // The same with tower's per-try timeout around it, as the client stacks it: a timer is
+    // registered and cancelled on every call.
+    let timed = tower::timeout::Timeout::new(transport.clone(), Duration::from_secs(60));
+    let in_process = in_process_client(&base);
+    runtime.block_on(async {
+        let (mut b1, mut f1, mut b64, mut f64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut t1, mut tt1, mut p1) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..rounds * 11 {
+            // Ten sequential rounds for each pair of 64-wide batches; warm-up discarded.
+            let keep = i >= rounds;
+            let bare_first = i % 2 == 0;
+            // Bare, transport only, transport with a timeout, full, and full in process (its
+            // CPU with caches as cold as they are between real calls), in rotating order.
+            for k in 0..5 {
+                let kind = (i + k) % 5;
+                let started = Instant::now();
+                match kind {
+                    0 => drop(bare_once(&bare, &url).await),
+                    1 => drop(transport_once(&transport, &url).await),
+                    2 => drop(transport_once(&timed, &url).await),
+                    3 => drop(client.payment(187941).await.unwrap()),
+                    _ => drop(in_process.payment(187941).await.unwrap()),
+                }
+                if keep {
+                    [&mut b1, &mut t1, &mut tt1, &mut f1, &mut p1][kind].push(started.elapsed());
+                }
+            }
+            if i % 10 != 0 {
+                continue;
+            }
+            for side in [bare_first, !bare_first] {
+                let started = Instant::now();
+                if side {
+                    join_all((0..64).map(|_| bare_once(&bare, &url))).await;
+                } else {
+                    join_all((0..64).map(|_| async { client.payment(187941).await.unwrap() }))
+                        .await;
+                }
+                if keep {
+                    if side { &mut b64 } else { &mut f64 }.push(started.elapsed());
+                }
+            }
+        }
+        let pair = |bare: Vec<Duration>, full: Vec<Duration>| {
+            let (n, bare, full) = (bare.len(), median_us(bare), median_us(full));
+            serde_json::json!({ "samples": n, "bare_median_us": bare, "full_median_us": full, "ratio": full / bare })
+        };
+        let bare_us = median_us(b1.clone());
+        let (t_us, tt_us) = (median_us(t1), median_us(tt1));
+        let mut sequential = pair(b1, f1);
+        sequential["transport_only_median_us"] = t_us.into();
+        sequential["transport_only_ratio"] = (t_us / bare_us).into();
+        sequential["transport_timeout_median_us"] = tt_us.into();
+        sequential["transport_timeout_ratio"] = (tt_us / bare_us).into();
+        sequential["full_in_process_median_us"] = median_us(p1).into();
+        serde_json::json!({ "sequential": sequential, "64_in_flight": pair(b64, f64) })
+    })
+}
 
 fn stack(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -26,20 +180,6 @@ fn stack(c: &mut Criterion) {
         .build()
         .unwrap();
     let url = format!("{base}/v1/payments/187941");
-
-    async fn bare_once(http: &reqwest::Client, url: &str) -> Payment {
-        let bytes = http
-            .get(url)
-            .header("aerona-auth-token", "bench-token")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        serde_json::from_slice(&bytes).unwrap()
-    }
-
     // Times come from `main`'s defaults or the command line (`--measurement-time`).
     let mut group = c.benchmark_group("stack_overhead");
     group.bench_function("sequential/bare_reqwest_serde", |b| {
@@ -53,14 +193,6 @@ fn stack(c: &mut Criterion) {
     });
     // Bare reqwest, decoded as the client decodes (serde_path_to_error, then a trailing-bytes
     // check): separates decoding from the layers.
-    static META: practice_core::OperationMeta = practice_core::OperationMeta {
-        vendor: "aerona",
-        name: "getPayment",
-        method: practice_core::http::Method::GET,
-        path_template: "/v1/payments/{paymentId}",
-        idempotent: true,
-        authenticated: true,
-    };
     group.bench_function("sequential/bare_with_core_decode", |b| {
         b.to_async(&runtime).iter(|| async {
             let bytes = bare
@@ -74,6 +206,26 @@ fn stack(c: &mut Criterion) {
                 .unwrap();
             practice_core::decode::json::<Payment>(&META, &bytes).unwrap()
         })
+    });
+    // practice-core's transport layer alone over the bare pool.
+    let transport = practice_core::transport::HttpTransport::new(bare.clone(), 512 << 20);
+    group.bench_function("sequential/core_transport_only", |b| {
+        b.to_async(&runtime)
+            .iter(|| transport_once(&transport, &url))
+    });
+    let in_process = in_process_client(&base);
+    group.bench_function("sequential/full_client_in_process", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { in_process.payment(187941).await.unwrap() })
+    });
+    group.bench_function("sequential/core_decode_only", |b| {
+        b.iter(|| {
+            practice_core::decode::json::<Payment>(&META, practice_bench::PAYMENT.as_bytes())
+                .unwrap()
+        })
+    });
+    group.bench_function("sequential/serde_decode_only", |b| {
+        b.iter(|| serde_json::from_slice::<Payment>(practice_bench::PAYMENT.as_bytes()).unwrap())
     });
     // The full client over the bare client's pool: separates practice-core's reqwest
     // settings from its layers.
@@ -129,11 +281,27 @@ fn main() {
     ] {
         if let (Some(bare), Some(full)) = (median(bare), median(full)) {
             eprintln!(
-                "stack_overhead {case}: full client / bare = {:.3}x (median {:.1} µs vs {:.1} µs)",
+                "stack_overhead {case}: full client / bare = {:.3}x (criterion medians {:.1} µs vs {:.1} µs)",
                 full / bare,
                 full / 1e3,
                 bare / 1e3
             );
         }
     }
+    let rounds = if practice_bench::quick() { 300 } else { 1_000 };
+    let figures = interleaved(rounds);
+    for case in ["sequential", "64_in_flight"] {
+        let f = &figures[case];
+        eprintln!(
+            "interleaved {case}: full client / bare = {:.3}x (medians {:.1} µs vs {:.1} µs, {} samples each)",
+            f["ratio"].as_f64().unwrap_or(f64::NAN),
+            f["full_median_us"].as_f64().unwrap_or(f64::NAN),
+            f["bare_median_us"].as_f64().unwrap_or(f64::NAN),
+            f["samples"],
+        );
+    }
+    let path =
+        practice_bench::write_figures("stack", &serde_json::json!({ "interleaved": figures }))
+            .expect("write stack.json");
+    eprintln!("wrote {}", path.display());
 }
