@@ -70,7 +70,7 @@ fn client(
             .token_store(store.clone())
             .quota_store(store)
             .renewal(RenewalPolicy {
-                claim_hold: Duration::from_secs(5),
+                claim_hold: Duration::from_secs(2),
                 ..RenewalPolicy::default()
             })
     })
@@ -153,19 +153,46 @@ async fn one_budget_and_one_login_for_the_whole_fleet() {
     }
 }
 
+/// The environment variable that tells [`renewer_that_hangs_in_login`] which Redis to use.
+const CHILD_REDIS_URL: &str = "PRACTICE_REDIS_TEST_CHILD_URL";
+
+/// Not a test of its own: the process that `a_renewer_killed_mid_login_does_not_block_the_fleet`
+/// starts and kills. It claims the renewal through a real client whose login never answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_renewer_that_crashed_holding_the_claim_does_not_block_the_fleet() {
+#[ignore = "run as a child process by a_renewer_killed_mid_login_does_not_block_the_fleet"]
+async fn renewer_that_hangs_in_login() {
+    let url = std::env::var(CHILD_REDIS_URL).expect("started by the parent test");
+    let store = Arc::new(RedisStore::builder(url).build().unwrap());
+    let fake = FakeServer::ok();
+    let client = client(&fake, store, None, Duration::from_secs(3600));
+    let _ = client.execute(&GetThing(1)).await;
+    unreachable!("the login never answers; the parent kills this process first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewer_killed_mid_login_does_not_block_the_fleet() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    // A process claimed the renewal for 2 s and died before logging in or releasing.
-    let crashed = store(&redis, OnFailure::FailClosed);
-    let claim = crashed
-        .claim_renewal(KEY, Duration::from_secs(2))
-        .await
+    // Another process claims the renewal, starts logging in, and is killed (SIGKILL) there.
+    let mut renewer = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["renewer_that_hangs_in_login", "--exact", "--ignored"])
+        .env(CHILD_REDIS_URL, redis.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    assert!(matches!(claim, practice_core::RenewalClaim::Granted(_)));
-    drop(crashed);
+    let claim = format!("practice:{KEY}:token-claim");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while redis.query(&["EXISTS", &claim]).as_deref() != Some("1") {
+        assert!(
+            Instant::now() < deadline,
+            "the child never claimed the renewal"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    renewer.kill().unwrap();
+    renewer.wait().unwrap();
 
     let fake = FakeServer::ok();
     let started = Instant::now();
@@ -190,8 +217,9 @@ async fn a_renewer_that_crashed_holding_the_claim_does_not_block_the_fleet() {
         1,
         "the claim lapsed, then one process logged in"
     );
-    assert!(elapsed >= Duration::from_millis(1500), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // The dead process's claim (2 s) ran out; nobody waited much longer than that.
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert_eq!(redis.query(&["EXISTS", &claim]).as_deref(), Some("0"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
