@@ -487,7 +487,7 @@ fn render_stack(s: &mut String, p: &Page) {
 /// What the stack investigation found in the code, kept with the page (a run regenerates the
 /// numbers above, not this reading).
 const STACK_FINDINGS: &str = "\
-Findings of the investigation (2026-11-30, this machine, five runs between 16:45 and 17:06 \
+Findings of the investigation (2026-11-30, this machine, five runs between 16:45 and 17:05 \
 UTC; practice-core was not changed here, it is owned elsewhere):
 
 - The ratio itself is noisy here. Criterion's sequential full/bare medians were 1.57×, \
@@ -500,15 +500,15 @@ the client's decoding, measured 0.95× to 1.01× of bare interleaved, and inside
 per-try timeout 0.90× to 1.00×. Its reqwest settings (gzip, pool timeouts, no redirects) \
 likewise: the +25% the previous page attributed to them is not reproduced.
 - Decoding is a small part: `practice_core::decode::json` took 2.3 to 4.0 µs against \
-serde_json's 1.6 to 2.1 µs for the payment in criterion's hot loop (2.5 µs vs 1.6 µs in the \
-last run, after practice-core's owner made it track the JSON path only once a plain parse \
+serde_json's 1.6 to 2.1 µs for the payment in criterion's hot loop (2.5 µs vs 1.6 µs in the 17:00 \
+run, after practice-core's owner made it track the JSON path only once a plain parse \
 has failed).
 - The overhead is the client's own CPU above the transport: the full client over an \
 in-process transport (no socket) costs 7.9 to 9.0 µs a call in criterion's hot loop and 15 \
 to 21 µs interleaved with real calls (caches as cold as between real requests), which \
 matches the +15 to +39 µs the full client adds per sequential call interleaved. With 64 in \
 flight the server shares the same two cores, so that CPU adds to the batch almost in full: \
-64 × ~21 µs ≈ 1.3 ms, against +1.38 ms measured in the last run (4.30 vs 2.92 ms). By \
+64 × ~21 µs ≈ 1.3 ms, against +1.38 ms measured in the 17:00 run (4.30 vs 2.92 ms). By \
 reading the code (not measured layer by layer, which needs a bench inside practice-core \
 with layers toggled, for its owner to add), that CPU is request building and validation, \
 then the auth, quota, retry and trace layers: a boxed future per layer, the request cloned \
