@@ -480,45 +480,11 @@ fn render_stack(s: &mut String, p: &Page) {
     for ((id, what), value) in STACK_CASES.iter().zip(&p.stack) {
         let _ = writeln!(s, "| `{id}` | {what} | {} |", ms(*value));
     }
-    s.push('\n');
-    s.push_str(STACK_FINDINGS);
+    s.push_str(
+        "\nWhere the overhead comes from, and why it is read against loopback calls: \
+         `docs/performance.md` (hand-written, with the profile behind it).\n\n",
+    );
 }
-
-/// What the stack investigation found in the code, kept with the page (a run regenerates the
-/// numbers above, not this reading).
-const STACK_FINDINGS: &str = "\
-Findings of the investigation (2026-11-30, this machine, five runs between 16:45 and 17:05 \
-UTC; practice-core was not changed here, it is owned elsewhere):
-
-- The ratio itself is noisy here. Criterion's sequential full/bare medians were 1.57×, \
-0.63×, 1.09× and 1.21× in four runs (the cases run seconds apart, and load on the 2-core VM \
-drifts); interleaved, 1.25×, 1.25×, 1.09× and 1.22× sequentially, and 1.23×, 1.30×, 1.17×, \
-1.19× and 1.48× with 64 in flight. Bare loopback calls took 47 to 160 µs depending on the \
-moment.
-- practice-core's transport is not the cost: its `HttpTransport` over the bare pool, with \
-the client's decoding, measured 0.95× to 1.01× of bare interleaved, and inside tower's 60 s \
-per-try timeout 0.90× to 1.00×. Its reqwest settings (gzip, pool timeouts, no redirects) \
-likewise: the +25% the previous page attributed to them is not reproduced.
-- Decoding is a small part: `practice_core::decode::json` took 2.3 to 4.0 µs against \
-serde_json's 1.6 to 2.1 µs for the payment in criterion's hot loop (2.5 µs vs 1.6 µs in the 17:00 \
-run, after practice-core's owner made it track the JSON path only once a plain parse \
-has failed).
-- The overhead is the client's own CPU above the transport: the full client over an \
-in-process transport (no socket) costs 7.9 to 9.0 µs a call in criterion's hot loop and 15 \
-to 21 µs interleaved with real calls (caches as cold as between real requests), which \
-matches the +15 to +39 µs the full client adds per sequential call interleaved. With 64 in \
-flight the server shares the same two cores, so that CPU adds to the batch almost in full: \
-64 × ~21 µs ≈ 1.3 ms, against +1.38 ms measured in the 17:00 run (4.30 vs 2.92 ms). By \
-reading the code (not measured layer by layer, which needs a bench inside practice-core \
-with layers toggled, for its owner to add), that CPU is request building and validation, \
-then the auth, quota, retry and trace layers: a boxed future per layer, the request cloned \
-for a possible retry (header map included), the token-store and quota-store mutexes with a \
-`key.to_owned()` `String` per reservation, and a span per try.
-- So the 5% target cannot be met on loopback as things stand: 5% of a 50 to 160 µs \
-loopback call is 2.5 to 8 µs, less than the client's own CPU per call even with hot caches. \
-Against a real vendor call (2 ms or more over the network) the same ~21 µs is about 1%.
-
-";
 
 fn render_report(s: &mut String, p: &Page) {
     let r = &p.report;
