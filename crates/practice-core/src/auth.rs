@@ -370,10 +370,16 @@ impl TokenCache {
                     let renewed = self
                         .renew(auth, ctx, &mut last_failure, existing.as_ref())
                         .await;
-                    let released = self.store.release_renewal(&self.key, &claim).await;
-                    let token = renewed?;
-                    released?;
-                    return Ok(token);
+                    // A claim that cannot be released lapses on its own; the renewal's outcome
+                    // is what the caller needs.
+                    if let Err(err) = self.store.release_renewal(&self.key, &claim).await {
+                        tracing::warn!(
+                            vendor = ctx.dispatcher.vendor(),
+                            error = %err,
+                            "could not release the renewal claim; it will lapse"
+                        );
+                    }
+                    return renewed;
                 }
                 RenewalClaim::HeldElsewhere { lapses_in } => {
                     // A renewal ahead of expiry elsewhere: the current token still serves.

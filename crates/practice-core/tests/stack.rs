@@ -555,3 +555,39 @@ async fn a_claim_that_lapses_without_a_token_is_taken_over() {
     assert_eq!(server.logins(), 1);
     assert_eq!(started.elapsed(), Duration::from_secs(10));
 }
+
+/// A shared store that grants the claim but cannot release it (it went away meanwhile).
+struct ReleaseFails(InMemoryTokenStore);
+
+impl TokenStore for ReleaseFails {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Token>, Error>> {
+        self.0.get(key)
+    }
+    fn put<'a>(&'a self, key: &'a str, token: Token) -> BoxFuture<'a, Result<(), Error>> {
+        self.0.put(key, token)
+    }
+    fn remove_if_same<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        self.0.remove_if_same(key, token)
+    }
+    fn release_renewal<'a>(
+        &'a self,
+        _key: &'a str,
+        _claim: &'a ClaimId,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Err(Error::new(ErrorKind::SharedState, "store went away")) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_claim_that_cannot_be_released_does_not_fail_the_call() {
+    let server = FakeServer::ok();
+    let client =
+        server.client(|b| b.token_store(Arc::new(ReleaseFails(InMemoryTokenStore::new()))));
+    client.execute(&GetThing(1)).await.unwrap();
+    client.execute(&GetThing(2)).await.unwrap();
+    assert_eq!(server.logins(), 1, "the renewed token was kept and reused");
+}
