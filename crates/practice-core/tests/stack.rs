@@ -483,13 +483,25 @@ async fn clients_share_nothing_unless_configured_to() {
     assert_eq!(server.logins(), 1, "a shared store shares the token");
 }
 
-/// A store shared with another process that holds the renewal claim for `held_for`.
-struct ClaimedElsewhere {
+/// A store shared with other processes: one of them holds the renewal claim until
+/// `claimed_until`, and releasing a claim fails when `release_fails` (the store went away).
+struct SharedStore {
     tokens: InMemoryTokenStore,
     claimed_until: Instant,
+    release_fails: bool,
 }
 
-impl TokenStore for ClaimedElsewhere {
+impl SharedStore {
+    fn claimed_for(held: Duration) -> Self {
+        SharedStore {
+            tokens: InMemoryTokenStore::new(),
+            claimed_until: Instant::now() + held,
+            release_fails: false,
+        }
+    }
+}
+
+impl TokenStore for SharedStore {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Token>, Error>> {
         self.tokens.get(key)
     }
@@ -517,15 +529,25 @@ impl TokenStore for ClaimedElsewhere {
             })
         })
     }
+    fn release_renewal<'a>(
+        &'a self,
+        _key: &'a str,
+        _claim: &'a ClaimId,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let fails = self.release_fails;
+        Box::pin(async move {
+            match fails {
+                true => Err(Error::new(ErrorKind::SharedState, "store went away")),
+                false => Ok(()),
+            }
+        })
+    }
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_renewal_claimed_elsewhere_is_awaited_and_its_token_reused() {
     let server = FakeServer::ok();
-    let store = Arc::new(ClaimedElsewhere {
-        tokens: InMemoryTokenStore::new(),
-        claimed_until: Instant::now() + Duration::from_secs(10),
-    });
+    let store = Arc::new(SharedStore::claimed_for(Duration::from_secs(10)));
     let client = server.client(|b| b.token_store(store.clone()));
     // The other process stores its new token after 3 s.
     let other = store.clone();
@@ -545,10 +567,7 @@ async fn a_renewal_claimed_elsewhere_is_awaited_and_its_token_reused() {
 #[tokio::test(start_paused = true)]
 async fn a_claim_that_lapses_without_a_token_is_taken_over() {
     let server = FakeServer::ok();
-    let store = Arc::new(ClaimedElsewhere {
-        tokens: InMemoryTokenStore::new(),
-        claimed_until: Instant::now() + Duration::from_secs(10),
-    });
+    let store = Arc::new(SharedStore::claimed_for(Duration::from_secs(10)));
     let client = server.client(|b| b.token_store(store));
     let started = Instant::now();
     client.execute(&GetThing(1)).await.unwrap();
@@ -556,37 +575,14 @@ async fn a_claim_that_lapses_without_a_token_is_taken_over() {
     assert_eq!(started.elapsed(), Duration::from_secs(10));
 }
 
-/// A shared store that grants the claim but cannot release it (it went away meanwhile).
-struct ReleaseFails(InMemoryTokenStore);
-
-impl TokenStore for ReleaseFails {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Token>, Error>> {
-        self.0.get(key)
-    }
-    fn put<'a>(&'a self, key: &'a str, token: Token) -> BoxFuture<'a, Result<(), Error>> {
-        self.0.put(key, token)
-    }
-    fn remove_if_same<'a>(
-        &'a self,
-        key: &'a str,
-        token: &'a Token,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        self.0.remove_if_same(key, token)
-    }
-    fn release_renewal<'a>(
-        &'a self,
-        _key: &'a str,
-        _claim: &'a ClaimId,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async { Err(Error::new(ErrorKind::SharedState, "store went away")) })
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_claim_that_cannot_be_released_does_not_fail_the_call() {
     let server = FakeServer::ok();
-    let client =
-        server.client(|b| b.token_store(Arc::new(ReleaseFails(InMemoryTokenStore::new()))));
+    let store = SharedStore {
+        release_fails: true,
+        ..SharedStore::claimed_for(Duration::ZERO)
+    };
+    let client = server.client(|b| b.token_store(Arc::new(store)));
     client.execute(&GetThing(1)).await.unwrap();
     client.execute(&GetThing(2)).await.unwrap();
     assert_eq!(server.logins(), 1, "the renewed token was kept and reused");
