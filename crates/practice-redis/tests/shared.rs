@@ -332,3 +332,22 @@ async fn a_token_is_shared_with_its_remaining_lifetime() {
         "{shown}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_is_down_at_start_is_used_once_it_is_up() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    redis.stop();
+    let fake = FakeServer::ok();
+    let store = store(&redis, OnFailure::FailClosed);
+    let client = client(&fake, store.clone(), None, Duration::ZERO);
+    let err = client.execute(&GetThing(1)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SharedState, "{err}");
+    assert!(fake.seen().is_empty(), "nothing sent, not even a login");
+
+    redis.restart();
+    client.execute(&GetThing(2)).await.unwrap();
+    assert!(store.is_reachable());
+    assert_eq!(fake.logins(), 1);
+}
