@@ -1,10 +1,14 @@
 //! Every Aerona decoder on arbitrary bytes and on mutated valid payloads: never a panic, and
 //! every failure is a decode error naming the operation.
 
+#[path = "../../practice-core/tests/support/mutate.rs"]
+mod mutate;
+
 use aerona_api::models::{AppointmentStatus, TimeOfDay};
 use aerona_api::operations::*;
 use aerona_api::webhooks::WebhookEvent;
 use aerona_api::{Endpoint, ErrorKind};
+use mutate::mutate;
 use proptest::prelude::*;
 
 const PAYMENT: &str = r#"{"id":187941,"patientId":426709,"amount":140.50,"paymentDate":"2022-01-19T13:34:21Z","patientPlan":false,"extra":[1,{"a":null}]}"#;
@@ -84,24 +88,6 @@ fn all(body: &[u8]) -> Result<(), TestCaseError> {
         prop_assert_eq!(err.kind(), ErrorKind::Decode);
     }
     Ok(())
-}
-
-fn mutate(base: &str, edits: &[(usize, u8, u8)]) -> Vec<u8> {
-    let mut bytes = base.as_bytes().to_vec();
-    for &(at, byte, how) in edits {
-        if bytes.is_empty() {
-            break;
-        }
-        let at = at % bytes.len();
-        match how % 3 {
-            0 => bytes[at] = byte,
-            1 => {
-                bytes.remove(at);
-            }
-            _ => bytes.insert(at, byte),
-        }
-    }
-    bytes
 }
 
 proptest! {

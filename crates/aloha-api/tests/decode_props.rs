@@ -1,8 +1,12 @@
 //! Every Aloha decoder on arbitrary bytes and on mutated valid payloads: never a panic, and
 //! every failure is a decode error naming the operation.
 
+#[path = "../../practice-core/tests/support/mutate.rs"]
+mod mutate;
+
 use aloha_api::operations::*;
 use aloha_api::{Appointments, DateRange, DateRangeReport, Endpoint, ErrorKind};
+use mutate::mutate;
 use proptest::prelude::*;
 
 const VALID: &str = r#"{"status":200,"message":"Success","data":[{"appointmentId":5001,"clientId":1024,"claimId":null,"appointmentDate":"01-15-2024","appointmentStart":"09:00 AM","appointmentEnd":"10:15 AM","charge":125.50,"completed":"Yes","units":5,"x":{"y":[1,2.50]}}]}"#;
@@ -47,24 +51,6 @@ fn all(body: &[u8]) -> Result<(), TestCaseError> {
         body,
     )?;
     Ok(())
-}
-
-fn mutate(base: &str, edits: &[(usize, u8, u8)]) -> Vec<u8> {
-    let mut bytes = base.as_bytes().to_vec();
-    for &(at, byte, how) in edits {
-        if bytes.is_empty() {
-            break;
-        }
-        let at = at % bytes.len();
-        match how % 3 {
-            0 => bytes[at] = byte,
-            1 => {
-                bytes.remove(at);
-            }
-            _ => bytes.insert(at, byte),
-        }
-    }
-    bytes
 }
 
 proptest! {

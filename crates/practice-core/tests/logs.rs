@@ -6,9 +6,13 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "support/capture.rs"]
+mod capture;
+
+use std::sync::Arc;
 use std::time::Duration;
+
+use capture::Capture;
 
 use httpmock::MockServer;
 use practice_core::{ClientBuilder, HttpClient, RetryConfig};
@@ -26,30 +30,9 @@ fn client(base: String) -> HttpClient {
         .unwrap()
 }
 
-/// Captures everything tracing writes, at every level.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_token_or_body_reaches_logs_errors_or_debug() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::trace_everything();
 
     let server = MockServer::start_async().await;
     server
@@ -91,7 +74,7 @@ async fn no_secret_token_or_body_reaches_logs_errors_or_debug() {
     );
     outputs.push(format!("{token:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("getThing"), "spans are recorded: {logs}");
     assert!(
         logs.contains("/things/{id}"),

@@ -4,9 +4,12 @@
 //! other tests running the same callsites at the same time without a subscriber can make a
 //! thread-local subscriber miss events.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+#[path = "../../practice-core/tests/support/capture.rs"]
+mod capture;
+
 use std::time::Duration;
+
+use capture::Capture;
 
 use aerona_api::models::{AppointmentStatus, TimeOfDay};
 use aerona_api::operations::{
@@ -16,29 +19,9 @@ use aerona_api::operations::{
 use aloha_api::DateRange;
 use practice_sandbox::{Sandbox, SandboxConfig};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn every_operation_at_trace_level_leaks_no_credential_or_token() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::trace_everything();
 
     let s = Sandbox::start(SandboxConfig {
         aloha_token_ttl: Duration::from_secs(200),
@@ -127,7 +110,7 @@ async fn every_operation_at_trace_level_leaks_no_credential_or_token() {
     let err = bad.patient(426_700).await.unwrap_err();
     outputs.push(format!("{err} {err:?}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     for op in [
         "listClients",
         "postRefreshToken",
