@@ -521,7 +521,9 @@ where
                 .map_err(|e| e.with_dispatch(Dispatch::NotSent))?;
             let mut first = clone_request(&request);
             auth.apply(&mut first, &token)?;
-            let response = inner.clone().oneshot(first).await?;
+            // The same service serves a replay, so the first try needs no clone of it.
+            let mut inner = inner;
+            let response = inner.ready().await?.call(first).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }

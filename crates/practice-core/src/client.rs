@@ -151,9 +151,7 @@ impl Dispatcher {
         let body = endpoint.body()?;
         let mut request = Request::new(body.clone().unwrap_or_default());
         *request.method_mut() = meta.method.clone();
-        *request.uri_mut() = url
-            .as_str()
-            .parse()
+        *request.uri_mut() = http::Uri::try_from(String::from(url))
             .map_err(|e| Error::invalid_request("could not form the request URL").with_source(e))?;
         let headers = request.headers_mut();
         headers.insert(

@@ -203,9 +203,24 @@ impl InMemoryQuotaStore {
     }
 
     fn reserve_now(&self, key: &str, limit: Option<&RateLimit>, max_wait: Duration) -> Reservation {
-        let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let window = windows.entry(key.to_owned()).or_default();
+        // The key is allocated once per credential, not once per request.
+        if let Some(window) = windows.get_mut(key) {
+            return window.reserve(limit, max_wait);
+        }
+        windows
+            .entry(key.to_owned())
+            .or_default()
+            .reserve(limit, max_wait)
+    }
+}
+
+impl Window {
+    /// The earliest send instant that keeps every window within `limit`, taken if it is no
+    /// later than `max_wait` from now.
+    fn reserve(&mut self, limit: Option<&RateLimit>, max_wait: Duration) -> Reservation {
+        let window = self;
+        let now = Instant::now();
         let mut at = now;
         match window.blocked_until {
             Some(until) if until > now => at = until,
