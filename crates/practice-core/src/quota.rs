@@ -219,27 +219,26 @@ impl Window {
     /// The earliest send instant that keeps every window within `limit`, taken if it is no
     /// later than `max_wait` from now.
     fn reserve(&mut self, limit: Option<&RateLimit>, max_wait: Duration) -> Reservation {
-        let window = self;
         let now = Instant::now();
         let mut at = now;
-        match window.blocked_until {
+        match self.blocked_until {
             Some(until) if until > now => at = until,
-            Some(_) => window.blocked_until = None,
+            Some(_) => self.blocked_until = None,
             None => {}
         }
         if let Some(limit) = limit {
             let span = limit.span();
-            while window.sent.front().is_some_and(|t| *t + span <= now) {
-                window.sent.pop_front();
+            while self.sent.front().is_some_and(|t| *t + span <= now) {
+                self.sent.pop_front();
             }
-            if let Some(last) = window.sent.back() {
+            if let Some(last) = self.sent.back() {
                 at = at.max(*last);
             }
-            let len = window.sent.len();
+            let len = self.sent.len();
             let limit_n = limit.limit as usize;
             if len >= limit_n {
                 // The window ending at `at` must hold at most `limit` sends, this one included.
-                at = at.max(window.sent[len - limit_n] + span);
+                at = at.max(self.sent[len - limit_n] + span);
             }
         }
         let wait = at - now;
@@ -247,7 +246,7 @@ impl Window {
             return Reservation::Denied { retry_after: wait };
         }
         if limit.is_some() {
-            window.sent.push_back(at);
+            self.sent.push_back(at);
         }
         Reservation::Granted { wait }
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 use crate::data::{self, Booking, Record};
-use crate::server::{Reply, State, json_str, parse_date, reply, rfc3339};
+use crate::server::{Reply, State, json_array, json_str, parse_date, reply, rfc3339};
 
 type Answer = (StatusCode, String);
 
@@ -163,18 +163,6 @@ fn flag(field: &str, text: Option<&str>) -> Result<bool, Answer> {
     }
 }
 
-fn array<'a>(rows: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("[");
-    for (i, row) in rows.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(row);
-    }
-    out.push(']');
-    out
-}
-
 fn route(
     state: &State,
     method: &Method,
@@ -215,7 +203,10 @@ fn route(
             let matching = rows.iter().filter(|r| {
                 r.date >= from && r.date <= to && patient.is_none_or(|want| want == r.patient)
             });
-            (StatusCode::OK, array(matching.map(|r| r.json.as_str())))
+            (
+                StatusCode::OK,
+                json_array(matching.map(|r| r.json.as_str())),
+            )
         }
         ("GET", ["v1", kind @ ("payments" | "invoices"), record]) => {
             let (field, what, rows) = if *kind == "payments" {
@@ -254,7 +245,7 @@ fn route(
                     practice.is_none_or(|p| p == c.practice) && kind.is_none_or(|k| k == c.kind)
                 })
                 .map(|c| c.json.as_str());
-            (StatusCode::OK, array(rows))
+            (StatusCode::OK, json_array(rows))
         }
         ("GET", ["v1", "appointment-types"]) => {
             let practice = id("practiceId", q("practiceId"), false)?;
@@ -275,7 +266,7 @@ fn route(
                 .filter(|t| !onsite_only || t.onsite)
                 .filter(|t| !remote_only || !t.onsite)
                 .map(|t| t.json.as_str());
-            (StatusCode::OK, array(rows))
+            (StatusCode::OK, json_array(rows))
         }
         ("GET", ["v1", "find-appointment-slots"]) => slots(state, query)?,
         ("POST", ["v1", "appointments"]) => create(state, body)?,
@@ -434,7 +425,7 @@ fn slots(state: &State, query: &HashMap<String, String>) -> Result<Answer, Answe
             }
         }
     }
-    Ok((StatusCode::OK, array(found.iter().map(String::as_str))))
+    Ok((StatusCode::OK, json_array(found.iter().map(String::as_str))))
 }
 
 /// (clinician, day, slot start) of every template slot an appointment overlaps.

@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use time::Date;
 
 use crate::data::Dated;
-use crate::server::{Reply, State, json_str, parse_date, reply, rfc3339};
+use crate::server::{Reply, State, json_array, json_str, parse_date, reply, rfc3339};
 
 type Answer = (StatusCode, String);
 
@@ -102,15 +102,10 @@ pub(crate) fn handle(
 }
 
 fn envelope<'a>(rows: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("{\"status\":200,\"message\":\"Success\",\"data\":[");
-    for (i, row) in rows.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(row);
-    }
-    out.push_str("]}");
-    out
+    format!(
+        "{{\"status\":200,\"message\":\"Success\",\"data\":{}}}",
+        json_array(rows)
+    )
 }
 
 /// Issues a token pair.

@@ -114,6 +114,19 @@ pub(crate) fn json_str(text: &str) -> String {
     serde_json::Value::from(text).to_string()
 }
 
+/// Pre-serialised JSON rows joined into one JSON array.
+pub(crate) fn json_array<'a>(rows: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(row);
+    }
+    out.push(']');
+    out
+}
+
 pub(crate) fn query_map(query: Option<&str>) -> HashMap<String, String> {
     query
         .unwrap_or("")
