@@ -423,15 +423,21 @@ fn path_fn(op: &Operation, ctx: Ctx) -> TokenStream {
             .find(|f| f.location == Location::Path && f.field.wire == param)
             .expect("every path segment has a field");
         let ident = names::ident(&field.field.rust);
-        let text = match field.field.ty {
-            Ty::Str => quote!(&self.#ident),
-            ref ty => {
-                let text = types::wire_text(ty, quote!(self.#ident), false, ctx);
-                quote!(&#text)
+        let encode = || ctx.name("practice_core::operation::encode_path_segment");
+        args.push(match field.field.ty {
+            // Digits and `true`/`false` need no percent-encoding: formatted in place, with
+            // no intermediate strings (this runs on every request).
+            Ty::Int | Ty::Bool => quote!(self.#ident),
+            Ty::Str => {
+                let encode = encode();
+                quote!(#encode(&self.#ident))
             }
-        };
-        let encode = ctx.name("practice_core::operation::encode_path_segment");
-        args.push(quote!(#encode(#text)));
+            ref ty => {
+                let encode = encode();
+                let text = types::wire_text(ty, quote!(self.#ident), false, ctx);
+                quote!(#encode(&#text))
+            }
+        });
         rest = &rest[start + len + 1..];
     }
     template.push_str(rest);

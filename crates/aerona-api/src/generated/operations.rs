@@ -11,7 +11,6 @@ use practice_core::Validator;
 use practice_core::bytes::Bytes;
 use practice_core::decode;
 use practice_core::http::Method;
-use practice_core::operation::encode_path_segment;
 use practice_core::operation::json_body;
 use practice_core::serde_with::ser::SerializeAsWrap;
 use practice_core::time::Date;
@@ -271,10 +270,7 @@ impl Endpoint for UpdateAppointmentStatusRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/appointments/{}/status",
-            encode_path_segment(&self.appointment_id.to_string())
-        )
+        format!("/v1/appointments/{}/status", self.appointment_id)
     }
 
     fn body(&self) -> Result<Option<Bytes>, Error> {
@@ -1025,10 +1021,7 @@ impl Endpoint for GetPaymentRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/payments/{}",
-            encode_path_segment(&self.payment_id.to_string())
-        )
+        format!("/v1/payments/{}", self.payment_id)
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
@@ -1238,10 +1231,7 @@ impl Endpoint for GetInvoiceRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/invoices/{}",
-            encode_path_segment(&self.invoice_id.to_string())
-        )
+        format!("/v1/invoices/{}", self.invoice_id)
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
@@ -1560,10 +1550,7 @@ impl Endpoint for GetPatientRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/patients/{}",
-            encode_path_segment(&self.patient_id.to_string())
-        )
+        format!("/v1/patients/{}", self.patient_id)
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {

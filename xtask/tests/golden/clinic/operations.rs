@@ -216,10 +216,7 @@ impl Endpoint for GetPaymentRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/payments/{}",
-            encode_path_segment(&self.payment_id.to_string())
-        )
+        format!("/v1/payments/{}", self.payment_id)
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
@@ -854,10 +851,7 @@ impl Endpoint for UpdateAppointmentStatusRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/appointments/{}/status",
-            encode_path_segment(&self.appointment_id.to_string())
-        )
+        format!("/v1/appointments/{}/status", self.appointment_id)
     }
 
     fn body(&self) -> Result<Option<Bytes>, Error> {

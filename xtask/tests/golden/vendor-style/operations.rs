@@ -10,7 +10,6 @@ use practice_core::Validator;
 use practice_core::bytes::Bytes;
 use practice_core::decode;
 use practice_core::http::Method;
-use practice_core::operation::encode_path_segment;
 use practice_core::operation::json_body;
 use practice_core::wire;
 
@@ -206,10 +205,7 @@ impl Endpoint for GetPaymentsByPaymentIdRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/payments/{}",
-            encode_path_segment(&self.payment_id.to_string())
-        )
+        format!("/v1/payments/{}", self.payment_id)
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
@@ -413,10 +409,7 @@ impl Endpoint for PutAppointmentsByAppointmentIdRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/appointments/{}",
-            encode_path_segment(&self.appointment_id.to_string())
-        )
+        format!("/v1/appointments/{}", self.appointment_id)
     }
 
     fn body(&self) -> Result<Option<Bytes>, Error> {
@@ -514,10 +507,7 @@ impl Endpoint for DeleteAppointmentsByAppointmentIdRequest {
     }
 
     fn path(&self) -> String {
-        format!(
-            "/v1/appointments/{}",
-            encode_path_segment(&self.appointment_id.to_string())
-        )
+        format!("/v1/appointments/{}", self.appointment_id)
     }
 
     fn decode(&self, _body: &[u8]) -> Result<Self::Output, Error> {
