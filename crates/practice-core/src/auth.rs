@@ -270,8 +270,7 @@ impl AuthContext {
         let span = tracing::debug_span!("token", vendor = meta.vendor, operation = meta.name);
         let response = self
             .inner
-            .clone()
-            .oneshot(request)
+            .call_shared(request)
             .instrument(span)
             .await
             .map_err(|e| e.with_operation(meta.name))?;
@@ -284,8 +283,7 @@ impl AuthContext {
         let request = self.dispatcher.build_request(endpoint)?;
         let response = self
             .inner
-            .clone()
-            .oneshot(request)
+            .call_shared(request)
             .await
             .map_err(|e| e.with_operation(meta.name))?;
         self.dispatcher.check_status(meta, response)

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use http::uri::{self, Authority, PathAndQuery, Scheme, Uri};
 use url::Url;
 
 use crate::error::Error;
@@ -13,7 +14,7 @@ use crate::error::Error;
 /// ```
 /// use practice_core::BaseUrl;
 /// let base = BaseUrl::parse("https://api.alohaaba.com/customer/").unwrap();
-/// assert_eq!(base.join("/v1/report/clients", &[]).as_str(),
+/// assert_eq!(base.uri("/v1/report/clients", &[]).unwrap(),
 ///            "https://api.alohaaba.com/customer/v1/report/clients");
 /// assert!(BaseUrl::parse("http://api.alohaaba.com").is_err());
 /// assert!(BaseUrl::parse("http://127.0.0.1:8080/aloha").is_ok());
@@ -21,6 +22,13 @@ use crate::error::Error;
 #[derive(Clone, PartialEq, Eq)]
 pub struct BaseUrl {
     url: Url,
+    // The parts every request URI shares, parsed once: forming a request's URI then only
+    // appends its path and query (the url crate's `set_path` re-parsed the whole path on
+    // every request; see docs/performance.md).
+    scheme: Scheme,
+    authority: Authority,
+    /// The base's path without a trailing slash (`""` for none), already percent-encoded.
+    prefix: String,
 }
 
 impl BaseUrl {
@@ -51,24 +59,48 @@ impl BaseUrl {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::configuration("base URL must not carry credentials"));
         }
-        let trimmed = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&trimmed);
-        Ok(BaseUrl { url })
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&prefix);
+        let unusable =
+            || Error::configuration(format!("base URL {text:?} cannot form request URIs"));
+        let scheme = Scheme::try_from(url.scheme()).map_err(|_| unusable())?;
+        let authority =
+            Authority::try_from(&url[url::Position::BeforeHost..url::Position::AfterPort])
+                .map_err(|_| unusable())?;
+        PathAndQuery::try_from(format!("{prefix}/")).map_err(|_| unusable())?;
+        Ok(BaseUrl {
+            url,
+            scheme,
+            authority,
+            prefix,
+        })
     }
 
-    /// The base joined with an operation path (which starts with `/`) and a query.
-    pub fn join(&self, path: &str, query: &[(&str, String)]) -> Url {
-        let mut url = self.url.clone();
-        let prefix = url.path().trim_end_matches('/');
-        let joined = format!("{prefix}/{}", path.trim_start_matches('/'));
-        url.set_path(&joined);
+    /// The request URI of an operation: the base, then `path` (which starts with `/` and has
+    /// its parameters percent-encoded already), then `query` form-encoded in the given order.
+    pub fn uri(&self, path: &str, query: &[(&str, String)]) -> Result<Uri, Error> {
+        let path = path.trim_start_matches('/');
+        let mut text = String::with_capacity(self.prefix.len() + 1 + path.len() + 24 * query.len());
+        text.push_str(&self.prefix);
+        text.push('/');
+        text.push_str(path);
         if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
+            text.push('?');
+            let start = text.len();
+            let mut pairs = url::form_urlencoded::Serializer::for_suffix(text, start);
             for (k, v) in query {
                 pairs.append_pair(k, v);
             }
+            text = pairs.finish();
         }
-        url
+        let path_and_query = PathAndQuery::try_from(text)
+            .map_err(|e| Error::invalid_request("could not form the request URL").with_source(e))?;
+        let mut parts = uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts)
+            .map_err(|e| Error::invalid_request("could not form the request URL").with_source(e))
     }
 
     /// The base as text, without a trailing slash.
@@ -110,19 +142,63 @@ mod tests {
             "https://h/customer/",
             "https://h/customer//",
         ] {
-            let url = BaseUrl::parse(base).unwrap().join("/token", &[]);
-            assert_eq!(url.as_str(), "https://h/customer/token", "{base}");
+            let uri = BaseUrl::parse(base).unwrap().uri("/token", &[]).unwrap();
+            assert_eq!(uri, "https://h/customer/token", "{base}");
         }
-        let url = BaseUrl::parse("https://customerapi.alohaaba.com")
+        let uri = BaseUrl::parse("https://customerapi.alohaaba.com")
             .unwrap()
-            .join(
+            .uri(
                 "/v1/report/appointments",
                 &[("startDate", "2024-01-01".into())],
-            );
+            )
+            .unwrap();
         assert_eq!(
-            url.as_str(),
+            uri,
             "https://customerapi.alohaaba.com/v1/report/appointments?startDate=2024-01-01"
         );
+    }
+
+    /// The URI is formed by hand for speed; it must be exactly what the url crate makes of
+    /// the same base, path and query (`set_path`, then `query_pairs_mut`).
+    #[test]
+    fn forms_the_same_uri_as_the_url_crate() {
+        let bases = [
+            "https://h",
+            "https://h/",
+            "https://H.example.COM:8443/customer/",
+            "http://127.0.0.1:9/AeronaAPI",
+            "http://[::1]:80/a/b%20c/",
+            "https://h/caf%C3%A9",
+        ];
+        let query: Vec<(&str, String)> = vec![
+            ("startDate", "2024-01-01".into()),
+            ("name", "O'Brien & Sons = 100%".into()),
+            ("q", "a+b c/d?e#f".into()),
+            ("unicode", "Zoë Ünal 東京".into()),
+            ("empty", String::new()),
+        ];
+        for base in bases {
+            let parsed = BaseUrl::parse(base).unwrap();
+            for path in ["/v1/payments/187941", "token", "/v1/a%2Fb/%20x"] {
+                for query in [&query[..0], &query[..1], &query[..]] {
+                    let mut expected = parsed.url.clone();
+                    let prefix = expected.path().trim_end_matches('/').to_owned();
+                    expected.set_path(&format!("{prefix}/{}", path.trim_start_matches('/')));
+                    if !query.is_empty() {
+                        let mut pairs = expected.query_pairs_mut();
+                        for (k, v) in query {
+                            pairs.append_pair(k, v);
+                        }
+                    }
+                    let uri = parsed.uri(path, query).unwrap();
+                    assert_eq!(
+                        uri.to_string(),
+                        expected.as_str(),
+                        "{base} {path} {query:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod quota;
 pub mod range;
 pub mod retry;
 pub mod secret;
+pub mod shared_service;
 mod trace;
 pub mod transport;
 pub mod wire;
