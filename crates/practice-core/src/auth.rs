@@ -466,6 +466,11 @@ impl TokenCache {
 #[derive(Clone)]
 pub(crate) struct AuthService<S> {
     inner: S,
+    // One reference count for everything else: tower clones each layer's service per call.
+    shared: Arc<AuthShared>,
+}
+
+struct AuthShared {
     auth: Arc<dyn Authenticator>,
     cache: Arc<TokenCache>,
     ctx: AuthContext,
@@ -480,9 +485,7 @@ impl<S> AuthService<S> {
     ) -> Self {
         AuthService {
             inner,
-            auth,
-            cache,
-            ctx,
+            shared: Arc::new(AuthShared { auth, cache, ctx }),
         }
     }
 }
@@ -503,10 +506,9 @@ where
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let inner = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, inner);
-        let auth = self.auth.clone();
-        let cache = self.cache.clone();
-        let ctx = self.ctx.clone();
+        let shared = self.shared.clone();
         Box::pin(async move {
+            let AuthShared { auth, cache, ctx } = &*shared;
             let meta = operation_of(&request);
             let needs_token = meta.is_none_or(|m| m.authenticated);
             if !needs_token {
@@ -514,7 +516,7 @@ where
             }
             // A failure to obtain a token means the request itself was never sent.
             let token = cache
-                .current(auth.as_ref(), &ctx)
+                .current(auth.as_ref(), ctx)
                 .await
                 .map_err(|e| e.with_dispatch(Dispatch::NotSent))?;
             let mut first = clone_request(&request);
@@ -529,7 +531,7 @@ where
             // request was not applied, so one replay with a renewed token is safe.
             tracing::debug!("token rejected; renewing once and replaying");
             let renewed = cache
-                .replace_rejected(&token, auth.as_ref(), &ctx)
+                .replace_rejected(&token, auth.as_ref(), ctx)
                 .await
                 .map_err(|e| e.with_dispatch(Dispatch::NotSent))?;
             let mut replay = request;

@@ -283,9 +283,14 @@ impl fmt::Debug for InMemoryQuotaStore {
 /// Holds every request to the budget of one credential.
 #[derive(Clone)]
 pub(crate) struct QuotaLayer {
+    // One reference count: tower clones each layer's service per call.
+    shared: Arc<QuotaShared>,
+}
+
+struct QuotaShared {
     store: Arc<dyn QuotaStore>,
-    key: Arc<str>,
-    policy: Arc<QuotaPolicy>,
+    key: String,
+    policy: QuotaPolicy,
     profile: Arc<dyn VendorProfile>,
 }
 
@@ -297,10 +302,12 @@ impl QuotaLayer {
         profile: Arc<dyn VendorProfile>,
     ) -> Self {
         QuotaLayer {
-            store,
-            key: key.into(),
-            policy: Arc::new(policy),
-            profile,
+            shared: Arc::new(QuotaShared {
+                store,
+                key,
+                policy,
+                profile,
+            }),
         }
     }
 }
@@ -339,7 +346,7 @@ where
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let inner = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, inner);
-        let layer = self.layer.clone();
+        let layer = self.layer.shared.clone();
         Box::pin(async move {
             let operation = operation_of(&request).map(|m| m.name);
             let max_wait = match layer.policy.when_exhausted {
