@@ -2,8 +2,9 @@
 //! with no subscriber) against bare reqwest + serde decoding the same payment JSON from the
 //! same local server, sequentially and with 64 requests in flight, side by side in one run.
 //! Criterion runs each case for seconds in turn, so load on a shared machine can drift
-//! between the cases; after criterion, the two are also timed interleaved call by call
-//! (alternating which goes first), and the medians of that go to `stack.json`.
+//! between the cases; after criterion, the two are also timed interleaved, call by call (cold
+//! caches: each call evicts the other's code) and in alternating blocks of 32 calls (steady
+//! state), and the medians of those go to `stack.json`.
 
 use std::time::{Duration, Instant};
 
@@ -147,6 +148,28 @@ fn interleaved(rounds: usize) -> serde_json::Value {
                 }
             }
         }
+        // Steady state: blocks of 32 calls of one kind, bare and full alternating block by
+        // block (which goes first alternates too). Within a block the code and data of that
+        // kind stay in cache, as in a service making many calls; alternating blocks keeps
+        // drift in the shared VM's load off the ratio. The first call of each block is
+        // dropped as its warm-up.
+        const BLOCK: usize = 32;
+        let (mut sb, mut sf) = (Vec::new(), Vec::new());
+        for block in 0..rounds {
+            for full_side in [block % 2 == 1, block % 2 == 0] {
+                for j in 0..BLOCK {
+                    let started = Instant::now();
+                    if full_side {
+                        drop(client.payment(187941).await.unwrap());
+                    } else {
+                        drop(bare_once(&bare, &url).await);
+                    }
+                    if j > 0 {
+                        if full_side { &mut sf } else { &mut sb }.push(started.elapsed());
+                    }
+                }
+            }
+        }
         let pair = |bare: Vec<Duration>, full: Vec<Duration>| {
             let (n, bare, full) = (bare.len(), median_us(bare), median_us(full));
             serde_json::json!({ "samples": n, "bare_median_us": bare, "full_median_us": full, "ratio": full / bare })
@@ -159,7 +182,11 @@ fn interleaved(rounds: usize) -> serde_json::Value {
         sequential["transport_timeout_median_us"] = tt_us.into();
         sequential["transport_timeout_ratio"] = (tt_us / bare_us).into();
         sequential["full_in_process_median_us"] = median_us(p1).into();
-        serde_json::json!({ "sequential": sequential, "64_in_flight": pair(b64, f64) })
+        serde_json::json!({
+            "sequential": sequential,
+            "sequential_blocks": pair(sb, sf),
+            "64_in_flight": pair(b64, f64),
+        })
     })
 }
 
@@ -290,7 +317,7 @@ fn main() {
     }
     let rounds = if practice_bench::quick() { 300 } else { 1_000 };
     let figures = interleaved(rounds);
-    for case in ["sequential", "64_in_flight"] {
+    for case in ["sequential", "sequential_blocks", "64_in_flight"] {
         let f = &figures[case];
         eprintln!(
             "interleaved {case}: full client / bare = {:.3}x (medians {:.1} µs vs {:.1} µs, {} samples each)",
