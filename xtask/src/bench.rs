@@ -430,6 +430,7 @@ fn render_stack(s: &mut String, p: &Page) {
         par,
         inter("sequential"),
         inter("sequential_blocks"),
+        inter("sequential_blocks_on_worker"),
         inter("64_in_flight"),
     ];
     let _ = writeln!(
@@ -443,6 +444,7 @@ fn render_stack(s: &mut String, p: &Page) {
          | | sequential | 64 in flight |\n| --- | --- | --- |\n\
          | full / bare, criterion medians (each case run for seconds in turn) | {} | {} |\n\
          | full / bare, alternating blocks of 32 calls (steady state; medians) | {} | — |\n\
+         | the same, called from a task on a runtime worker (medians) | {} | — |\n\
          | full / bare, interleaved call by call (cold caches; medians) | {} | {} |\n",
         if all.iter().all(|r| ok(*r)) {
             "**met**"
@@ -453,6 +455,7 @@ fn render_stack(s: &mut String, p: &Page) {
         x(seq),
         x(par),
         x(inter("sequential_blocks")),
+        x(inter("sequential_blocks_on_worker")),
         x(inter("sequential")),
         x(inter("64_in_flight")),
     );
@@ -472,7 +475,10 @@ fn render_stack(s: &mut String, p: &Page) {
          | the same inside a per-try timeout | {:.1} µs | {:.2}× |\n\
          | **full client** | {:.1} µs | **{:.2}×** |\n\
          | full client, in-process transport (no socket: its own CPU) | {:.1} µs | — |\n\n\
-         Alternating blocks: {:.1} µs full vs {:.1} µs bare ({} samples each). \
+         Alternating blocks: {:.1} µs full vs {:.1} µs bare ({} samples each); from a \
+         task on a worker, {:.1} µs vs {:.1} µs: without the bench thread's cross-thread \
+         wake-ups in every call, the loopback call itself is that much shorter, and the \
+         same client work weighs more against it. \
          64 in flight: {:.2} ms full vs {:.2} ms bare.\n",
         iseq["samples"],
         p.stack_interleaved["64_in_flight"]["samples"],
@@ -487,6 +493,8 @@ fn render_stack(s: &mut String, p: &Page) {
         num(&p.stack_interleaved["sequential_blocks"]["full_median_us"]),
         num(&p.stack_interleaved["sequential_blocks"]["bare_median_us"]),
         p.stack_interleaved["sequential_blocks"]["samples"],
+        num(&p.stack_interleaved["sequential_blocks_on_worker"]["full_median_us"]),
+        num(&p.stack_interleaved["sequential_blocks_on_worker"]["bare_median_us"]),
         num(&p.stack_interleaved["64_in_flight"]["full_median_us"]) / 1e3,
         num(&p.stack_interleaved["64_in_flight"]["bare_median_us"]) / 1e3,
     );

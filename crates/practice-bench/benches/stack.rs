@@ -109,7 +109,7 @@ fn interleaved(rounds: usize) -> serde_json::Value {
     // registered and cancelled on every call.
     let timed = tower::timeout::Timeout::new(transport.clone(), Duration::from_secs(60));
     let in_process = in_process_client(&base);
-    runtime.block_on(async {
+    let figures = runtime.block_on(async {
         let (mut b1, mut f1, mut b64, mut f64) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut t1, mut tt1, mut p1) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..rounds * 11 {
@@ -148,28 +148,7 @@ fn interleaved(rounds: usize) -> serde_json::Value {
                 }
             }
         }
-        // Steady state: blocks of 32 calls of one kind, bare and full alternating block by
-        // block (which goes first alternates too). Within a block the code and data of that
-        // kind stay in cache, as in a service making many calls; alternating blocks keeps
-        // drift in the shared VM's load off the ratio. The first call of each block is
-        // dropped as its warm-up.
-        const BLOCK: usize = 32;
-        let (mut sb, mut sf) = (Vec::new(), Vec::new());
-        for block in 0..rounds {
-            for full_side in [block % 2 == 1, block % 2 == 0] {
-                for j in 0..BLOCK {
-                    let started = Instant::now();
-                    if full_side {
-                        drop(client.payment(187941).await.unwrap());
-                    } else {
-                        drop(bare_once(&bare, &url).await);
-                    }
-                    if j > 0 {
-                        if full_side { &mut sf } else { &mut sb }.push(started.elapsed());
-                    }
-                }
-            }
-        }
+        let (sb, sf) = alternating_blocks(bare.clone(), client.clone(), url.clone(), rounds).await;
         let pair = |bare: Vec<Duration>, full: Vec<Duration>| {
             let (n, bare, full) = (bare.len(), median_us(bare), median_us(full));
             serde_json::json!({ "samples": n, "bare_median_us": bare, "full_median_us": full, "ratio": full / bare })
@@ -187,7 +166,51 @@ fn interleaved(rounds: usize) -> serde_json::Value {
             "sequential_blocks": pair(sb, sf),
             "64_in_flight": pair(b64, f64),
         })
-    })
+    });
+    // The same blocks from a task on a runtime worker, where a service's handlers run, rather
+    // than from `block_on` on the bench's own thread: there the hand-offs to the connection
+    // tasks on the workers stay on the workers instead of crossing threads each call.
+    let (wb, wf) = runtime.block_on(async {
+        tokio::spawn(alternating_blocks(bare, client, url, rounds))
+            .await
+            .expect("the worker task ends")
+    });
+    let mut figures = figures;
+    let (n, bare_us, full_us) = (wb.len(), median_us(wb), median_us(wf));
+    figures["sequential_blocks_on_worker"] = serde_json::json!({
+        "samples": n, "bare_median_us": bare_us, "full_median_us": full_us, "ratio": full_us / bare_us,
+    });
+    figures
+}
+
+/// Steady state: blocks of 32 calls of one kind, bare and full alternating block by block
+/// (which goes first alternates too). Within a block the code and data of that kind stay in
+/// cache, as in a service making many calls; alternating blocks keeps drift in the shared
+/// VM's load off the ratio. The first call of each block is dropped as its warm-up.
+async fn alternating_blocks(
+    bare: reqwest::Client,
+    client: aerona_api::Client,
+    url: String,
+    blocks: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    const BLOCK: usize = 32;
+    let (mut sb, mut sf) = (Vec::new(), Vec::new());
+    for block in 0..blocks {
+        for full_side in [block % 2 == 1, block % 2 == 0] {
+            for j in 0..BLOCK {
+                let started = Instant::now();
+                if full_side {
+                    drop(client.payment(187941).await.unwrap());
+                } else {
+                    drop(bare_once(&bare, &url).await);
+                }
+                if j > 0 {
+                    if full_side { &mut sf } else { &mut sb }.push(started.elapsed());
+                }
+            }
+        }
+    }
+    (sb, sf)
 }
 
 fn stack(c: &mut Criterion) {
@@ -317,7 +340,12 @@ fn main() {
     }
     let rounds = if practice_bench::quick() { 300 } else { 1_000 };
     let figures = interleaved(rounds);
-    for case in ["sequential", "sequential_blocks", "64_in_flight"] {
+    for case in [
+        "sequential",
+        "sequential_blocks",
+        "sequential_blocks_on_worker",
+        "64_in_flight",
+    ] {
         let f = &figures[case];
         eprintln!(
             "interleaved {case}: full client / bare = {:.3}x (medians {:.1} µs vs {:.1} µs, {} samples each)",
