@@ -391,6 +391,18 @@ impl Validator {
         }
     }
 
+    /// Requires a string path parameter to be usable as one segment of the URL path: not
+    /// empty, `.` or `..`, which would address another resource (percent-encoding keeps
+    /// every other value inside its segment).
+    pub fn path_segment(&mut self, field: &'static str, value: &str) {
+        if matches!(value, "" | "." | "..") {
+            self.fail(
+                field,
+                format!("must not be {value:?}: it is one segment of the URL path"),
+            );
+        }
+    }
+
     /// Requires an integer to have at most `digits` decimal digits (sign not counted).
     pub fn max_digits(&mut self, field: &'static str, value: Option<i64>, digits: u32) {
         if let Some(v) = value
@@ -480,6 +492,25 @@ mod tests {
         assert!(
             text.contains("`practiceId` is required when clinicianTypeId is given"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn path_segments_that_would_address_another_resource_are_refused() {
+        for bad in ["", ".", ".."] {
+            let mut v = Validator::new();
+            v.path_segment("noteId", bad);
+            let err = v.finish("getNote").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{bad:?}");
+            assert!(err.to_string().contains("`noteId` must not be"), "{err}");
+        }
+        let mut v = Validator::new();
+        for good in ["a", "...", "a.b", "../x", " "] {
+            v.path_segment("noteId", good);
+        }
+        assert!(
+            v.finish("getNote").is_ok(),
+            "percent-encoding keeps these in one segment"
         );
     }
 

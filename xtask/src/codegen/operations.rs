@@ -294,6 +294,9 @@ fn validate_fn(op: &Operation, ctx: Ctx) -> TokenStream {
         let wire = &f.field.wire;
         let c = &f.field.checks;
         let required = f.field.required;
+        if f.location == Location::Path && matches!(f.field.ty, Ty::Str) {
+            checks.push(quote!(check.path_segment(#wire, &self.#ident);));
+        }
         if let Some(digits) = c.max_digits {
             let digits = Literal::u32_unsuffixed(digits);
             let value = match (&f.field.ty, required) {

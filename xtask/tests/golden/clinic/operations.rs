@@ -943,7 +943,9 @@ impl Endpoint for DeleteNoteRequest {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        Ok(())
+        let mut check = Validator::new();
+        check.path_segment("noteId", &self.note_id);
+        check.finish("deleteNote")
     }
 
     fn path(&self) -> String {
