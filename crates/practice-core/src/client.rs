@@ -21,7 +21,6 @@ use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use http::{Request, Response, StatusCode};
 use tower::retry::Retry;
 use tower::{Layer, ServiceBuilder};
-use tower_http::set_header::SetRequestHeaderLayer;
 use tracing::Instrument;
 
 use crate::auth::{
@@ -339,13 +338,18 @@ impl ClientBuilder {
             ))
             .map_err(timeout_to_error)
             .timeout(self.timeouts.per_try)
-            .layer(SetRequestHeaderLayer::if_not_present(
-                USER_AGENT, user_agent,
-            ))
-            .layer(SetRequestHeaderLayer::if_not_present(
-                ACCEPT,
-                HeaderValue::from_static("application/json"),
-            ))
+            // One map for both defaults: two tower-http `SetRequestHeader` layers cost
+            // ~580 more instructions per call (docs/performance.md).
+            .map_request(move |mut request: Request<Bytes>| {
+                let headers = request.headers_mut();
+                headers
+                    .entry(USER_AGENT)
+                    .or_insert_with(|| user_agent.clone());
+                headers
+                    .entry(ACCEPT)
+                    .or_insert(HeaderValue::from_static("application/json"));
+                request
+            })
             .service(transport);
         // Erased behind an `Arc`: each layer above clones its inner service per call, and
         // one reference count is cheaper than cloning this chain (measured in
