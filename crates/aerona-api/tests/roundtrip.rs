@@ -42,6 +42,20 @@ fn every_spec_example_round_trips() {
     assert!(seen > 0, "the spec has no examples");
 }
 
+/// Keys are read borrowed from the input; one written with an escape still names its field,
+/// and an unknown one keeps its decoded name.
+#[test]
+fn escaped_keys_are_matched_and_kept() {
+    let text = r#"{"\u0069d":187941,"amount":1.50,"fancy\"Key\u00e9":true}"#;
+    let payment: Payment = serde_json::from_str(text).unwrap();
+    assert_eq!(payment.id, Some(187941));
+    assert_eq!(payment.unknown_fields.get("fancy\"Keyé"), Some("true"));
+    assert_eq!(
+        serde_json::to_string(&payment).unwrap(),
+        r#"{"id":187941,"amount":1.50,"fancy\"Keyé":true}"#
+    );
+}
+
 #[test]
 fn nulls_unknown_fields_and_money_digits_survive() {
     let text = r#"{"id":187941,"patientId":426709,"paymentType":"1","amount":140.50,"cancellation":null,"refund":0.00,"paymentDate":"2022-01-19T13:34:21Z","cancellationDate":null,"patientPlan":false,"futureField":[1.50,"x"],"nested":{"a":null}}"#;

@@ -285,6 +285,55 @@ pub fn parse_int(text: &str) -> Option<i64> {
     i64::from_str(text).ok()
 }
 
+/// A JSON object key as generated decoders read it: borrowed from the input when it holds no
+/// escapes, so that matching a known field allocates nothing (a `String` key cost one
+/// allocation per field per row), and owned only when it must be kept as an unknown field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldKey<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> FieldKey<'de> {
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The key as an owned `String`, for [`UnknownFields`].
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldKey<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = FieldKey<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                key: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(FieldKey(std::borrow::Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(FieldKey(std::borrow::Cow::Owned(key.to_owned())))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Self::Value, E> {
+                Ok(FieldKey(std::borrow::Cow::Owned(key)))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,6 +369,22 @@ mod tests {
         idempotent: true,
         authenticated: true,
     };
+
+    #[test]
+    fn field_keys_borrow_unless_escaped() {
+        let plain: FieldKey<'_> = serde_json::from_str(r#""paymentId""#).unwrap();
+        assert!(matches!(plain.0, std::borrow::Cow::Borrowed("paymentId")));
+        let escaped: FieldKey<'_> = serde_json::from_str(r#""payment\u0049d""#).unwrap();
+        assert!(matches!(escaped.0, std::borrow::Cow::Owned(_)));
+        assert_eq!(escaped.as_str(), "paymentId");
+        assert_eq!(escaped.into_owned(), "paymentId");
+        let owned = FieldKey::deserialize(serde::de::value::StringDeserializer::<
+            serde::de::value::Error,
+        >::new("x".to_owned()))
+        .unwrap();
+        assert!(matches!(owned.0, std::borrow::Cow::Owned(_)));
+        assert_eq!(owned.as_str(), "x");
+    }
 
     #[test]
     fn wire_formats_round_trip_exactly() {

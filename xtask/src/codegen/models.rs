@@ -125,6 +125,7 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
     let wire = ctx.name("practice_core::wire");
     let fmt = ctx.name("std::fmt");
     let raw_value = ctx.name("practice_core::serde_json::value::RawValue");
+    let field_key = quote!(#wire::FieldKey);
     let doc = s.doc.tokens();
     let name = format_ident!("{}", s.name);
     let expecting = format!("a `{}` object", s.name);
@@ -203,12 +204,12 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
 
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         let mut out = #name::default();
-                        while let Some(key) = map.next_key::<String>()? {
+                        while let Some(key) = map.next_key::<#field_key<'de>>()? {
                             match key.as_str() {
                                 #(#reads)*
                                 _ => {
                                     let raw = map.next_value::<Box<#raw_value>>()?;
-                                    out.unknown_fields.insert(key, raw);
+                                    out.unknown_fields.insert(key.into_owned(), raw);
                                 }
                             }
                         }

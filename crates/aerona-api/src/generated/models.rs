@@ -525,7 +525,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                 mut map: A,
             ) -> Result<Payment, A::Error> {
                 let mut out = Payment::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
                             match map.next_value::<Option<i64>>()? {
@@ -669,7 +669,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -899,7 +899,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 mut map: A,
             ) -> Result<Invoice, A::Error> {
                 let mut out = Invoice::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
                             match map.next_value::<Option<i64>>()? {
@@ -1093,7 +1093,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1198,7 +1198,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                 mut map: A,
             ) -> Result<Patient, A::Error> {
                 let mut out = Patient::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "practiceId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.practice_id = Some(value),
@@ -1266,7 +1266,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }

@@ -60,7 +60,7 @@ impl<'de> serde::Deserialize<'de> for AlohaErrorEnvelope {
                 mut map: A,
             ) -> Result<AlohaErrorEnvelope, A::Error> {
                 let mut out = AlohaErrorEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -76,7 +76,7 @@ impl<'de> serde::Deserialize<'de> for AlohaErrorEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -128,7 +128,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
                 mut map: A,
             ) -> Result<ErrorDetail, A::Error> {
                 let mut out = ErrorDetail::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "name" => match map.next_value::<Option<String>>()? {
                             Some(value) => out.name = Some(value),
@@ -140,7 +140,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -213,7 +213,7 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                 mut map: A,
             ) -> Result<TokenData, A::Error> {
                 let mut out = TokenData::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "username" => {
                             match map.next_value::<Option<String>>()? {
@@ -253,7 +253,7 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -308,7 +308,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                 mut map: A,
             ) -> Result<TokenEnvelope, A::Error> {
                 let mut out = TokenEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -324,7 +324,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -416,7 +416,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                 mut map: A,
             ) -> Result<Client, A::Error> {
                 let mut out = Client::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "clientId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.client_id = Some(value),
@@ -472,7 +472,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -527,7 +527,7 @@ impl<'de> serde::Deserialize<'de> for ClientsEnvelope {
                 mut map: A,
             ) -> Result<ClientsEnvelope, A::Error> {
                 let mut out = ClientsEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -543,7 +543,7 @@ impl<'de> serde::Deserialize<'de> for ClientsEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -932,7 +932,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                 mut map: A,
             ) -> Result<Appointment, A::Error> {
                 let mut out = Appointment::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "appointmentId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.appointment_id = Some(value),
@@ -1182,7 +1182,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1237,7 +1237,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
                 mut map: A,
             ) -> Result<AppointmentsEnvelope, A::Error> {
                 let mut out = AppointmentsEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -1253,7 +1253,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1406,7 +1406,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                 mut map: A,
             ) -> Result<ClientAuthorization, A::Error> {
                 let mut out = ClientAuthorization::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "startDate" => match map.next_value::<Option<String>>()? {
                             Some(value) => out.start_date = Some(value),
@@ -1450,7 +1450,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1505,7 +1505,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorizationsEnvelope {
                 mut map: A,
             ) -> Result<ClientAuthorizationsEnvelope, A::Error> {
                 let mut out = ClientAuthorizationsEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -1521,7 +1521,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorizationsEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1703,7 +1703,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                 mut map: A,
             ) -> Result<BillingLedgerEntry, A::Error> {
                 let mut out = BillingLedgerEntry::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "invoiceId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.invoice_id = Some(value),
@@ -1817,7 +1817,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -1872,7 +1872,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEnvelope {
                 mut map: A,
             ) -> Result<BillingLedgerEnvelope, A::Error> {
                 let mut out = BillingLedgerEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -1888,7 +1888,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -2130,7 +2130,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                 mut map: A,
             ) -> Result<AuthorizationWithoutAppointments, A::Error> {
                 let mut out = AuthorizationWithoutAppointments::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "office" => {
                             match map.next_value::<Option<String>>()? {
@@ -2284,7 +2284,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -2339,7 +2339,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationsWithoutAppointmentsEnvelope 
                 mut map: A,
             ) -> Result<AuthorizationsWithoutAppointmentsEnvelope, A::Error> {
                 let mut out = AuthorizationsWithoutAppointmentsEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -2359,7 +2359,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationsWithoutAppointmentsEnvelope 
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }

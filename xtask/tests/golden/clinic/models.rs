@@ -57,7 +57,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAddress {
                 mut map: A,
             ) -> Result<PaymentAddress, A::Error> {
                 let mut out = PaymentAddress::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "line1" => match map.next_value::<Option<String>>()? {
                             Some(value) => out.line1 = Some(value),
@@ -69,7 +69,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAddress {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -189,7 +189,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                 mut map: A,
             ) -> Result<Payment, A::Error> {
                 let mut out = Payment::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
                             match map.next_value::<Option<i64>>()? {
@@ -288,7 +288,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -375,7 +375,7 @@ impl<'de> serde::Deserialize<'de> for Charge {
                 mut map: A,
             ) -> Result<Charge, A::Error> {
                 let mut out = Charge::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "chargeDate" => {
                             match map
@@ -407,7 +407,7 @@ impl<'de> serde::Deserialize<'de> for Charge {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -462,7 +462,7 @@ impl<'de> serde::Deserialize<'de> for ChargeEnvelope {
                 mut map: A,
             ) -> Result<ChargeEnvelope, A::Error> {
                 let mut out = ChargeEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -478,7 +478,7 @@ impl<'de> serde::Deserialize<'de> for ChargeEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -537,7 +537,7 @@ impl<'de> serde::Deserialize<'de> for Token {
                 mut map: A,
             ) -> Result<Token, A::Error> {
                 let mut out = Token::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "accessToken" => {
                             match map.next_value::<Option<Secret>>()? {
@@ -559,7 +559,7 @@ impl<'de> serde::Deserialize<'de> for Token {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -614,7 +614,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                 mut map: A,
             ) -> Result<TokenEnvelope, A::Error> {
                 let mut out = TokenEnvelope::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -630,7 +630,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -682,7 +682,7 @@ impl<'de> serde::Deserialize<'de> for EnvelopeBase {
                 mut map: A,
             ) -> Result<EnvelopeBase, A::Error> {
                 let mut out = EnvelopeBase::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "status" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.status = Some(value),
@@ -694,7 +694,7 @@ impl<'de> serde::Deserialize<'de> for EnvelopeBase {
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }

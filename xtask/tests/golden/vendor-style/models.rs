@@ -76,7 +76,7 @@ impl<'de> serde::Deserialize<'de> for GetPaymentsByPaymentIdResponse {
                 mut map: A,
             ) -> Result<GetPaymentsByPaymentIdResponse, A::Error> {
                 let mut out = GetPaymentsByPaymentIdResponse::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
                             match map.next_value::<Option<i64>>()? {
@@ -112,7 +112,7 @@ impl<'de> serde::Deserialize<'de> for GetPaymentsByPaymentIdResponse {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -161,7 +161,7 @@ impl<'de> serde::Deserialize<'de> for PutAppointmentsByAppointmentIdBodyNotesIte
                 mut map: A,
             ) -> Result<PutAppointmentsByAppointmentIdBodyNotesItem, A::Error> {
                 let mut out = PutAppointmentsByAppointmentIdBodyNotesItem::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "text" => match map.next_value::<Option<String>>()? {
                             Some(value) => out.text = Some(value),
@@ -169,7 +169,7 @@ impl<'de> serde::Deserialize<'de> for PutAppointmentsByAppointmentIdBodyNotesIte
                         },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
@@ -231,7 +231,7 @@ impl<'de> serde::Deserialize<'de> for GetPatientsSearchResponseItem {
                 mut map: A,
             ) -> Result<GetPatientsSearchResponseItem, A::Error> {
                 let mut out = GetPatientsSearchResponseItem::default();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "patientId" => match map.next_value::<Option<i64>>()? {
                             Some(value) => out.patient_id = Some(value),
@@ -251,7 +251,7 @@ impl<'de> serde::Deserialize<'de> for GetPatientsSearchResponseItem {
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key, raw);
+                            out.unknown_fields.insert(key.into_owned(), raw);
                         }
                     }
                 }
