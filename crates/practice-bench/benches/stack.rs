@@ -54,11 +54,34 @@ where
     practice_core::decode::json::<Payment>(&META, response.body()).unwrap()
 }
 
+/// A multi-thread runtime serving the payment on loopback: the runtime, the base URL and the
+/// payment's URL.
+fn runtime_and_server() -> (tokio::runtime::Runtime, String, String) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr = runtime.block_on(serve_payments());
+    let base = format!("http://{addr}/AeronaAPI");
+    let url = format!("{base}/v1/payments/187941");
+    (runtime, base, url)
+}
+
+/// The full Aerona client at `base`, with a budget so ample it never waits: what every full
+/// case measures, before its transport is chosen.
+fn full_client(base: &str) -> aerona_api::ClientBuilder {
+    aerona_api::Client::builder("bench", "bench-password")
+        .base_url(base)
+        .rate_limit(
+            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
+            aerona_api::WhenExhausted::FailFast,
+        )
+}
+
 /// The full client over an in-process transport that answers at once: the CPU cost of
 /// building, the layers and decoding, with no socket at all.
 fn in_process_client(base: &str) -> aerona_api::Client {
-    aerona_api::Client::builder("bench", "bench-password")
-        .base_url(base)
+    full_client(base)
         .transport_service(practice_core::InnerService::new(tower::service_fn(
             |request: practice_core::http::Request<practice_core::bytes::Bytes>| async move {
                 let mut response = practice_core::http::Response::new(
@@ -73,10 +96,6 @@ fn in_process_client(base: &str) -> aerona_api::Client {
                 Ok::<_, practice_core::Error>(response)
             },
         )))
-        .rate_limit(
-            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
-            aerona_api::WhenExhausted::FailFast,
-        )
         .build()
         .unwrap()
 }
@@ -88,22 +107,9 @@ fn median_us(mut samples: Vec<Duration>) -> f64 {
 
 /// Bare and full, alternated call by call (or batch by batch with 64 in flight); medians.
 fn interleaved(rounds: usize) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let addr = runtime.block_on(serve_payments());
-    let base = format!("http://{addr}/AeronaAPI");
-    let url = format!("{base}/v1/payments/187941");
+    let (runtime, base, url) = runtime_and_server();
     let bare = reqwest::Client::builder().build().unwrap();
-    let client = aerona_api::Client::builder("bench", "bench-password")
-        .base_url(base.clone())
-        .rate_limit(
-            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
-            aerona_api::WhenExhausted::FailFast,
-        )
-        .build()
-        .unwrap();
+    let client = full_client(&base).build().unwrap();
     let transport = practice_core::transport::HttpTransport::new(bare.clone(), 512 << 20);
     // The same with tower's per-try timeout around it, as the client stacks it: a timer is
     // registered and cancelled on every call.
@@ -214,22 +220,9 @@ async fn alternating_blocks(
 }
 
 fn stack(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let addr = runtime.block_on(serve_payments());
-    let base = format!("http://{addr}/AeronaAPI");
+    let (runtime, base, url) = runtime_and_server();
     let bare = reqwest::Client::builder().build().unwrap();
-    let client = aerona_api::Client::builder("bench", "bench-password")
-        .base_url(base.clone())
-        .rate_limit(
-            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
-            aerona_api::WhenExhausted::FailFast,
-        )
-        .build()
-        .unwrap();
-    let url = format!("{base}/v1/payments/187941");
+    let client = full_client(&base).build().unwrap();
     // Times come from `main`'s defaults or the command line (`--measurement-time`).
     let mut group = c.benchmark_group("stack_overhead");
     group.bench_function("sequential/bare_reqwest_serde", |b| {
@@ -279,13 +272,8 @@ fn stack(c: &mut Criterion) {
     });
     // The full client over the bare client's pool: separates practice-core's reqwest
     // settings from its layers.
-    let client_on_bare_pool = aerona_api::Client::builder("bench", "bench-password")
-        .base_url(base.clone())
+    let client_on_bare_pool = full_client(&base)
         .reqwest_client(bare.clone())
-        .rate_limit(
-            aerona_api::RateLimit::new(u32::MAX, Duration::from_secs(1)),
-            aerona_api::WhenExhausted::FailFast,
-        )
         .build()
         .unwrap();
     group.bench_function("sequential/full_client_on_bare_pool", |b| {
