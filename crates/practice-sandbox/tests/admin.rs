@@ -8,7 +8,7 @@ mod support;
 
 use practice_sandbox::{Fault, Sandbox, SandboxConfig};
 use serde_json::Value;
-use support::{JsonBody, http, json_of};
+use support::{JsonBody, aerona_login, http, json_of, wait_for};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn admin(
@@ -34,19 +34,6 @@ async fn inject(s: &Sandbox, route: &str, fault: Value, times: usize) {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-}
-
-async fn aerona_login(s: &Sandbox) -> String {
-    let r = http()
-        .post(format!("{}/v1/login", s.aerona_base_url()))
-        .json_body(&serde_json::json!({"username": "sandbox-user", "password": "sandbox-password"}))
-        .send()
-        .await
-        .unwrap();
-    r.headers()["aerona-auth-token"]
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// Sends `request` as is and reads until the server closes the connection.
@@ -300,16 +287,6 @@ async fn receiver(fail_first: usize) -> (String, Seen) {
     (url, seen)
 }
 
-async fn wait_for(mut done: impl FnMut() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("condition not met within 5 s");
-}
-
 #[tokio::test]
 async fn webhooks_are_retried_hourly_in_compressed_time() {
     let hour = Duration::from_millis(60);
@@ -361,7 +338,7 @@ async fn webhooks_are_retried_hourly_in_compressed_time() {
     assert_eq!(r.status(), 200);
     let id: i64 = r.text().await.unwrap().parse().unwrap();
 
-    wait_for(|| seen.0.lock().unwrap().len() >= 3).await;
+    wait_for(Duration::from_secs(5), || seen.0.lock().unwrap().len() >= 3).await;
     tokio::time::sleep(hour * 2).await;
     let log = seen.0.lock().unwrap().clone();
     assert_eq!(log.len(), 3, "two failures, then delivered: no more tries");
@@ -426,7 +403,7 @@ async fn stopping_abandons_pending_redeliveries() {
         .await
         .unwrap();
     assert_eq!(r.text().await.unwrap(), "true");
-    wait_for(|| seen.0.lock().unwrap().len() >= 2).await;
+    wait_for(Duration::from_secs(5), || seen.0.lock().unwrap().len() >= 2).await;
     assert_eq!(seen.0.lock().unwrap()[0].2["action"], "statusChanged");
     s.stop().await;
     let stopped_at = seen.0.lock().unwrap().len();

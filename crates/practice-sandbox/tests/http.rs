@@ -8,7 +8,7 @@ mod support;
 
 use practice_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
-use support::{JsonBody, http, json_of};
+use support::{JsonBody, aerona_login, http, json_of};
 
 async fn start(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.unwrap()
@@ -42,23 +42,6 @@ async fn aloha_get(
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, headers, r.text().await.unwrap())
-}
-
-async fn aerona_login(s: &Sandbox) -> String {
-    let c = s.credentials();
-    let r = http()
-        .post(format!("{}/v1/login", s.aerona_base_url()))
-        .json_body(
-            &serde_json::json!({"username": c.aerona_username, "password": c.aerona_password}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.headers()["aerona-auth-token"]
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn aerona_call(

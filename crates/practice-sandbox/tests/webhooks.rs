@@ -10,16 +10,9 @@ use aerona_api::webhooks::{
     Delivery, DeliveryCheck, HandlerOutcome, WebhookEvent, WebhookReceiver,
 };
 use practice_sandbox::{Sandbox, SandboxConfig};
+use support::wait_for;
 
-async fn wait_for(mut done: impl FnMut() -> bool) {
-    for _ in 0..400 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("condition not met within 4 s");
-}
+mod support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_are_redelivered_hourly_until_answered_200() {
@@ -70,7 +63,10 @@ async fn events_are_redelivered_hourly_until_answered_200() {
             .await
             .unwrap()
     );
-    wait_for(|| !events.lock().unwrap().is_empty()).await;
+    wait_for(Duration::from_secs(4), || {
+        !events.lock().unwrap().is_empty()
+    })
+    .await;
     assert_eq!(
         calls.load(Ordering::SeqCst),
         3,
@@ -120,7 +116,7 @@ async fn an_unreachable_receiver_gets_one_try_and_24_retries() {
             .await
             .unwrap()
     );
-    wait_for(|| sandbox.webhook_attempts() >= 50).await;
+    wait_for(Duration::from_secs(4), || sandbox.webhook_attempts() >= 50).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
         sandbox.webhook_attempts(),
