@@ -8,27 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aloha_api::models::{Appointment, AppointmentsEnvelope};
+use aloha_api::operations::LIST_APPOINTMENTS;
 use aloha_api::{Appointments, DEFAULT_DAYS_PER_CHUNK, DateRange, RowPolicy};
 use futures_util::TryStreamExt;
 use practice_bench::alloc::CountingAlloc;
 use practice_bench::report::{FIRST_DAY, Report, serve_report};
-use practice_core::OperationMeta;
-use practice_core::http::Method;
 use serde_json::{Value, json};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();
 
 const MIB: f64 = 1024.0 * 1024.0;
-
-static META: OperationMeta = OperationMeta {
-    vendor: "aloha",
-    name: "listAppointments",
-    method: Method::GET,
-    path_template: "/v1/report/appointments",
-    idempotent: true,
-    authenticated: true,
-};
 
 /// Wall times and peaks of one case over its repetitions.
 struct Case {
@@ -183,8 +173,12 @@ fn main() {
                 "core_rows_parse",
                 reps,
                 || {
-                    practice_core::decode::rows::<Appointment>(&META, &array, RowPolicy::Fail)
-                        .expect("rows")
+                    practice_core::decode::rows::<Appointment>(
+                        &LIST_APPOINTMENTS,
+                        &array,
+                        RowPolicy::Fail,
+                    )
+                    .expect("rows")
                 },
                 Vec::len,
             ));

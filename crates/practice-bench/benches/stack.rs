@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use aerona_api::models::Payment;
+use aerona_api::operations::GET_PAYMENT;
 use criterion::Criterion;
 use futures_util::future::join_all;
 use practice_bench::serve_payments;
@@ -30,15 +31,6 @@ async fn bare_once(http: &reqwest::Client, url: &str) -> Payment {
     serde_json::from_slice(&bare_bytes(http, url).await).unwrap()
 }
 
-static META: practice_core::OperationMeta = practice_core::OperationMeta {
-    vendor: "aerona",
-    name: "getPayment",
-    method: practice_core::http::Method::GET,
-    path_template: "/v1/payments/{paymentId}",
-    idempotent: true,
-    authenticated: true,
-};
-
 /// practice-core's transport layer alone (http::Request → reqwest, body read into one
 /// BytesMut), then the client's decoding: no auth, quota, retry or trace layers.
 async fn transport_once<S>(transport: &S, url: &str) -> Payment
@@ -55,7 +47,7 @@ where
         .body(practice_core::bytes::Bytes::new())
         .unwrap();
     let response = transport.clone().oneshot(request).await.unwrap();
-    practice_core::decode::json::<Payment>(&META, response.body()).unwrap()
+    practice_core::decode::json::<Payment>(&GET_PAYMENT, response.body()).unwrap()
 }
 
 /// A multi-thread runtime serving the payment on loopback: the runtime, the base URL and the
@@ -243,7 +235,7 @@ fn stack(c: &mut Criterion) {
     group.bench_function("sequential/bare_with_core_decode", |b| {
         b.to_async(&runtime).iter(|| async {
             let bytes = bare_bytes(&bare, &url).await;
-            practice_core::decode::json::<Payment>(&META, &bytes).unwrap()
+            practice_core::decode::json::<Payment>(&GET_PAYMENT, &bytes).unwrap()
         })
     });
     // practice-core's transport layer alone over the bare pool.
@@ -259,7 +251,7 @@ fn stack(c: &mut Criterion) {
     });
     group.bench_function("sequential/core_decode_only", |b| {
         b.iter(|| {
-            practice_core::decode::json::<Payment>(&META, practice_bench::PAYMENT.as_bytes())
+            practice_core::decode::json::<Payment>(&GET_PAYMENT, practice_bench::PAYMENT.as_bytes())
                 .unwrap()
         })
     });
