@@ -93,20 +93,23 @@ impl BaseUrl {
             }
             text = pairs.finish();
         }
-        let path_and_query = PathAndQuery::try_from(text)
-            .map_err(|e| Error::invalid_request("could not form the request URL").with_source(e))?;
+        let path_and_query = PathAndQuery::try_from(text).map_err(unformable)?;
         let mut parts = uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());
         parts.authority = Some(self.authority.clone());
         parts.path_and_query = Some(path_and_query);
-        Uri::from_parts(parts)
-            .map_err(|e| Error::invalid_request("could not form the request URL").with_source(e))
+        Uri::from_parts(parts).map_err(unformable)
     }
 
     /// The base as text, without a trailing slash.
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
+}
+
+/// A request URI that cannot be formed from the base and an operation's path and query.
+fn unformable(source: impl Into<crate::error::BoxError>) -> Error {
+    Error::invalid_request("could not form the request URL").with_source(source)
 }
 
 fn is_loopback(url: &Url) -> bool {
