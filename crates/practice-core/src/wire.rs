@@ -12,6 +12,7 @@
 //! These adapters read raw JSON text and so work with `serde_json` only, which is the only
 //! format either vendor speaks.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
@@ -289,7 +290,7 @@ pub fn parse_int(text: &str) -> Option<i64> {
 /// escapes, so that matching a known field allocates nothing (a `String` key cost one
 /// allocation per field per row), and owned only when it must be kept as an unknown field.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldKey<'de>(std::borrow::Cow<'de, str>);
+pub struct FieldKey<'de>(Cow<'de, str>);
 
 impl<'de> FieldKey<'de> {
     /// The key's text.
@@ -312,28 +313,26 @@ impl<'de> Deserialize<'de> for FieldKey<'de> {
 /// A JSON string, borrowed from the input when it holds no escapes. serde's own `Cow<str>`
 /// always copies; keys, dates and timestamps are read on every row, so this saves one
 /// allocation each.
-fn borrowed_text<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<std::borrow::Cow<'de, str>, D::Error> {
+fn borrowed_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, str>, D::Error> {
     struct TextVisitor;
 
     impl<'de> serde::de::Visitor<'de> for TextVisitor {
-        type Value = std::borrow::Cow<'de, str>;
+        type Value = Cow<'de, str>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
         }
 
         fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-            Ok(std::borrow::Cow::Borrowed(text))
+            Ok(Cow::Borrowed(text))
         }
 
         fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(std::borrow::Cow::Owned(text.to_owned()))
+            Ok(Cow::Owned(text.to_owned()))
         }
 
         fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Self::Value, E> {
-            Ok(std::borrow::Cow::Owned(text))
+            Ok(Cow::Owned(text))
         }
     }
 
@@ -379,16 +378,16 @@ mod tests {
     #[test]
     fn field_keys_borrow_unless_escaped() {
         let plain: FieldKey<'_> = serde_json::from_str(r#""paymentId""#).unwrap();
-        assert!(matches!(plain.0, std::borrow::Cow::Borrowed("paymentId")));
+        assert!(matches!(plain.0, Cow::Borrowed("paymentId")));
         let escaped: FieldKey<'_> = serde_json::from_str(r#""payment\u0049d""#).unwrap();
-        assert!(matches!(escaped.0, std::borrow::Cow::Owned(_)));
+        assert!(matches!(escaped.0, Cow::Owned(_)));
         assert_eq!(escaped.as_str(), "paymentId");
         assert_eq!(escaped.into_owned(), "paymentId");
         let owned = FieldKey::deserialize(serde::de::value::StringDeserializer::<
             serde::de::value::Error,
         >::new("x".to_owned()))
         .unwrap();
-        assert!(matches!(owned.0, std::borrow::Cow::Owned(_)));
+        assert!(matches!(owned.0, Cow::Owned(_)));
         assert_eq!(owned.as_str(), "x");
         // Values read the same way: an escaped timestamp takes the owned path.
         let at = |json: &str| {
