@@ -43,9 +43,9 @@ mod handler;
 mod receiver;
 
 pub use check::{DEFAULT_MAX_BODY, DeliveryCheck, Rejection};
-pub use dedup::{DEFAULT_RETENTION, DedupStore, InMemoryDedupStore};
+pub use dedup::{Claim, DEFAULT_CAPACITY, DEFAULT_RETENTION, DedupStore, InMemoryDedupStore};
 pub use delivery::Delivery;
 pub use event::{ObjectEvent, ObjectKind, WebhookEvent};
 pub use handler::{HandlerOutcome, WebhookHandler};
 pub use practice_core::http::HeaderName;
-pub use receiver::WebhookReceiver;
+pub use receiver::{DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLER_TIMEOUT, WebhookReceiver};
