@@ -6,13 +6,19 @@
 //! payload nor a signature (both assumptions are recorded in the spec), so:
 //!
 //! * [`DeliveryCheck`] checks a delivery — a shared secret you choose (a path token or a
-//!   header) and a size limit — apart from parsing, so raw deliveries can be stored and parsed
-//!   later;
+//!   header; required: without one every delivery is refused, unless you opt out with
+//!   [`WebhookReceiver::without_signature_check`]) and a size limit — apart from parsing, so
+//!   raw deliveries can be stored and parsed later;
 //! * [`WebhookEvent::parse`] reads the kind of object when it can and keeps the whole payload
 //!   as JSON; a payload of a shape we do not know is kept whole, never rejected;
-//! * [`WebhookReceiver`] is a tower `Service` (mount it in axum or hyper) that checks, answers
-//!   `200` quickly, deduplicates redeliveries through a [`DedupStore`] (in memory by default,
-//!   kept 25 hours), and hands each new delivery to your [`WebhookHandler`].
+//! * [`WebhookReceiver`] is a tower `Service` (mount it in axum or hyper) that checks, reads
+//!   the body within a size and a time limit, claims the delivery in a [`DedupStore`] (bounded
+//!   and in memory by default, 25 hours; a trait, so replicas can share one), and runs your
+//!   [`WebhookHandler`] under a time limit. Only a handler that finished answers `200`; a
+//!   panic, a timeout or a copy of a delivery still in progress answer an error, so Aerona
+//!   retries.
+//!
+//! The limits, and when an acknowledged event can still be lost, are in `docs/aerona.md`.
 //!
 //! ```no_run
 //! # async fn run() {
