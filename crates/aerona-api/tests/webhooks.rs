@@ -1,7 +1,7 @@
 //! The webhook receiver mounted in axum and driven over loopback HTTP by a raw client (so a
 //! test can send what no polite client would): a missing secret, wrong secrets, oversized and
-//! dripped bodies, 50 copies of one delivery at once, panicking and slow handlers, and
-//! Aerona's 24-hour retry span.
+//! dripped bodies, 50 copies of one delivery at once, panicking and slow handlers,
+//! Aerona's 24-hour retry span, and dedup stores shared by replicas or unreachable.
 
 use std::io;
 use std::net::SocketAddr;
@@ -9,7 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aerona_api::webhooks::{Delivery, DeliveryCheck, HandlerOutcome, HeaderName, WebhookReceiver};
+use aerona_api::webhooks::{
+    Claim, DedupStore, Delivery, DeliveryCheck, HandlerOutcome, HeaderName, InMemoryDedupStore,
+    WebhookReceiver,
+};
+use aerona_api::{Error, ErrorKind};
+use futures_util::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -349,4 +354,57 @@ async fn a_handled_delivery_is_recognised_for_aeronas_whole_retry_span() {
     tokio::time::advance(Duration::from_secs(3600)).await;
     assert_eq!(post(addr, "/hooks/aerona/tok", &[], BODY).await, 200);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+/// A shared store that cannot be reached.
+struct Unreachable;
+
+impl DedupStore for Unreachable {
+    fn claim<'a>(&'a self, _key: &'a str, _lease: Duration) -> BoxFuture<'a, Result<Claim, Error>> {
+        Box::pin(async { Err(Error::new(ErrorKind::SharedState, "store down")) })
+    }
+    fn mark_handled<'a>(
+        &'a self,
+        _key: &'a str,
+        _retention: Duration,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Err(Error::new(ErrorKind::SharedState, "store down")) })
+    }
+    fn release<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async { Err(Error::new(ErrorKind::SharedState, "store down")) })
+    }
+}
+
+#[tokio::test]
+async fn replicas_sharing_a_store_handle_a_delivery_once_and_an_unreachable_store_asks_for_a_retry()
+{
+    let shared = Arc::new(InMemoryDedupStore::new());
+    let (calls, handler) = counting();
+    let handler = Arc::new(handler);
+    let replica = |store: Arc<InMemoryDedupStore>| {
+        let handler = handler.clone();
+        WebhookReceiver::new(
+            DeliveryCheck::new().path_token("tok"),
+            move |d: Delivery| handler(d),
+        )
+        .dedup_store(store)
+    };
+    let first = serve(replica(shared.clone())).await;
+    let second = serve(replica(shared.clone())).await;
+    assert_eq!(post(first, "/hooks/aerona/tok", &[], BODY).await, 200);
+    assert_eq!(post(second, "/hooks/aerona/tok", &[], BODY).await, 200);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+    let (calls, handler) = counting();
+    let addr = serve(
+        WebhookReceiver::new(DeliveryCheck::new().path_token("tok"), handler)
+            .dedup_store(Arc::new(Unreachable)),
+    )
+    .await;
+    assert_eq!(post(addr, "/hooks/aerona/tok", &[], BODY).await, 503);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        0,
+        "neither handled blind (copies could run twice) nor acknowledged (it would be lost)"
+    );
 }
