@@ -1,6 +1,7 @@
 //! What a sandbox is started with and what it tells its callers: the configuration (the
 //! vendors' values by default), the fixed credentials, and the URLs to point clients at.
 
+use std::ops::Range;
 use std::time::Duration;
 
 /// How the sandbox behaves. Start from [`SandboxConfig::default`] (the vendors' values) and
@@ -24,6 +25,12 @@ pub struct SandboxConfig {
     /// The webhook time scale: how long "one hour" between redeliveries lasts here (vendor:
     /// an hour; tests compress it to milliseconds).
     pub webhook_hour: Duration,
+    /// A one-way network delay between clients and the vendors, for tests of client-side
+    /// budget accounting: every Aloha and Aerona request waits a time drawn evenly from this
+    /// range (`start` included, `end` not; exactly `start` if the range is empty) before it
+    /// arrives — so before Aerona counts it. Draws are deterministic for [`seed`](Self::seed).
+    /// Default: none (`ZERO..ZERO`).
+    pub arrival_delay: Range<Duration>,
 }
 
 impl Default for SandboxConfig {
@@ -37,7 +44,24 @@ impl Default for SandboxConfig {
             aerona_limit: 300,
             aerona_window: Duration::from_secs(15 * 60),
             webhook_hour: Duration::from_secs(3600),
+            arrival_delay: Duration::ZERO..Duration::ZERO,
         }
+    }
+}
+
+impl SandboxConfig {
+    /// Aerona's budget: `limit` requests per sliding `window` (vendor: 300 per 15 minutes).
+    pub fn with_aerona_budget(mut self, limit: u32, window: Duration) -> Self {
+        self.aerona_limit = limit;
+        self.aerona_window = window;
+        self
+    }
+
+    /// Delays every vendor request's arrival by a time drawn from `range` (see
+    /// [`arrival_delay`](Self::arrival_delay)), e.g. `Duration::ZERO..Duration::from_millis(250)`.
+    pub fn with_arrival_delay(mut self, range: Range<Duration>) -> Self {
+        self.arrival_delay = range;
+        self
     }
 }
 

@@ -40,6 +40,7 @@ mod aerona;
 mod aloha;
 mod config;
 mod data;
+mod delay;
 mod faults;
 mod params;
 mod reply;
@@ -52,6 +53,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use aerona::budget::AeronaTraffic;
 pub use config::{Credentials, SandboxConfig, SandboxInfo};
 pub use faults::{Fault, Faults};
 pub use webhooks::{SecretHeader, Webhook};
@@ -174,6 +176,13 @@ impl Sandbox {
     /// ones included.
     pub fn requests(&self, operation: &str) -> u64 {
         self.state.stats().get(operation).copied().unwrap_or(0)
+    }
+
+    /// What Aerona's budget has seen: when each request arrived (on the real clock, after any
+    /// [`SandboxConfig::arrival_delay`]), the most requests in any one window, logins and
+    /// invalidations. `GET /_sandbox/aerona/traffic` answers the same.
+    pub fn aerona_traffic(&self) -> AeronaTraffic {
+        self.state.aerona_traffic()
     }
 
     /// Requests seen per operation, as `GET /_sandbox/stats` answers them.

@@ -1,12 +1,14 @@
 //! The sandbox's state: its configuration, the generated data (shared, immutable) and what
 //! changes while it runs (tokens, budgets, appointments), behind one lock.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::aerona::budget::{AeronaTraffic, Budget};
 use crate::config::{Credentials, SandboxConfig};
 use crate::data::{self, AeronaData, AlohaData, Booking};
+use crate::delay::ArrivalDelay;
 use crate::faults::Faults;
 use crate::webhooks::Webhooks;
 
@@ -18,6 +20,10 @@ pub(crate) struct State {
     pub(crate) webhooks: Webhooks,
     pub(crate) aloha: Arc<AlohaData>,
     pub(crate) aerona: Arc<AeronaData>,
+    /// The one-way delay before a vendor request arrives.
+    pub(crate) arrival_delay: ArrivalDelay,
+    /// When the sandbox started: the origin of the admin API's arrival times.
+    pub(crate) started: Instant,
     live: Mutex<Live>,
 }
 
@@ -32,8 +38,8 @@ pub(crate) struct Live {
     pub(crate) aloha_day: (u64, u32),
     /// token → expiry
     pub(crate) aerona_tokens: HashMap<String, Instant>,
-    /// When each request in the current window arrived.
-    pub(crate) aerona_log: VecDeque<Instant>,
+    /// Aerona's budget: requests counted on arrival, and what tests read of it.
+    pub(crate) aerona_budget: Budget,
     /// Every appointment, seeded or created, by id.
     pub(crate) appointments: BTreeMap<i64, Booking>,
     pub(crate) next_appointment: i64,
@@ -53,11 +59,12 @@ impl State {
             aloha_refresh: HashMap::new(),
             aloha_day: (0, 0),
             aerona_tokens: HashMap::new(),
-            aerona_log: VecDeque::new(),
+            aerona_budget: Budget::new(config.aerona_limit, config.aerona_window),
             appointments: aerona.appointments.clone(),
             next_appointment: 40_000,
         };
         let webhooks = Webhooks::new(config.webhook_hour, closed);
+        let arrival_delay = ArrivalDelay::new(config.arrival_delay.clone(), config.seed);
         State {
             config,
             creds,
@@ -66,6 +73,8 @@ impl State {
             webhooks,
             aloha,
             aerona,
+            arrival_delay,
+            started: Instant::now(),
             live: Mutex::new(live),
         }
     }
@@ -82,6 +91,11 @@ impl State {
             .unwrap_or_else(|p| p.into_inner())
             .entry(operation.to_owned())
             .or_default() += 1;
+    }
+
+    /// What Aerona's budget has seen so far.
+    pub(crate) fn aerona_traffic(&self) -> AeronaTraffic {
+        self.live().aerona_budget.traffic()
     }
 
     pub(crate) fn stats(&self) -> BTreeMap<String, u64> {

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 pub use aerona::{AeronaData, Booking, Clinician, Record, aerona};
 pub use aloha::{AlohaData, Dated, aloha};
 pub use format::iso_date;
+pub use rng::mix;
 pub use slots::{SLOT_FIRST, SLOT_MINUTES, SLOTS_PER_DAY, diary_busy, slot_starts};
 
 /// Generated data is immutable: sandboxes started with a seed seen recently share it (tests

@@ -1,4 +1,7 @@
-//! The admin API under `/_sandbox/`: fault injection, webhook receivers, request stats.
+//! The admin API under `/_sandbox/`: fault injection, webhook receivers, request stats, and
+//! what Aerona's budget has seen.
+
+use std::time::Duration;
 
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -98,9 +101,32 @@ pub(crate) fn route(state: &State, method: &Method, path: &str, body: &[u8]) -> 
             StatusCode::OK,
             serde_json::to_string(&state.stats()).unwrap_or_default(),
         ),
+        ("GET", "aerona/traffic") => reply(StatusCode::OK, traffic(state)),
         _ => reply(
             StatusCode::NOT_FOUND,
-            "{\"message\":\"unknown admin route: POST|DELETE /_sandbox/faults, POST|GET|DELETE /_sandbox/webhooks, GET /_sandbox/stats\"}",
+            "{\"message\":\"unknown admin route: POST|DELETE /_sandbox/faults, POST|GET|DELETE /_sandbox/webhooks, GET /_sandbox/stats, GET /_sandbox/aerona/traffic\"}",
         ),
     }
+}
+
+/// `GET /_sandbox/aerona/traffic`: [`crate::AeronaTraffic`] in JSON, times in milliseconds
+/// (arrivals since the sandbox started).
+fn traffic(state: &State) -> String {
+    let traffic = state.aerona_traffic();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let arrivals: Vec<f64> = traffic
+        .arrivals
+        .iter()
+        .map(|at| ms(at.saturating_duration_since(state.started)))
+        .collect();
+    serde_json::json!({
+        "limit": traffic.limit,
+        "windowMs": ms(traffic.window),
+        "arrivalsMs": arrivals,
+        "maxInWindow": traffic.max_in_window,
+        "logins": traffic.logins,
+        "overLimit": traffic.over_limit,
+        "invalidations": traffic.invalidations,
+    })
+    .to_string()
 }

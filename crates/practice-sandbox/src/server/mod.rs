@@ -52,24 +52,34 @@ async fn handle(state: Arc<State>, request: Request) -> Reply {
             "{\"message\":\"unknown sandbox path: Aloha is under /aloha/customer, Aerona under /aerona/AeronaAPI\"}",
         );
     };
+    // The network between client and vendor: the request arrives after its one-way delay.
+    let delay = state.arrival_delay.next();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let op = operation(&parts.method, vendor.name(), rest);
     state.count(&op);
 
     let mut truncate = false;
+    let mut pause = None;
     if let Some(fault) = state.faults.take(&[op.as_str(), path, rest]) {
         match faulting::apply(fault, vendor, &parts, conn) {
             Effect::Answer(answer) => return answer,
-            Effect::Delay(pause) => tokio::time::sleep(pause).await,
+            Effect::Delay(delay) => pause = Some(delay),
             Effect::Truncate => truncate = true,
         }
     }
+    // Aerona counts a request when it arrives; an injected delay slows its answer only.
+    let arrival = (vendor == Vendor::Aerona).then(|| crate::aerona::arrive(&state));
+    if let Some(pause) = pause {
+        tokio::time::sleep(pause).await;
+    }
     let query = query_map(parts.uri.query());
-    let response = match vendor {
-        Vendor::Aloha => {
-            crate::aloha::handle(&state, &parts.method, &parts.headers, rest, &query, &body)
-        }
-        Vendor::Aerona => {
-            crate::aerona::handle(&state, &parts.method, &parts.headers, rest, &query, &body)
+    let (method, headers) = (&parts.method, &parts.headers);
+    let response = match arrival {
+        None => crate::aloha::handle(&state, method, headers, rest, &query, &body),
+        Some(arrival) => {
+            crate::aerona::handle(&state, arrival, method, headers, rest, &query, &body)
         }
     };
     if truncate {
