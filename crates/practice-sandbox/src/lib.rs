@@ -7,8 +7,13 @@
 //!   body, and a 429 "wrong URL" for unknown paths.
 //! * **Aerona** under `/aerona/AeronaAPI`: `POST /v1/login` answering with the
 //!   `AERONA-AUTH-TOKEN` header (tokens live 1 hour), the ten other operations, 300 requests
-//!   per 15 minutes per account — the request over budget invalidates every token of the
-//!   account — validation 400s, 404s, and created appointments that take their slot.
+//!   per 15 minutes per account counted on arrival on the real clock — the request over
+//!   budget invalidates every token of the account — validation 400s, 404s, and created
+//!   appointments that take their slot. [`Sandbox::aerona_traffic`] (or
+//!   `GET /_sandbox/aerona/traffic`) tells when each request arrived and the most in one
+//!   window.
+//! * **Network**: an optional one-way delay with jitter before each request arrives
+//!   ([`SandboxConfig::arrival_delay`]), for tests of client-side budget accounting.
 //! * **Faults** on request ([`Faults::inject`], or `POST /_sandbox/faults`): for the next N
 //!   answers of a route, a 500 (or any status, 401 included), a 503 with `Retry-After`, a
 //!   delay, a dropped connection, a truncated body, an HTML body, or a 301 to https.
