@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Arrivals kept for [`AeronaTraffic::arrivals`]; older ones are forgotten (the maximum per
 /// window is still counted over every request).
-pub(crate) const ARRIVALS_KEPT: usize = 100_000;
+const ARRIVALS_KEPT: usize = 100_000;
 
 /// What the sandbox's Aerona has seen of its budget, for tests: read it with
 /// [`Sandbox::aerona_traffic`](crate::Sandbox::aerona_traffic) or

@@ -8,6 +8,7 @@ mod faulting;
 mod operation;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request};
 use http::StatusCode;
@@ -69,16 +70,17 @@ async fn handle(state: Arc<State>, request: Request) -> Reply {
             Effect::Truncate => truncate = true,
         }
     }
-    // Aerona counts a request when it arrives; an injected delay slows its answer only.
-    let arrival = (vendor == Vendor::Aerona).then(|| crate::aerona::arrive(&state));
-    if let Some(pause) = pause {
-        tokio::time::sleep(pause).await;
-    }
     let query = query_map(parts.uri.query());
     let (method, headers) = (&parts.method, &parts.headers);
-    let response = match arrival {
-        None => crate::aloha::handle(&state, method, headers, rest, &query, &body),
-        Some(arrival) => {
+    let response = match vendor {
+        Vendor::Aloha => {
+            wait(pause).await;
+            crate::aloha::handle(&state, method, headers, rest, &query, &body)
+        }
+        Vendor::Aerona => {
+            // Aerona counts a request when it arrives; an injected delay slows its answer only.
+            let arrival = crate::aerona::arrive(&state);
+            wait(pause).await;
             crate::aerona::handle(&state, arrival, method, headers, rest, &query, &body)
         }
     };
@@ -86,4 +88,11 @@ async fn handle(state: Arc<State>, request: Request) -> Reply {
         return faulting::truncated(response).await;
     }
     response
+}
+
+/// Sleeps for an injected delay, if there is one.
+async fn wait(pause: Option<Duration>) {
+    if let Some(pause) = pause {
+        tokio::time::sleep(pause).await;
+    }
 }
