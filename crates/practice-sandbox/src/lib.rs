@@ -42,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 mod aerona;
+mod aerona_budget;
 mod aloha;
 mod config;
 mod data;
@@ -58,7 +59,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use aerona::budget::AeronaTraffic;
+pub use aerona_budget::AeronaTraffic;
 pub use config::{Credentials, SandboxConfig, SandboxInfo};
 pub use faults::{Fault, Faults};
 pub use webhooks::{SecretHeader, Webhook};

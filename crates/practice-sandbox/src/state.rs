@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::aerona::budget::{AeronaTraffic, Budget};
+use crate::aerona_budget::{AeronaTraffic, Budget};
 use crate::config::{Credentials, SandboxConfig};
 use crate::data::{self, AeronaData, AlohaData, Booking};
 use crate::delay::ArrivalDelay;

@@ -1,10 +1,10 @@
 //! Aerona's rules: login and its header token, the per-account budget that invalidates tokens
-//! (`budget`), validation 400s and 404s (`answers`), the read-only operations (`queries`),
-//! free slots (`slots`), and bookings with their webhooks (`bookings`).
+//! (counted in `crate::aerona_budget`), validation 400s and 404s (`answers`), the read-only
+//! operations (`queries`), free slots (`slots`), and bookings with their webhooks
+//! (`bookings`).
 
 mod answers;
 mod bookings;
-pub(crate) mod budget;
 mod queries;
 mod slots;
 
