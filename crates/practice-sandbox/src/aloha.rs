@@ -7,7 +7,9 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use time::Date;
 
 use crate::data::Dated;
-use crate::server::{Reply, State, json_array, json_str, parse_date, reply, rfc3339};
+use crate::params::{parse_date, rfc3339};
+use crate::reply::{Reply, json_array, json_str, reply};
+use crate::state::State;
 
 type Answer = (StatusCode, String);
 

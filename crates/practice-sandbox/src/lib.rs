@@ -7,8 +7,13 @@
 //!   body, and a 429 "wrong URL" for unknown paths.
 //! * **Aerona** under `/aerona/AeronaAPI`: `POST /v1/login` answering with the
 //!   `AERONA-AUTH-TOKEN` header (tokens live 1 hour), the ten other operations, 300 requests
-//!   per 15 minutes per account — the request over budget invalidates every token of the
-//!   account — validation 400s, 404s, and created appointments that take their slot.
+//!   per 15 minutes per account counted on arrival on the real clock — the request over
+//!   budget invalidates every token of the account — validation 400s, 404s, and created
+//!   appointments that take their slot. [`Sandbox::aerona_traffic`] (or
+//!   `GET /_sandbox/aerona/traffic`) tells when each request arrived and the most in one
+//!   window.
+//! * **Network**: an optional one-way delay with jitter before each request arrives
+//!   ([`SandboxConfig::arrival_delay`]), for tests of client-side budget accounting.
 //! * **Faults** on request ([`Faults::inject`], or `POST /_sandbox/faults`): for the next N
 //!   answers of a route, a 500 (or any status, 401 included), a 503 with `Retry-After`, a
 //!   delay, a dropped connection, a truncated body, an HTML body, or a 301 to https.
@@ -37,106 +42,32 @@
 #![forbid(unsafe_code)]
 
 mod aerona;
+mod aerona_budget;
 mod aloha;
-mod conn;
+mod config;
 mod data;
+mod delay;
 mod faults;
+mod params;
+mod reply;
 mod server;
+mod state;
 mod webhooks;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
+pub use aerona_budget::AeronaTraffic;
+pub use config::{Credentials, SandboxConfig, SandboxInfo};
 pub use faults::{Fault, Faults};
 pub use webhooks::{SecretHeader, Webhook};
-
-/// How the sandbox behaves. Start from [`SandboxConfig::default`] (the vendors' values) and
-/// change what a test needs.
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    /// Seed of the generated data: the same seed serves the same bytes.
-    pub seed: u64,
-    /// Port on 127.0.0.1 (0: any free port).
-    pub port: u16,
-    /// Aloha token lifetime (vendor: 3 hours).
-    pub aloha_token_ttl: Duration,
-    /// Aerona token lifetime (vendor: 1 hour).
-    pub aerona_token_ttl: Duration,
-    /// Aloha requests per key per UTC day (vendor: 1,000).
-    pub aloha_daily_limit: u32,
-    /// Aerona requests per account per window (vendor: 300).
-    pub aerona_limit: u32,
-    /// Aerona's sliding window (vendor: 15 minutes).
-    pub aerona_window: Duration,
-    /// The webhook time scale: how long "one hour" between redeliveries lasts here (vendor:
-    /// an hour; tests compress it to milliseconds).
-    pub webhook_hour: Duration,
-}
-
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        SandboxConfig {
-            seed: 2024,
-            port: 0,
-            aloha_token_ttl: Duration::from_secs(3 * 3600),
-            aerona_token_ttl: Duration::from_secs(3600),
-            aloha_daily_limit: 1000,
-            aerona_limit: 300,
-            aerona_window: Duration::from_secs(15 * 60),
-            webhook_hour: Duration::from_secs(3600),
-        }
-    }
-}
-
-/// The sandbox's fixed credentials: Aloha `sandbox-client` / `sandbox-secret`, Aerona
-/// `sandbox-user` / `sandbox-password`, PIN `1234` (the PIN is optional at login; when given
-/// it must match).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// Aloha client id.
-    pub aloha_client_id: String,
-    /// Aloha secret key.
-    pub aloha_secret_key: String,
-    /// Aerona username.
-    pub aerona_username: String,
-    /// Aerona password.
-    pub aerona_password: String,
-    /// Aerona PIN.
-    pub aerona_pin: String,
-}
-
-impl Default for Credentials {
-    fn default() -> Self {
-        Credentials {
-            aloha_client_id: "sandbox-client".into(),
-            aloha_secret_key: "sandbox-secret".into(),
-            aerona_username: "sandbox-user".into(),
-            aerona_password: "sandbox-password".into(),
-            aerona_pin: "1234".into(),
-        }
-    }
-}
-
-/// What a caller needs to point clients at a running sandbox (the CLI prints it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SandboxInfo {
-    /// Aloha's base URL.
-    pub aloha_base_url: String,
-    /// Aerona's base URL.
-    pub aerona_base_url: String,
-    /// The admin API's base URL (`…/_sandbox`).
-    pub admin_url: String,
-    /// The credentials it accepts.
-    pub credentials: Credentials,
-}
 
 /// A running sandbox. Dropping it stops the server; [`Sandbox::stop`] also waits for it.
 pub struct Sandbox {
     addr: SocketAddr,
-    state: Arc<server::State>,
+    state: Arc<state::State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     closed: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -157,16 +88,16 @@ impl Sandbox {
         let (closed, closed_rx) = tokio::sync::watch::channel(false);
         // Generating the data takes a moment: off the async threads.
         let state = tokio::task::spawn_blocking(move || {
-            server::State::new(config, Credentials::default(), Faults::default(), closed_rx)
+            state::State::new(config, Credentials::default(), Faults::default(), closed_rx)
         })
         .await
         .map_err(std::io::Error::other)?;
         let state = Arc::new(state);
-        let app =
-            server::router(state.clone()).into_make_service_with_connect_info::<conn::ConnHandle>();
+        let app = server::router(state.clone())
+            .into_make_service_with_connect_info::<server::ConnHandle>();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(conn::KillableListener(listener), app)
+            let _ = axum::serve(server::KillableListener(listener), app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })
@@ -251,6 +182,13 @@ impl Sandbox {
     /// ones included.
     pub fn requests(&self, operation: &str) -> u64 {
         self.state.stats().get(operation).copied().unwrap_or(0)
+    }
+
+    /// What Aerona's budget has seen: when each request arrived (on the real clock, after any
+    /// [`SandboxConfig::arrival_delay`]), the most requests in any one window, logins and
+    /// invalidations. `GET /_sandbox/aerona/traffic` answers the same.
+    pub fn aerona_traffic(&self) -> AeronaTraffic {
+        self.state.aerona_traffic()
     }
 
     /// Requests seen per operation, as `GET /_sandbox/stats` answers them.
