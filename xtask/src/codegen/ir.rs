@@ -231,6 +231,7 @@ pub struct Operation {
     pub exactly_one: Vec<Vec<String>>,
     /// The decoded answer (`None`: no content).
     pub output: Option<Ty>,
-    /// Whether the answer is Aloha's `{status, message, data}` envelope.
-    pub envelope: bool,
+    /// `x-payload`: the member of the answer's envelope that holds the output, if the
+    /// answer is an envelope.
+    pub payload: Option<String>,
 }

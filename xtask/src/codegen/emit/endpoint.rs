@@ -373,11 +373,11 @@ pub fn decode_fn(
     };
     let output = types::rust(ty, ctx);
     let de_ty = types::de_ty(ty, ctx);
-    let call = if op.envelope {
-        quote!(crate::envelope::decode_data::<#de_ty>(&#meta, body))
-    } else {
-        let decode = ctx.name("practice_core::decode");
-        quote!(#decode::json::<#de_ty>(&#meta, body))
+    // Only core decoders: generated code never calls the vendor crate's own code.
+    let decode = ctx.name("practice_core::decode");
+    let call = match &op.payload {
+        Some(member) => quote!(#decode::json_field::<#de_ty>(&#meta, body, #member)),
+        None => quote!(#decode::json::<#de_ty>(&#meta, body)),
     };
     let call = if types::needs_adapter(ty) {
         let f = types::from_de_fn(ty, ctx);

@@ -99,11 +99,15 @@ pub fn exactly_one_of(ext: &Extensions) -> Result<Vec<Vec<String>>, String> {
     }
 }
 
-/// `x-envelope: aloha`: the answer is the `{status, message, data}` envelope.
-pub fn envelope(ext: &Extensions) -> Result<bool, String> {
-    match ext.get("x-envelope") {
-        None => Ok(false),
-        Some(Value::String(s)) if s == "aloha" => Ok(true),
-        Some(other) => Err(format!("unknown `x-envelope` {other}")),
+/// `x-payload: member`: the answer is an envelope object whose payload is `member`; the
+/// operation returns the payload only.
+pub fn payload(ext: &Extensions) -> Result<Option<String>, String> {
+    if ext.contains_key("x-envelope") {
+        return Err("`x-envelope` is replaced by `x-payload: <member>` (e.g. `data`)".to_owned());
+    }
+    match ext.get("x-payload") {
+        None => Ok(None),
+        Some(Value::String(member)) if !member.is_empty() => Ok(Some(member.clone())),
+        Some(other) => Err(format!("`x-payload` must name a member, got {other}")),
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use heck::ToUpperCamelCase;
+
 use openapiv3::{
     Operation as SpecOperation, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody,
     Response, StatusCode,
@@ -190,8 +192,8 @@ impl<'a> Reader<'a> {
             }
         }
 
-        let envelope = extensions::envelope(ext)?;
-        let output = self.output(op, &base, envelope)?;
+        let payload = extensions::payload(ext)?;
+        let output = self.output(op, &base, payload.as_deref())?;
 
         let idempotent = extensions::idempotent(ext, method)?;
         let authenticated = if extensions::is_auth(ext) {
@@ -214,7 +216,7 @@ impl<'a> Reader<'a> {
             fields,
             exactly_one,
             output,
-            envelope,
+            payload,
         })
     }
 
@@ -278,7 +280,7 @@ impl<'a> Reader<'a> {
         &mut self,
         op: &'a SpecOperation,
         base: &str,
-        envelope: bool,
+        payload: Option<&str>,
     ) -> Result<Option<Ty>, String> {
         let mut success: Vec<(&StatusCode, &'a ReferenceOr<Response>)> = op
             .responses
@@ -307,16 +309,17 @@ impl<'a> Reader<'a> {
         let Some(schema) = &media.schema else {
             return Ok(Some(Ty::Json));
         };
-        let ty = if envelope {
+        let ty = if let Some(member) = payload {
             let resolved = refs::resolve(self.spec, schema)?;
             let shape = self.object_shape(resolved)?;
-            match shape.properties.iter().find(|(wire, _)| wire == "data") {
-                Some((_, data)) => self.ty_of(*data, &format!("{base}Data"))?,
+            match shape.properties.iter().find(|(wire, _)| wire == member) {
+                Some((_, data)) => {
+                    self.ty_of(*data, &format!("{base}{}", member.to_upper_camel_case()))?
+                }
                 None => {
-                    return Err(
-                        "`x-envelope: aloha` but the response schema has no `data` property"
-                            .to_owned(),
-                    );
+                    return Err(format!(
+                        "`x-payload: {member}` but the response schema has no `{member}` property"
+                    ));
                 }
             }
         } else {
@@ -333,8 +336,8 @@ impl<'a> Reader<'a> {
             }
         }
         for example in examples {
-            let value = if envelope {
-                match example.get("data") {
+            let value = if let Some(member) = payload {
+                match example.get(member) {
                     Some(data) => data,
                     None => continue,
                 }
