@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 
 use practice_core::decode::{Row, RowPolicy, RowsSeed, with_rows};
 use practice_core::{Error, OperationMeta};
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 /// Decodes the envelope's `data` array row by row: a row that does not fit its type fails the
 /// call with an error naming the row and field, or is kept raw, as `policy` says. `data: null`
