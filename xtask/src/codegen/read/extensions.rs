@@ -111,3 +111,49 @@ pub fn payload(ext: &Extensions) -> Result<Option<String>, String> {
         Some(other) => Err(format!("`x-payload` must name a member, got {other}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(yaml: &str) -> Extensions {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn payload_names_a_member_and_refuses_the_old_envelope() {
+        assert_eq!(
+            payload(&ext("x-payload: data")),
+            Ok(Some("data".to_owned()))
+        );
+        assert_eq!(payload(&ext("x-idempotent: true")), Ok(None));
+        let old = payload(&ext("x-envelope: aloha")).unwrap_err();
+        assert!(old.contains("x-payload"), "{old}");
+        for bad in ["x-payload: ''", "x-payload: true", "x-payload: [data]"] {
+            assert!(payload(&ext(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn extensions_of_the_wrong_shape_are_named_in_the_error() {
+        assert_eq!(idempotent(&ext("{}"), "get"), Ok(true));
+        assert_eq!(idempotent(&ext("{}"), "post"), Ok(false));
+        assert!(idempotent(&ext("x-idempotent: yes please"), "get").is_err());
+        assert_eq!(
+            exactly_one_of(&ext("x-exactly-one-of: [[a, b]]")),
+            Ok(vec![vec!["a".to_owned(), "b".to_owned()]])
+        );
+        assert!(exactly_one_of(&ext("x-exactly-one-of: [a]")).is_err());
+        assert_eq!(
+            wire_format(&ext("x-wire-format: mm-dd-yyyy")),
+            Ok(Some(Ty::UsDate))
+        );
+        assert!(wire_format(&ext("x-wire-format: dd.mm.yy")).is_err());
+        assert_eq!(max_digits(&Value::from(9)), Ok(9));
+        assert!(max_digits(&Value::from(-1)).is_err());
+        assert_eq!(
+            assumptions(&ext("x-assumption: [one, two]")),
+            ["one".to_owned(), "two".to_owned()]
+        );
+    }
+}
