@@ -5,20 +5,8 @@ use std::marker::PhantomData;
 
 use practice_core::decode::{Row, RowPolicy, RowsSeed, with_rows};
 use practice_core::{Error, OperationMeta};
+use serde::Deserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-
-/// Decodes the envelope and returns its `data`. Used by the generated operations.
-pub(crate) fn decode_data<T: DeserializeOwned>(
-    meta: &OperationMeta,
-    body: &[u8],
-) -> Result<T, Error> {
-    #[derive(Deserialize)]
-    struct Envelope<T> {
-        data: T,
-    }
-    practice_core::decode::json::<Envelope<T>>(meta, body).map(|e| e.data)
-}
 
 /// Decodes the envelope's `data` array row by row: a row that does not fit its type fails the
 /// call with an error naming the row and field, or is kept raw, as `policy` says. `data: null`
@@ -82,6 +70,7 @@ mod tests {
     use super::*;
     use practice_core::ErrorKind;
     use practice_core::http::Method;
+    use serde::Deserialize;
 
     static META: OperationMeta = OperationMeta {
         vendor: "aloha",
@@ -122,7 +111,5 @@ mod tests {
                     .is_empty()
             );
         }
-        let data: Vec<Thing> = decode_data(&META, br#"{"data":[{"id":9}],"status":200}"#).unwrap();
-        assert_eq!(data, [Thing { id: 9 }]);
     }
 }

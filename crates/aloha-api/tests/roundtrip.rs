@@ -19,22 +19,14 @@ fn round_trip<T: DeserializeOwned + Serialize>(text: &str) -> String {
 fn example_round_trips(model: &str, example: &Value) {
     let text = example.to_string();
     let back = match model {
-        "AlohaErrorEnvelope" => round_trip::<AlohaErrorEnvelope>(&text),
         "Appointment" => round_trip::<Appointment>(&text),
         "AppointmentsEnvelope" => round_trip::<AppointmentsEnvelope>(&text),
         "AuthorizationWithoutAppointments" => round_trip::<AuthorizationWithoutAppointments>(&text),
-        "AuthorizationsWithoutAppointmentsEnvelope" => {
-            round_trip::<AuthorizationsWithoutAppointmentsEnvelope>(&text)
-        }
         "BillingLedgerEntry" => round_trip::<BillingLedgerEntry>(&text),
-        "BillingLedgerEnvelope" => round_trip::<BillingLedgerEnvelope>(&text),
         "Client" => round_trip::<Client>(&text),
         "ClientAuthorization" => round_trip::<ClientAuthorization>(&text),
-        "ClientAuthorizationsEnvelope" => round_trip::<ClientAuthorizationsEnvelope>(&text),
-        "ClientsEnvelope" => round_trip::<ClientsEnvelope>(&text),
         "ErrorDetail" => round_trip::<ErrorDetail>(&text),
         "TokenData" => round_trip::<TokenData>(&text),
-        "TokenEnvelope" => round_trip::<TokenEnvelope>(&text),
         other => panic!("the spec has an example of `{other}`: add it to this test"),
     };
     let back: Value = serde_json::from_str(&back).unwrap();

@@ -2,10 +2,11 @@
 //! `Display`) a short excerpt; and row-by-row decoding of report arrays so that one odd row
 //! does not silently spoil a whole report.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -27,6 +28,107 @@ pub fn json<T: DeserializeOwned>(meta: &OperationMeta, body: &[u8]) -> Result<T,
         Ok(_) => (String::new(), err),
     };
     Err(decode_error(meta, body, path, err, None))
+}
+
+/// Decodes the member `field` of a JSON object body into `T`, skipping the other members
+/// without building them: for answers wrapped in an envelope such as
+/// `{"status": 200, "message": "Success", "data": …}`, where the payload sits in one member.
+///
+/// A missing member reads as `None` when `T` is an `Option`, and is an error otherwise. The
+/// error path of a payload that does not fit starts at the member (`data[3].dob`).
+pub fn json_field<T: DeserializeOwned>(
+    meta: &OperationMeta,
+    body: &[u8],
+    field: &'static str,
+) -> Result<T, Error> {
+    // As in [`json`]: the path is tracked only once the plain parse has failed.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let err = match FieldSeed::<T>::new(field)
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+    {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = FieldSeed::<T>::new(field)
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let (path, err) = match tracked {
+        Err(tracked) => (track.path().to_string(), tracked),
+        // Parsed fine, so it was the trailing bytes.
+        Ok(_) => (String::new(), err),
+    };
+    Err(decode_error(meta, body, path, err, None))
+}
+
+/// Finds one member of a JSON object and decodes it as `T`, ignoring the others.
+struct FieldSeed<T> {
+    field: &'static str,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> FieldSeed<T> {
+    fn new(field: &'static str) -> Self {
+        FieldSeed {
+            field,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for FieldSeed<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for FieldSeed<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object with a `{}` member", self.field)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key != self.field {
+                map.next_value::<IgnoredAny>()?;
+            } else if found.is_some() {
+                return Err(serde::de::Error::duplicate_field(self.field));
+            } else {
+                found = Some(map.next_value::<T>()?);
+            }
+        }
+        match found {
+            Some(value) => Ok(value),
+            None => T::deserialize(MissingMember(self.field, PhantomData)),
+        }
+    }
+}
+
+/// What an absent member deserialises from: `None` for an `Option`, else "missing field".
+struct MissingMember<E>(&'static str, PhantomData<E>);
+
+impl<'de, E: serde::de::Error> Deserializer<'de> for MissingMember<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, E> {
+        Err(E::missing_field(self.0))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
 }
 
 /// Builds a decode error for `meta` from a serde_json error at `path`.
@@ -325,6 +427,48 @@ mod tests {
         let err = json::<Thing>(&META, body).unwrap_err();
         assert!(!err.to_string().contains("Mary"), "{err}");
         assert!(!format!("{err:?}").contains("Mary"), "{err:?}");
+    }
+
+    #[test]
+    fn json_field_takes_the_payload_out_of_an_envelope() {
+        let body = br#"{"status":200,"message":"Success","data":[{"id":9,"tags":["a"]}]}"#;
+        let data: Vec<Thing> = json_field(&META, body, "data").unwrap();
+        assert_eq!((data.len(), data[0].id, data[0].tags.len()), (1, 9, 1));
+
+        // The payload may come before the other members, which are never decoded.
+        let body = br#"{"data":{"id":1},"status":{"odd":[true]}}"#;
+        assert_eq!(json_field::<Thing>(&META, body, "data").unwrap().id, 1);
+
+        // A payload that does not fit is named by its path inside the envelope.
+        let body = br#"{"status":200,"data":[{"id":1},{"id":"Mary Simpson"}]}"#;
+        let err = json_field::<Vec<Thing>>(&META, body, "data").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.decode_detail().unwrap().path, "data[1].id");
+        assert!(!format!("{err} {err:?}").contains("Mary"), "{err:?}");
+    }
+
+    #[test]
+    fn json_field_reports_a_missing_member_unless_it_is_optional() {
+        let body = br#"{"status":200,"message":"Success"}"#;
+        let err = json_field::<Vec<Thing>>(&META, body, "data").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.message().contains("missing field `data`"), "{err}");
+        assert_eq!(
+            json_field::<Option<Thing>>(&META, body, "data")
+                .unwrap()
+                .map(|t| t.id),
+            None
+        );
+
+        for body in [
+            &br#"{"data":{"id":1},"data":{"id":2}}"#[..],
+            br#"[{"id":1}]"#,
+            br#"{"data":{"id":1}} trailing"#,
+            b"",
+        ] {
+            let err = json_field::<Thing>(&META, body, "data").unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode);
+        }
     }
 
     #[test]

@@ -19,6 +19,25 @@ const PRELUDE_TYPES: &[&str] = &[
     "Option", "Result", "Vec", "String", "Box", "Some", "None", "Ok", "Err", "Default", "Self",
 ];
 
+/// Names the generated code imports (see `emit::types`), which a model must not take.
+const IMPORTED: &[&str] = &[
+    "Bytes",
+    "Date",
+    "Decimal",
+    "DeserializeAsWrap",
+    "Endpoint",
+    "Error",
+    "Method",
+    "OffsetDateTime",
+    "OperationMeta",
+    "RawValue",
+    "Secret",
+    "SerializeAsWrap",
+    "Time",
+    "Validator",
+    "Value",
+];
+
 /// A field or parameter name: snake case of the wire name.
 pub fn field(wire: &str) -> String {
     let mut name = wire.to_snake_case();
@@ -44,7 +63,7 @@ pub fn type_name(raw: &str) -> String {
         name.insert(0, 'N');
     }
     if PRELUDE_TYPES.contains(&name.as_str())
-        || super::types::IMPORTED.contains(&name.as_str())
+        || IMPORTED.contains(&name.as_str())
         || name == "CodeVisitor"
     {
         name.push_str("Model");

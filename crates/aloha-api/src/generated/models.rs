@@ -6,7 +6,6 @@
 
 use practice_core::Secret;
 use practice_core::rust_decimal::Decimal;
-use practice_core::serde_json::Value;
 use practice_core::serde_json::value::RawValue;
 use practice_core::serde_with::de::DeserializeAsWrap;
 use practice_core::serde_with::ser::SerializeAsWrap;
@@ -15,77 +14,6 @@ use practice_core::time::OffsetDateTime;
 use practice_core::time::Time;
 use practice_core::wire;
 use std::fmt;
-
-/// The error envelope. `errors` is an array of {name, message} in the samples; the vendor's overview calls it an object, so both are accepted.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AlohaErrorEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// A summary.
-    pub message: Option<String>,
-    /// The individual errors, as an array or an object.
-    pub errors: Option<Value>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for AlohaErrorEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "errors", self.errors.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AlohaErrorEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AlohaErrorEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for AlohaErrorEnvelopeVisitor {
-            type Value = AlohaErrorEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AlohaErrorEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AlohaErrorEnvelope, A::Error> {
-                let mut out = AlohaErrorEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "errors" => match map.next_value::<Option<Value>>()? {
-                            Some(value) => out.errors = Some(value),
-                            None => out.explicit_nulls.mark("errors"),
-                        },
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(AlohaErrorEnvelopeVisitor)
-    }
-}
 
 /// One error.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -264,77 +192,6 @@ impl<'de> serde::Deserialize<'de> for TokenData {
     }
 }
 
-/// The envelope around a token pair.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct TokenEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// `Success` on success.
-    pub message: Option<String>,
-    /// The `data` field.
-    pub data: Option<TokenData>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for TokenEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TokenEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for TokenEnvelopeVisitor {
-            type Value = TokenEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `TokenEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<TokenEnvelope, A::Error> {
-                let mut out = TokenEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<TokenData>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(TokenEnvelopeVisitor)
-    }
-}
-
 /// One client of the practice (a row of the clients report).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -480,77 +337,6 @@ impl<'de> serde::Deserialize<'de> for Client {
             }
         }
         deserializer.deserialize_map(ClientVisitor)
-    }
-}
-
-/// The envelope around the clients report.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ClientsEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// `Success` on success.
-    pub message: Option<String>,
-    /// The rows.
-    pub data: Option<Vec<Client>>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for ClientsEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ClientsEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ClientsEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for ClientsEnvelopeVisitor {
-            type Value = ClientsEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ClientsEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClientsEnvelope, A::Error> {
-                let mut out = ClientsEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Vec<Client>>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(ClientsEnvelopeVisitor)
     }
 }
 
@@ -1461,77 +1247,6 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
     }
 }
 
-/// The envelope around the client authorizations report.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ClientAuthorizationsEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// `Success` on success.
-    pub message: Option<String>,
-    /// The rows.
-    pub data: Option<Vec<ClientAuthorization>>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for ClientAuthorizationsEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ClientAuthorizationsEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ClientAuthorizationsEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for ClientAuthorizationsEnvelopeVisitor {
-            type Value = ClientAuthorizationsEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `ClientAuthorizationsEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClientAuthorizationsEnvelope, A::Error> {
-                let mut out = ClientAuthorizationsEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Vec<ClientAuthorization>>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(ClientAuthorizationsEnvelopeVisitor)
-    }
-}
-
 /// One billed service with its payments and balances.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -1825,77 +1540,6 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
             }
         }
         deserializer.deserialize_map(BillingLedgerEntryVisitor)
-    }
-}
-
-/// The envelope around the billing ledger report.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct BillingLedgerEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// `Success` on success.
-    pub message: Option<String>,
-    /// The rows.
-    pub data: Option<Vec<BillingLedgerEntry>>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for BillingLedgerEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingLedgerEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct BillingLedgerEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for BillingLedgerEnvelopeVisitor {
-            type Value = BillingLedgerEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `BillingLedgerEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<BillingLedgerEnvelope, A::Error> {
-                let mut out = BillingLedgerEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Vec<BillingLedgerEntry>>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(BillingLedgerEnvelopeVisitor)
     }
 }
 
@@ -2292,81 +1936,6 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
             }
         }
         deserializer.deserialize_map(AuthorizationWithoutAppointmentsVisitor)
-    }
-}
-
-/// The envelope around the authorizations-without-appointments report.
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct AuthorizationsWithoutAppointmentsEnvelope {
-    /// The HTTP status repeated.
-    pub status: Option<i64>,
-    /// `Success` on success.
-    pub message: Option<String>,
-    /// The rows.
-    pub data: Option<Vec<AuthorizationWithoutAppointments>>,
-    /// Fields the spec does not name, kept exactly as received.
-    pub unknown_fields: wire::UnknownFields,
-    /// Which named fields arrived as `null` rather than absent.
-    explicit_nulls: wire::ExplicitNulls,
-}
-
-impl serde::Serialize for AuthorizationsWithoutAppointmentsEnvelope {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
-        self.unknown_fields.serialize_into(&mut map)?;
-        map.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AuthorizationsWithoutAppointmentsEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AuthorizationsWithoutAppointmentsEnvelopeVisitor;
-        impl<'de> serde::de::Visitor<'de> for AuthorizationsWithoutAppointmentsEnvelopeVisitor {
-            type Value = AuthorizationsWithoutAppointmentsEnvelope;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a `AuthorizationsWithoutAppointmentsEnvelope` object")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AuthorizationsWithoutAppointmentsEnvelope, A::Error> {
-                let mut out = AuthorizationsWithoutAppointmentsEnvelope::default();
-                while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
-                    match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => {
-                            match map
-                                .next_value::<Option<Vec<AuthorizationWithoutAppointments>>>()?
-                            {
-                                Some(value) => out.data = Some(value),
-                                None => out.explicit_nulls.mark("data"),
-                            }
-                        }
-                        _ => {
-                            let raw = map.next_value::<Box<RawValue>>()?;
-                            out.unknown_fields.insert(key.into_owned(), raw);
-                        }
-                    }
-                }
-                Ok(out)
-            }
-        }
-        deserializer.deserialize_map(AuthorizationsWithoutAppointmentsEnvelopeVisitor)
     }
 }
 

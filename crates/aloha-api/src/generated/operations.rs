@@ -9,6 +9,7 @@ use practice_core::OperationMeta;
 use practice_core::Secret;
 use practice_core::Validator;
 use practice_core::bytes::Bytes;
+use practice_core::decode;
 use practice_core::http::Method;
 use practice_core::operation::json_body;
 use practice_core::time::Date;
@@ -126,7 +127,7 @@ impl Endpoint for PostTokenRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<models::TokenData>(&POST_TOKEN, body)
+        decode::json_field::<models::TokenData>(&POST_TOKEN, body, "data")
     }
 }
 
@@ -259,7 +260,7 @@ impl Endpoint for PostRefreshTokenRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<models::TokenData>(&POST_REFRESH_TOKEN, body)
+        decode::json_field::<models::TokenData>(&POST_REFRESH_TOKEN, body, "data")
     }
 }
 
@@ -321,7 +322,7 @@ impl Endpoint for ListClientsRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::Client>>(&LIST_CLIENTS, body)
+        decode::json_field::<Vec<models::Client>>(&LIST_CLIENTS, body, "data")
     }
 }
 
@@ -429,7 +430,7 @@ impl Endpoint for ListAppointmentsRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::Appointment>>(&LIST_APPOINTMENTS, body)
+        decode::json_field::<Vec<models::Appointment>>(&LIST_APPOINTMENTS, body, "data")
     }
 }
 
@@ -537,9 +538,10 @@ impl Endpoint for ListClientAuthorizationsRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::ClientAuthorization>>(
+        decode::json_field::<Vec<models::ClientAuthorization>>(
             &LIST_CLIENT_AUTHORIZATIONS,
             body,
+            "data",
         )
     }
 }
@@ -648,7 +650,7 @@ impl Endpoint for ListBillingLedgerRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::BillingLedgerEntry>>(&LIST_BILLING_LEDGER, body)
+        decode::json_field::<Vec<models::BillingLedgerEntry>>(&LIST_BILLING_LEDGER, body, "data")
     }
 }
 
@@ -756,9 +758,10 @@ impl Endpoint for ListAuthorizationsWithoutAppointmentsRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::AuthorizationWithoutAppointments>>(
+        decode::json_field::<Vec<models::AuthorizationWithoutAppointments>>(
             &LIST_AUTHORIZATIONS_WITHOUT_APPOINTMENTS,
             body,
+            "data",
         )
     }
 }

@@ -129,7 +129,7 @@ impl Endpoint for CreateTokenRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<models::Token>(&CREATE_TOKEN, body)
+        decode::json_field::<models::Token>(&CREATE_TOKEN, body, "data")
     }
 }
 
@@ -1054,7 +1054,7 @@ impl Endpoint for ListChargesRequest {
     }
 
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
-        crate::envelope::decode_data::<Vec<models::Charge>>(&LIST_CHARGES, body)
+        decode::json_field::<Vec<models::Charge>>(&LIST_CHARGES, body, "data")
     }
 }
 

@@ -8,7 +8,7 @@ use std::str::FromStr as _;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::spec::{EnumRepr, Ty};
+use super::super::ir::{EnumRepr, Ty};
 
 /// The `use` declarations a generated file needs, collected while it is emitted so that
 /// the code can name things briefly without unused imports.
@@ -34,25 +34,6 @@ impl Uses {
         quote!(#(#items)*)
     }
 }
-
-/// Names the generated code imports, which a model must not take.
-pub const IMPORTED: &[&str] = &[
-    "Bytes",
-    "Date",
-    "Decimal",
-    "DeserializeAsWrap",
-    "Endpoint",
-    "Error",
-    "Method",
-    "OffsetDateTime",
-    "OperationMeta",
-    "RawValue",
-    "Secret",
-    "SerializeAsWrap",
-    "Time",
-    "Validator",
-    "Value",
-];
 
 /// Where the code is emitted: models are named directly in `models.rs` and through
 /// `models::` elsewhere.

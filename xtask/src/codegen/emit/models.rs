@@ -4,9 +4,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::docs::Doc;
-use super::names;
-use super::spec::{AliasModel, Api, EnumModel, EnumRepr, EnumValue, Model, StructModel, Ty};
+use super::super::docs::Doc;
+use super::super::ir::{AliasModel, Api, EnumModel, EnumRepr, EnumValue, Model, StructModel, Ty};
+use super::super::names;
 use super::types::{self, Ctx, Uses};
 
 /// The items of `models.rs`.

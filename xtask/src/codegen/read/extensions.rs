@@ -1,0 +1,159 @@
+//! Our `x-…` vocabulary (see `docs/codegen.md`): each extension read, and checked, in one
+//! place.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::super::ir::Ty;
+
+/// The `x-…` extensions of a spec object.
+pub type Extensions = IndexMap<String, Value>;
+
+/// `x-assumption` as a list of texts.
+pub fn assumptions(ext: &Extensions) -> Vec<String> {
+    match ext.get("x-assumption") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(other) => vec![other.to_string()],
+        None => Vec::new(),
+    }
+}
+
+/// `x-wire-format`: a string date or time in a vendor format.
+pub fn wire_format(ext: &Extensions) -> Result<Option<Ty>, String> {
+    match ext.get("x-wire-format") {
+        Some(Value::String(f)) if f == "mm-dd-yyyy" => Ok(Some(Ty::UsDate)),
+        Some(Value::String(f)) if f == "hh:mm tt" => Ok(Some(Ty::Clock)),
+        Some(other) => Err(format!("unknown `x-wire-format` {other}")),
+        None => Ok(None),
+    }
+}
+
+/// `x-rust-name`: the Rust name of a field.
+pub fn rust_name(value: &Value) -> Result<String, String> {
+    match value {
+        Value::String(name) => Ok(name.clone()),
+        other => Err(format!("`x-rust-name` must be a string, got {other}")),
+    }
+}
+
+/// `x-max-digits`: at most this many digits.
+pub fn max_digits(value: &Value) -> Result<u32, String> {
+    value
+        .as_u64()
+        .and_then(|d| u32::try_from(d).ok())
+        .ok_or_else(|| format!("`x-max-digits` must be a small integer, got {value}"))
+}
+
+/// `x-required-with`: the wire name of the field that makes this one required.
+pub fn required_with(value: &Value) -> Result<String, String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`x-required-with` must name a parameter, got {value}"))
+}
+
+/// `x-enum-names`: the labels of an enumeration's values, in `enum` order.
+pub fn enum_names(ext: &Extensions) -> Result<Option<Vec<String>>, String> {
+    match ext.get("x-enum-names") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "`x-enum-names` must be strings".to_owned())
+            })
+            .collect::<Result<_, _>>()
+            .map(Some),
+        Some(other) => Err(format!("`x-enum-names` must be a list, got {other}")),
+        None => Ok(None),
+    }
+}
+
+/// `x-idempotent`; without it, only the safe methods are.
+pub fn idempotent(ext: &Extensions, method: &str) -> Result<bool, String> {
+    match ext.get("x-idempotent") {
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!("`x-idempotent` must be a boolean, got {other}")),
+        None => Ok(matches!(method, "get" | "head" | "options" | "trace")),
+    }
+}
+
+/// `x-auth`: an auth operation, sent without the vendor's token.
+pub fn is_auth(ext: &Extensions) -> bool {
+    ext.contains_key("x-auth")
+}
+
+/// `x-exactly-one-of`: groups of wire names of which exactly one must be given.
+pub fn exactly_one_of(ext: &Extensions) -> Result<Vec<Vec<String>>, String> {
+    match ext.get("x-exactly-one-of") {
+        None => Ok(Vec::new()),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| format!("`x-exactly-one-of` must be a list of lists of names, got {v}")),
+    }
+}
+
+/// `x-payload: member`: the answer is an envelope object whose payload is `member`; the
+/// operation returns the payload only.
+pub fn payload(ext: &Extensions) -> Result<Option<String>, String> {
+    if ext.contains_key("x-envelope") {
+        return Err("`x-envelope` is replaced by `x-payload: <member>` (e.g. `data`)".to_owned());
+    }
+    match ext.get("x-payload") {
+        None => Ok(None),
+        Some(Value::String(member)) if !member.is_empty() => Ok(Some(member.clone())),
+        Some(other) => Err(format!("`x-payload` must name a member, got {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(yaml: &str) -> Extensions {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn payload_names_a_member_and_refuses_the_old_envelope() {
+        assert_eq!(
+            payload(&ext("x-payload: data")),
+            Ok(Some("data".to_owned()))
+        );
+        assert_eq!(payload(&ext("x-idempotent: true")), Ok(None));
+        let old = payload(&ext("x-envelope: aloha")).unwrap_err();
+        assert!(old.contains("x-payload"), "{old}");
+        for bad in ["x-payload: ''", "x-payload: true", "x-payload: [data]"] {
+            assert!(payload(&ext(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn extensions_of_the_wrong_shape_are_named_in_the_error() {
+        assert_eq!(idempotent(&ext("{}"), "get"), Ok(true));
+        assert_eq!(idempotent(&ext("{}"), "post"), Ok(false));
+        assert!(idempotent(&ext("x-idempotent: yes please"), "get").is_err());
+        assert_eq!(
+            exactly_one_of(&ext("x-exactly-one-of: [[a, b]]")),
+            Ok(vec![vec!["a".to_owned(), "b".to_owned()]])
+        );
+        assert!(exactly_one_of(&ext("x-exactly-one-of: [a]")).is_err());
+        assert_eq!(
+            wire_format(&ext("x-wire-format: mm-dd-yyyy")),
+            Ok(Some(Ty::UsDate))
+        );
+        assert!(wire_format(&ext("x-wire-format: dd.mm.yy")).is_err());
+        assert_eq!(max_digits(&Value::from(9)), Ok(9));
+        assert!(max_digits(&Value::from(-1)).is_err());
+        assert_eq!(
+            assumptions(&ext("x-assumption: [one, two]")),
+            ["one".to_owned(), "two".to_owned()]
+        );
+    }
+}
