@@ -418,7 +418,7 @@ async fn long_searches_always_send_both_dates_in_chunks() {
     }
     let range = DateRange::parse("2021-01-01", "2021-03-10").unwrap();
     let rows: Vec<_> = aerona_client(&server)
-        .search_payments_in(None, range, 31)
+        .stream_payments(None, range, 31)
         .try_collect()
         .await
         .unwrap();
@@ -430,8 +430,8 @@ async fn long_searches_always_send_both_dates_in_chunks() {
 
 /// An in-process Aerona for the budget test: logins answer a token header, everything else
 /// `{}`; every request's instant is recorded.
-fn fake_aerona(seen: Arc<Mutex<Vec<tokio::time::Instant>>>) -> practice_core::InnerService {
-    practice_core::InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+fn fake_aerona(seen: Arc<Mutex<Vec<tokio::time::Instant>>>) -> practice_core::TransportService {
+    practice_core::TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let seen = seen.clone();
         async move {
             seen.lock().unwrap().push(tokio::time::Instant::now());
