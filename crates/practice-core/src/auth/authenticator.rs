@@ -16,7 +16,7 @@ use crate::send::Sender;
 /// What a vendor crate implements: how to obtain a token and how to attach it.
 pub trait Authenticator: Send + Sync + 'static {
     /// The identity the token belongs to, used as the store key. Must not contain a secret
-    /// (for example `aloha:<clientId>`).
+    /// (for example a client id or user name).
     fn credential_key(&self) -> String;
 
     /// Obtains a new token. `previous` is the last token, possibly expired, for vendors that

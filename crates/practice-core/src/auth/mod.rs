@@ -1,5 +1,5 @@
 //! Tokens: a vendor crate says how to obtain one and how to attach it ([`Authenticator`]); the
-//! core owns caching, renewal before expiry and single flight ([`cache`]). The layer that
+//! core owns caching, renewal before expiry and single flight (`cache`). The layer that
 //! applies tokens and replays once after a 401 is [`crate::layer`]'s auth layer.
 
 pub mod authenticator;

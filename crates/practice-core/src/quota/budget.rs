@@ -74,7 +74,7 @@ impl RateLimit {
 /// What to do when the budget is spent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WhenExhausted {
-    /// Fail at once with [`ErrorKind::QuotaExhausted`] carrying the reset instant.
+    /// Fail at once with [`ErrorKind::QuotaExhausted`](crate::ErrorKind::QuotaExhausted) carrying the reset instant.
     FailFast,
     /// Wait for budget, up to `max_wait`; beyond that, fail as with `FailFast`.
     Wait {
