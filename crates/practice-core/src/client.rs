@@ -32,13 +32,13 @@ use crate::layer::defaults::{default_headers, timeout_to_error};
 use crate::layer::quota::QuotaLayer;
 use crate::layer::read::read_once;
 use crate::layer::retry::RetryPolicy;
-use crate::layer::shared::TransportService;
 use crate::layer::trace::TryTraceLayer;
 use crate::layer::transport::{HttpTransport, TransportConfig};
 use crate::operation::Endpoint;
 use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore};
 use crate::retry::{RetryClassifier, RetryConfig};
 use crate::send::Sender;
+use crate::service::TransportService;
 use crate::vendor::VendorProfile;
 
 /// Per-try timeouts.

@@ -5,8 +5,8 @@
 //! wire formats. See `docs/architecture.md` for how a request travels through the layers.
 //!
 //! The folders say which is which: [`layer`] holds the tower layers (mechanism); [`auth`],
-//! [`quota`], [`retry`], [`vendor`], [`headers`] and [`request`] hold the policies, state and
-//! shared words the layers consult, and import no layer.
+//! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
+//! policies, state and shared words the layers consult, and import no layer.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -25,6 +25,7 @@ pub mod request;
 pub mod retry;
 pub mod secret;
 mod send;
+pub mod service;
 pub mod validate;
 pub mod vendor;
 pub mod wire;
@@ -37,7 +38,6 @@ pub use base_url::BaseUrl;
 pub use client::{ClientBuilder, HttpClient, Timeouts};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, VendorMessage};
 pub use headers::ServerQuota;
-pub use layer::shared::TransportService;
 /// The transport layer, kept at its former path.
 pub use layer::transport;
 pub use layer::transport::TransportConfig;
@@ -46,12 +46,13 @@ pub use quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, WhenExha
 pub use range::DateRange;
 pub use retry::{RetryClassifier, RetryConfig};
 pub use secret::Secret;
+pub use service::TransportService;
 pub use validate::{Validator, Violation};
 pub use vendor::{Failure, ResponseReading, VendorProfile};
 
 /// The former name of [`TransportService`], kept for the crates that still use it.
 #[doc(hidden)]
-pub use layer::shared::TransportService as InnerService;
+pub use service::TransportService as InnerService;
 
 /// Re-exported so that generated code and users name the same versions.
 pub use {bytes, http, reqwest, rust_decimal, serde_json, serde_with, time};

@@ -9,8 +9,8 @@ use tracing::Instrument;
 
 use crate::base_url::BaseUrl;
 use crate::error::Error;
-use crate::layer::shared::TransportService;
 use crate::operation::{Endpoint, OperationMeta};
+use crate::service::TransportService;
 use crate::vendor::ResponseReading;
 
 /// Sends endpoints of one vendor at one base URL.

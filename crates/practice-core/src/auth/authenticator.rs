@@ -8,10 +8,10 @@ use http::{HeaderValue, Request, Response};
 
 use crate::auth::token::Token;
 use crate::error::{Error, ErrorKind};
-use crate::layer::shared::TransportService;
 use crate::operation::Endpoint;
 use crate::request::BoxFuture;
 use crate::send::Sender;
+use crate::service::TransportService;
 
 /// What a vendor crate implements: how to obtain a token and how to attach it.
 pub trait Authenticator: Send + Sync + 'static {
