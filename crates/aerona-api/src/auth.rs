@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use practice_core::auth::BoxFuture;
+use practice_core::auth::{BoxFuture, sensitive_header};
 use practice_core::bytes::Bytes;
-use practice_core::http::{HeaderName, HeaderValue, Request};
+use practice_core::http::{HeaderName, Request};
 use practice_core::{AuthContext, Authenticator, Error, ErrorKind, Secret, Token};
 
 use crate::generated::operations::LoginRequest;
@@ -65,13 +65,7 @@ impl Authenticator for AeronaAuth {
     }
 
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
-        let mut value = HeaderValue::from_str(token.access().expose()).map_err(|_| {
-            Error::new(
-                ErrorKind::Authentication,
-                "the token is not a valid header value",
-            )
-        })?;
-        value.set_sensitive(true);
+        let value = sensitive_header(token.access().expose())?;
         request.headers_mut().insert(TOKEN_HEADER, value);
         Ok(())
     }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt};
-use practice_core::range::{DateRange, rows_by_chunk};
+use futures_util::Stream;
+use practice_core::range::{DateRange, stream_in_chunks};
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
 use crate::auth::AeronaAuth;
@@ -27,9 +27,6 @@ pub fn vendor_rate_limit() -> RateLimit {
 
 /// Added to the 15-minute window to absorb clock and network skew between us and Aerona.
 pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(5);
-
-/// Days per search request of [`Client::search_payments_in`] and friends.
-pub const DEFAULT_DAYS_PER_CHUNK: u32 = 31;
 
 /// A client of the Aerona API. Cheap to clone; clones share the connection pool, the token
 /// and the budget.
@@ -316,8 +313,9 @@ impl Client {
         self.execute(&builder.build()?).await
     }
 
-    /// Payments over a long range, split into chunks of `days_per_chunk` days fetched in
-    /// order within the budget; one chunk in memory at a time.
+    /// Payments over a long range, as one stream in date order: split into chunks of
+    /// `days_per_chunk` days fetched in order within the budget; one chunk in memory at a
+    /// time. The first error ends the stream.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
@@ -325,18 +323,18 @@ impl Client {
     /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
     /// use futures_util::TryStreamExt;
     /// let range = aerona_api::DateRange::parse("2024-01-01", "2026-12-31")?;
-    /// let all: Vec<_> = client.search_payments_in(None, range, 92).try_collect().await?;
+    /// let all: Vec<_> = client.stream_payments(None, range, 92).try_collect().await?;
     /// assert_eq!(all.len(), 1200);
     /// # Ok(()) }
     /// ```
-    pub fn search_payments_in(
+    pub fn stream_payments(
         &self,
         patient_id: Option<i64>,
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
         let client = self.clone();
-        chunked(
+        stream_in_chunks(
             range,
             days_per_chunk,
             move |chunk| {
@@ -347,15 +345,16 @@ impl Client {
         )
     }
 
-    /// Invoices over a long range, split like [`search_payments_in`](Self::search_payments_in).
-    pub fn search_invoices_in(
+    /// Invoices over a long range, as one stream, split like
+    /// [`stream_payments`](Self::stream_payments).
+    pub fn stream_invoices(
         &self,
         patient_id: Option<i64>,
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
         let client = self.clone();
-        chunked(
+        stream_in_chunks(
             range,
             days_per_chunk,
             move |chunk| {
@@ -365,26 +364,30 @@ impl Client {
             |i: &models::Invoice| i.date,
         )
     }
-}
 
-fn chunked<T, F, Fut>(
-    range: DateRange,
-    days_per_chunk: u32,
-    fetch: F,
-    date_of: fn(&T) -> Option<practice_core::time::Date>,
-) -> impl Stream<Item = Result<T, Error>> + Send + 'static
-where
-    T: Send + 'static,
-    F: FnMut(DateRange) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Vec<T>, Error>> + Send + 'static,
-{
-    let (chunks, early) = match range.chunks(days_per_chunk) {
-        Ok(chunks) => (chunks, None),
-        Err(err) => (Vec::new(), Some(err)),
-    };
-    Box::pin(
-        futures_util::stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of)),
-    )
+    /// The former name of [`stream_payments`](Self::stream_payments), kept for callers that
+    /// still use it.
+    #[doc(hidden)]
+    pub fn search_payments_in(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+        days_per_chunk: u32,
+    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
+        self.stream_payments(patient_id, range, days_per_chunk)
+    }
+
+    /// The former name of [`stream_invoices`](Self::stream_invoices), kept for callers that
+    /// still use it.
+    #[doc(hidden)]
+    pub fn search_invoices_in(
+        &self,
+        patient_id: Option<i64>,
+        range: DateRange,
+        days_per_chunk: u32,
+    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
+        self.stream_invoices(patient_id, range, days_per_chunk)
+    }
 }
 
 impl ClientBuilder {

@@ -12,7 +12,8 @@
 //! * [`Client::create_appointment`] is never retried once it may have reached Aerona: you get
 //!   [`ErrorKind::OutcomeUnknown`] instead of a duplicate booking.
 //! * Searches always send both dates (the vendor's defaults silently cover only the current
-//!   month) and split long ranges ([`Client::search_payments_in`]).
+//!   month) and stream long ranges in chunks ([`Client::stream_payments`],
+//!   [`Client::stream_invoices`]).
 //! * [`webhooks`]: checking, parsing, deduplicating and receiving Aerona's webhook deliveries.
 //!
 //! The models and requests are generated from `openapi.yaml` in this crate by
@@ -30,15 +31,10 @@ pub mod webhooks;
 
 pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DEFAULT_SAFETY_MARGIN,
-    vendor_rate_limit,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_SAFETY_MARGIN, vendor_rate_limit,
 };
-/// Wire-format parsers and serde adapters (dates, times, money, raw records).
-pub use practice_core::wire;
-pub use practice_core::{
-    DateRange, Endpoint, Error, ErrorKind, QuotaStore, RateLimit, RenewalPolicy, RetryConfig,
-    Secret, Timeouts, TokenStore, WhenExhausted, rust_decimal, time,
-};
+/// The names both vendor crates re-export from `practice-core`.
+pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
 #[cfg(feature = "redis")]
 pub use practice_redis as redis;

@@ -16,6 +16,9 @@ use practice_core::bytes::Bytes;
 use practice_core::http::{Request, Response};
 use practice_core::time::OffsetDateTime;
 
+#[path = "../../practice-core/tests/support/capture.rs"]
+mod capture;
+
 const PREFIX: &str = "/AeronaAPI";
 
 async fn login_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
@@ -418,7 +421,7 @@ async fn long_searches_always_send_both_dates_in_chunks() {
     }
     let range = DateRange::parse("2021-01-01", "2021-03-10").unwrap();
     let rows: Vec<_> = aerona_client(&server)
-        .search_payments_in(None, range, 31)
+        .stream_payments(None, range, 31)
         .try_collect()
         .await
         .unwrap();
@@ -430,8 +433,8 @@ async fn long_searches_always_send_both_dates_in_chunks() {
 
 /// An in-process Aerona for the budget test: logins answer a token header, everything else
 /// `{}`; every request's instant is recorded.
-fn fake_aerona(seen: Arc<Mutex<Vec<tokio::time::Instant>>>) -> practice_core::InnerService {
-    practice_core::InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+fn fake_aerona(seen: Arc<Mutex<Vec<tokio::time::Instant>>>) -> practice_core::TransportService {
+    practice_core::TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let seen = seen.clone();
         async move {
             seen.lock().unwrap().push(tokio::time::Instant::now());
@@ -539,4 +542,39 @@ async fn the_token_is_renewed_before_the_hour_is_up() {
         5,
         "renewed 4 minutes before expiry: a second login"
     );
+}
+
+/// Token requests get their own `token` span (docs/architecture.md), Aerona's login included,
+/// though its answer is read undecoded for the token header.
+#[tokio::test(start_paused = true)]
+async fn the_login_is_sent_inside_a_token_span() {
+    let (capture, _guard) = capture::Capture::trace_everything();
+    let fake = fake_aerona(Arc::new(Mutex::new(Vec::new())));
+    let traced =
+        practice_core::TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
+            tracing::info!(path = request.uri().path(), "transport reached");
+            fake.call_shared(request)
+        }));
+    let client = Client::builder("api-user", "pa55word-value")
+        .base_url("http://127.0.0.1:9/AeronaAPI")
+        .transport_service(traced)
+        .build()
+        .unwrap();
+    client.patient(426_709).await.unwrap();
+
+    let logs = capture.text();
+    let sent: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("transport reached"))
+        .collect();
+    assert_eq!(sent.len(), 2, "a login, then the call: {logs}");
+    let token_span = r#"token{vendor="aerona" operation="login"}"#;
+    assert!(
+        sent[0].contains("/v1/login") && sent[0].contains(token_span),
+        "the login is sent inside its token span: {logs}"
+    );
+    assert!(!sent[1].contains("token{"), "{logs}");
+    for secret in ["pa55word-value", "tok-fake"] {
+        assert!(!logs.contains(secret), "{secret:?} leaked: {logs}");
+    }
 }

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use practice_core::auth::BoxFuture;
+use practice_core::auth::{BoxFuture, sensitive_header};
 use practice_core::bytes::Bytes;
-use practice_core::http::{HeaderValue, Request, header::AUTHORIZATION};
+use practice_core::http::{Request, header::AUTHORIZATION};
 use practice_core::{AuthContext, Authenticator, Error, ErrorKind, Secret, Token};
 
 use crate::generated::models::TokenData;
@@ -87,14 +87,7 @@ impl Authenticator for AlohaAuth {
     }
 
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.access().expose()))
-            .map_err(|_| {
-                Error::new(
-                    ErrorKind::Authentication,
-                    "the access token is not a valid header value",
-                )
-            })?;
-        value.set_sensitive(true);
+        let value = sensitive_header(&format!("Bearer {}", token.access().expose()))?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }

@@ -17,14 +17,11 @@ use crate::generated::operations::{
     ListBillingLedgerRequest, ListClientAuthorizationsRequest, ListClientsRequest,
 };
 use crate::profile::AlohaProfile;
-use practice_core::range::{DateRange, rows_by_chunk};
+use practice_core::range::{DateRange, stream_in_chunks};
 
 /// The vendor's published PROD base URL. The other known base,
 /// `https://customerapi.alohaaba.com`, works through [`ClientBuilder::base_url`].
 pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
-
-/// Default days per request of the streaming helpers.
-pub const DEFAULT_DAYS_PER_CHUNK: u32 = 31;
 
 /// A client of the Aloha Customer API. Cheap to clone; clones share the connection pool, the
 /// token and the budget.
@@ -220,7 +217,7 @@ impl Client {
     /// use aloha_api::Appointments;
     /// use futures_util::TryStreamExt;
     /// let range = aloha_api::DateRange::parse("2024-01-01", "2025-12-31")?;
-    /// let mut rows = client.stream::<Appointments>(range, 31);
+    /// let mut rows = client.stream::<Appointments>(range, aloha_api::DEFAULT_DAYS_PER_CHUNK);
     /// let mut count = 0;
     /// while let Some(_appointment) = rows.try_next().await? {
     ///     count += 1;
@@ -233,24 +230,16 @@ impl Client {
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<R::Row, Error>> + Send + Unpin + 'static {
-        let chunks = range.chunks(days_per_chunk);
         let client = self.clone();
-        let (chunks, early) = match chunks {
-            Ok(chunks) => (chunks, None),
-            Err(err) => (Vec::new(), Some(err)),
-        };
-        let rows = rows_by_chunk(
-            chunks,
+        stream_in_chunks(
+            range,
+            days_per_chunk,
             move |chunk| {
                 let client = client.clone();
                 async move { client.report::<R>(chunk).await }
             },
             R::date_of,
-        );
-        Box::pin(futures_util::StreamExt::chain(
-            futures_util::stream::iter(early.map(Err)),
-            rows,
-        ))
+        )
     }
 }
 

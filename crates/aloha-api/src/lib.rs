@@ -29,15 +29,10 @@ mod profile;
 
 pub use client::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_DAYS_PER_CHUNK, DateRangeReport,
+    ClientBuilder, DEFAULT_BASE_URL, DateRangeReport,
 };
-pub use practice_core::decode::{Row, RowPolicy};
-/// Wire-format parsers and serde adapters (dates, times, money, raw records).
-pub use practice_core::wire;
-pub use practice_core::{
-    DateRange, Endpoint, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Secret, Timeouts,
-    WhenExhausted, rust_decimal, time,
-};
+/// The names both vendor crates re-export from `practice-core`.
+pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
 #[cfg(feature = "redis")]
 pub use practice_redis as redis;

@@ -7,12 +7,10 @@
 //! * The reset instant of a rate limit comes from `X-RateLimit-Reset`, or failing that from
 //!   the message's "retry at &lt;epoch&gt;".
 
-use std::time::Duration;
-
 use practice_core::bytes::Bytes;
+use practice_core::headers::{ServerQuota, until_epoch};
 use practice_core::http::{Response, StatusCode};
-use practice_core::quota::{ServerQuota, until_epoch};
-use practice_core::{Error, ErrorKind, OperationMeta, VendorMessage, VendorProfile};
+use practice_core::{ErrorKind, Failure, ResponseReading, VendorMessage, VendorProfile};
 use serde::Deserialize;
 
 /// The Aloha vendor profile plugged into the core stack.
@@ -162,70 +160,47 @@ impl VendorProfile for AlohaProfile {
         error_messages(response.body())
     }
 
-    fn error_for(&self, meta: &OperationMeta, response: &Response<Bytes>) -> Error {
-        let messages = self.error_messages(response);
-        if response.status() == StatusCode::TOO_MANY_REQUESTS
-            && classify_429(&messages) == TooMany::WrongUrl
-        {
-            return Error::new(
-                ErrorKind::NotFound,
-                "the vendor answered 429 for a wrong URL; check the base URL",
-            )
-            .with_operation(meta.name)
-            .with_status(response.status())
-            .with_vendor_messages(messages);
-        }
-        practice_core::client::default_error_for(
-            meta,
-            response,
-            messages,
-            self.retry_after(response),
-        )
-    }
-
-    fn is_transient(&self, response: &Response<Bytes>) -> bool {
+    /// The standard reading, except for a 429: its body (parsed once, here) says whether it
+    /// is a rate limit or a wrong URL, and a rate limit's reset comes from `X-RateLimit-Reset`
+    /// or else the message's "retry at <epoch>" (a `Retry-After` header is not used).
+    fn read(&self, response: &Response<Bytes>) -> ResponseReading {
         let status = response.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return classify_429(&self.error_messages(response)) != TooMany::WrongUrl;
+        let messages = if status.is_success() {
+            Vec::new()
+        } else {
+            self.error_messages(response)
+        };
+        let mut reading = ResponseReading::standard(response, messages);
+        if status != StatusCode::TOO_MANY_REQUESTS {
+            return reading;
         }
-        status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT
-    }
-
-    fn retry_after(&self, response: &Response<Bytes>) -> Option<Duration> {
-        if response.status() != StatusCode::TOO_MANY_REQUESTS {
-            return response
-                .headers()
-                .get(practice_core::http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(practice_core::retry::parse_retry_after);
+        match classify_429(&reading.messages) {
+            TooMany::WrongUrl => {
+                reading.transient = false;
+                reading.retry_after = None;
+                reading.failure = Some(Failure::new(
+                    ErrorKind::NotFound,
+                    "the vendor answered 429 for a wrong URL; check the base URL",
+                ));
+            }
+            TooMany::RateLimited { retry_at_epoch } => {
+                let from_message = retry_at_epoch.map(until_epoch);
+                reading.retry_after = match &reading.server_quota {
+                    Some(quota) => Some(quota.reset_in),
+                    None => from_message,
+                };
+                // A 429 without headers still tells us the budget is spent, and until when.
+                if reading.server_quota.is_none()
+                    && let Some(reset_in) = from_message
+                {
+                    reading.server_quota = Some(ServerQuota {
+                        remaining: 0,
+                        reset_in,
+                    });
+                }
+            }
         }
-        if let Some(quota) = ServerQuota::from_headers(response.headers()) {
-            return Some(quota.reset_in);
-        }
-        match classify_429(&self.error_messages(response)) {
-            TooMany::RateLimited {
-                retry_at_epoch: Some(epoch),
-            } => Some(until_epoch(epoch)),
-            _ => None,
-        }
-    }
-
-    fn server_quota(&self, response: &Response<Bytes>) -> Option<ServerQuota> {
-        if let Some(quota) = ServerQuota::from_headers(response.headers()) {
-            return Some(quota);
-        }
-        // A 429 without headers still tells us the budget is spent, and until when.
-        if response.status() == StatusCode::TOO_MANY_REQUESTS
-            && let TooMany::RateLimited {
-                retry_at_epoch: Some(epoch),
-            } = classify_429(&self.error_messages(response))
-        {
-            return Some(ServerQuota {
-                remaining: 0,
-                reset_in: until_epoch(epoch),
-            });
-        }
-        None
+        reading
     }
 }
 

@@ -9,15 +9,15 @@ use url::Url;
 
 use crate::error::Error;
 
-/// A vendor base URL such as `https://api.alohaaba.com/customer`.
+/// A vendor base URL such as `https://api.example.com/customer`.
 ///
 /// ```
 /// use practice_core::BaseUrl;
-/// let base = BaseUrl::parse("https://api.alohaaba.com/customer/").unwrap();
+/// let base = BaseUrl::parse("https://api.example.com/customer/").unwrap();
 /// assert_eq!(base.uri("/v1/report/clients", &[]).unwrap(),
-///            "https://api.alohaaba.com/customer/v1/report/clients");
-/// assert!(BaseUrl::parse("http://api.alohaaba.com").is_err());
-/// assert!(BaseUrl::parse("http://127.0.0.1:8080/aloha").is_ok());
+///            "https://api.example.com/customer/v1/report/clients");
+/// assert!(BaseUrl::parse("http://api.example.com").is_err());
+/// assert!(BaseUrl::parse("http://127.0.0.1:8080/vendor").is_ok());
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct BaseUrl {

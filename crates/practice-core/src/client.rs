@@ -1,15 +1,16 @@
-//! The composed client: the layers stacked once, in a fixed order, and type-erased so that
-//! public client types carry no generic parameters.
+//! The composed client: the layers of [`crate::layer`] stacked once, in a fixed order, and
+//! type-erased so that public client types carry no generic parameters.
 //!
 //! ```text
-//! HttpClient::execute            validate → build request (nothing sent if invalid)
-//!   └ Retry                      per call: classifier + attempts/deadline budget
-//!      └ Trace (per try)         span: vendor, operation, method, path template, attempt, status, latency
-//!         └ Auth                 token per try; 401 → one renewal, one replay
-//!            └ Quota             every try and every token request counted
-//!               └ Timeout        per try
-//!                  └ User-Agent, Accept
-//!                     └ Transport   reqwest, pooled, TLS ≥ 1.2, h2 via ALPN, gzip
+//! HttpClient::execute            validate → build request (nothing sent if invalid)   send.rs
+//!   └ Retry                      per call: classifier + attempts/deadline settings   layer/retry.rs
+//!      └ Trace (per try)         span: vendor, operation, method, path template, …  layer/trace.rs
+//!         └ Auth                 token per try; 401 → one renewal, one replay        layer/auth.rs
+//!            └ Quota             every try and every token request counted           layer/quota.rs
+//!               └ Timeout        per try                                             layer/defaults.rs
+//!                  └ User-Agent, Accept                                              layer/defaults.rs
+//!                     └ Read     the vendor reads the answer once                    layer/read.rs
+//!                        └ Transport   reqwest, pooled, TLS ≥ 1.2, h2, gzip          layer/transport.rs
 //! ```
 
 use std::fmt;
@@ -17,178 +18,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
-use http::{Request, Response, StatusCode};
+use http::Response;
+use http::header::HeaderValue;
 use tower::retry::Retry;
 use tower::{Layer, ServiceBuilder};
-use tracing::Instrument;
 
-use crate::auth::{
-    AuthContext, AuthService, Authenticator, InMemoryTokenStore, RenewalPolicy, TokenCache,
-    TokenStore,
-};
+use crate::auth::cache::TokenCache;
+use crate::auth::{AuthContext, Authenticator, InMemoryTokenStore, RenewalPolicy, TokenStore};
 use crate::base_url::BaseUrl;
-use crate::error::{BoxError, Error, ErrorKind, VendorMessage};
-use crate::operation::{Endpoint, OperationMeta};
-use crate::quota::{InMemoryQuotaStore, QuotaLayer, QuotaPolicy, QuotaStore, ServerQuota};
-use crate::retry::{RetryClassifier, RetryConfig, RetryPolicy, parse_retry_after};
-use crate::trace::TryTraceLayer;
-use crate::transport::{HttpTransport, TransportConfig};
-
-pub use crate::shared_service::InnerService;
-
-/// What a vendor crate plugs into the core besides its [`Authenticator`]: how its error bodies
-/// read, which answers are transient, and what its headers say about its budget.
-pub trait VendorProfile: Send + Sync + 'static {
-    /// The vendor's short name, e.g. `aloha`.
-    fn name(&self) -> &'static str;
-
-    /// The vendor's error names and messages from an error body (none if it has none).
-    fn error_messages(&self, response: &Response<Bytes>) -> Vec<VendorMessage>;
-
-    /// Maps a non-2xx answer to an error. The default maps statuses to kinds and keeps the
-    /// vendor's messages; vendors override it for their quirks.
-    fn error_for(&self, meta: &OperationMeta, response: &Response<Bytes>) -> Error {
-        default_error_for(
-            meta,
-            response,
-            self.error_messages(response),
-            self.retry_after(response),
-        )
-    }
-
-    /// Whether an answer is worth retrying (for idempotent requests). Default: 408, 429, 5xx.
-    fn is_transient(&self, response: &Response<Bytes>) -> bool {
-        let status = response.status();
-        status.is_server_error()
-            || status == StatusCode::TOO_MANY_REQUESTS
-            || status == StatusCode::REQUEST_TIMEOUT
-    }
-
-    /// How long the vendor asks us to wait: `Retry-After`, else on a 429 the
-    /// `X-RateLimit-Reset` instant.
-    fn retry_after(&self, response: &Response<Bytes>) -> Option<Duration> {
-        let headers = response.headers();
-        if let Some(after) = headers
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after)
-        {
-            return Some(after);
-        }
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            return ServerQuota::from_headers(headers).map(|q| q.reset_in);
-        }
-        None
-    }
-
-    /// The vendor's own budget count, from its headers. Default: `X-RateLimit-*`.
-    fn server_quota(&self, response: &Response<Bytes>) -> Option<ServerQuota> {
-        ServerQuota::from_headers(response.headers())
-    }
-}
-
-/// The status-to-kind mapping shared by both vendors.
-pub fn default_error_for(
-    meta: &OperationMeta,
-    response: &Response<Bytes>,
-    messages: Vec<VendorMessage>,
-    retry_after: Option<Duration>,
-) -> Error {
-    let status = response.status();
-    let kind = match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ErrorKind::Authentication,
-        StatusCode::NOT_FOUND => ErrorKind::NotFound,
-        StatusCode::TOO_MANY_REQUESTS => ErrorKind::RateLimited,
-        _ => ErrorKind::Api,
-    };
-    let message = if status.is_redirection() {
-        let to = response
-            .headers()
-            .get(http::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("elsewhere");
-        format!(
-            "the server redirected to {to}; use that base URL (redirects are not followed, so that tokens stay on the configured host)"
-        )
-    } else {
-        status
-            .canonical_reason()
-            .unwrap_or("unexpected status")
-            .to_owned()
-    };
-    let mut err = Error::new(kind, message)
-        .with_operation(meta.name)
-        .with_status(status)
-        .with_vendor_messages(messages);
-    if let Some(after) = retry_after {
-        err = err.with_retry_after(after);
-    }
-    err
-}
-
-/// Builds requests from endpoints and finishes answers into outputs.
-pub struct Dispatcher {
-    base: BaseUrl,
-    profile: Arc<dyn VendorProfile>,
-}
-
-impl Dispatcher {
-    /// The vendor's name.
-    pub fn vendor(&self) -> &'static str {
-        self.profile.name()
-    }
-
-    /// Validates and builds the HTTP request of an endpoint. Nothing is sent here.
-    pub fn build_request<E: Endpoint>(&self, endpoint: &E) -> Result<Request<Bytes>, Error> {
-        let meta = endpoint.meta();
-        endpoint
-            .validate()
-            .map_err(|e| e.with_operation(meta.name))?;
-        let uri = self
-            .base
-            .uri(&endpoint.path(), &endpoint.query())
-            .map_err(|e| e.with_operation(meta.name))?;
-        let body = endpoint.body()?;
-        let mut request = Request::new(body.clone().unwrap_or_default());
-        *request.method_mut() = meta.method.clone();
-        *request.uri_mut() = uri;
-        // `Accept` and `User-Agent` are added below retry and auth, so that the copies those
-        // layers keep of each request carry no header map to clone.
-        if body.is_some() {
-            request
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        }
-        request
-            .extensions_mut()
-            .insert::<&'static OperationMeta>(meta);
-        Ok(request)
-    }
-
-    /// Maps a non-2xx answer to the vendor's error; passes a 2xx through.
-    pub fn check_status(
-        &self,
-        meta: &'static OperationMeta,
-        response: Response<Bytes>,
-    ) -> Result<Response<Bytes>, Error> {
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(self.profile.error_for(meta, &response))
-        }
-    }
-
-    /// Checks the status and decodes the body.
-    pub fn finish<E: Endpoint>(
-        &self,
-        endpoint: &E,
-        response: Response<Bytes>,
-    ) -> Result<E::Output, Error> {
-        let response = self.check_status(endpoint.meta(), response)?;
-        endpoint.decode(response.body())
-    }
-}
+use crate::error::Error;
+use crate::layer::auth::AuthService;
+use crate::layer::defaults::{default_headers, timeout_to_error};
+use crate::layer::quota::QuotaLayer;
+use crate::layer::read::read_once;
+use crate::layer::retry::RetryPolicy;
+use crate::layer::trace::TryTraceLayer;
+use crate::layer::transport::{HttpTransport, TransportConfig};
+use crate::operation::Endpoint;
+use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore};
+use crate::retry::{RetryClassifier, RetryConfig};
+use crate::send::Sender;
+use crate::service::TransportService;
+use crate::vendor::VendorProfile;
 
 /// Per-try timeouts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +59,7 @@ impl Default for Timeouts {
 enum TransportChoice {
     Config(TransportConfig),
     Reqwest(reqwest::Client, usize),
-    Service(InnerService),
+    Service(TransportService),
 }
 
 /// Configures and builds an [`HttpClient`]. Vendor crates wrap it in their own builders.
@@ -267,7 +118,7 @@ impl ClientBuilder {
     }
 
     /// Replaces the HTTP transport with any service (tests, record/replay).
-    pub fn transport_service(mut self, service: InnerService) -> Self {
+    pub fn transport_service(mut self, service: TransportService) -> Self {
         self.transport = TransportChoice::Service(service);
         self
     }
@@ -278,7 +129,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The retry budget.
+    /// How many tries a call may make, and the backoff between them.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
@@ -313,83 +164,52 @@ impl ClientBuilder {
         let base = BaseUrl::parse(&self.base_url)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::configuration("the user agent is not a valid header value"))?;
-        let transport: InnerService = match self.transport {
+        let transport: TransportService = match self.transport {
             TransportChoice::Config(config) => {
-                InnerService::new(HttpTransport::from_config(&config)?)
+                TransportService::new(HttpTransport::from_config(&config)?)
             }
             TransportChoice::Reqwest(client, max) => {
-                InnerService::new(HttpTransport::new(client, max))
+                TransportService::new(HttpTransport::new(client, max))
             }
             TransportChoice::Service(service) => service,
         };
         let credential_key = authenticator.credential_key();
         let key = format!("{}:{}", self.profile.name(), credential_key);
-        let dispatcher = Arc::new(Dispatcher {
-            base,
-            profile: self.profile.clone(),
-        });
+        let sender = Arc::new(Sender::new(base, self.profile.name()));
 
         let below_auth = ServiceBuilder::new()
-            .layer(QuotaLayer::new(
-                self.quota_store,
-                key.clone(),
-                self.quota,
-                self.profile.clone(),
-            ))
+            .layer(QuotaLayer::new(self.quota_store, key.clone(), self.quota))
             .map_err(timeout_to_error)
             .timeout(self.timeouts.per_try)
-            // One map for both defaults: two tower-http `SetRequestHeader` layers cost
-            // ~580 more instructions per call (docs/performance.md).
-            .map_request(move |mut request: Request<Bytes>| {
-                let headers = request.headers_mut();
-                headers
-                    .entry(USER_AGENT)
-                    .or_insert_with(|| user_agent.clone());
-                headers
-                    .entry(ACCEPT)
-                    .or_insert(HeaderValue::from_static("application/json"));
-                request
-            })
+            .map_request(default_headers(user_agent))
+            .map_response(read_once(self.profile.clone()))
             .service(transport);
         // Erased behind an `Arc`: each layer above clones its inner service per call, and
         // one reference count is cheaper than cloning this chain (measured in
         // docs/performance.md). Token requests go through the same layers.
-        let below_auth = InnerService::new(below_auth);
-        let ctx = AuthContext::new(below_auth.clone(), dispatcher.clone());
+        let below_auth = TransportService::new(below_auth);
+        let ctx = AuthContext::new(below_auth.clone(), sender.clone());
         let cache = Arc::new(TokenCache::new(self.token_store, key, self.renewal));
         let authed = AuthService::new(below_auth, Arc::new(authenticator), cache, ctx);
 
         let traced = TryTraceLayer.layer(authed);
 
-        let stack = Retry::new(
-            RetryPolicy::new(RetryClassifier::new(self.profile.clone()), self.retry),
-            traced,
-        );
+        let stack = Retry::new(RetryPolicy::new(RetryClassifier::new(), self.retry), traced);
         // Erased at the top as well: client types name no layers, and the vendor crates'
         // streams must be `Send`, which the compiler fails to prove through the named
         // stack's future (a known limit of its higher-ranked `Send` inference).
         Ok(HttpClient {
-            stack: InnerService::new(stack),
-            dispatcher,
+            stack: TransportService::new(stack),
+            sender,
         })
-    }
-}
-
-fn timeout_to_error(err: BoxError) -> Error {
-    match err.downcast::<Error>() {
-        Ok(err) => *err,
-        Err(err) if err.is::<tower::timeout::error::Elapsed>() => {
-            Error::new(ErrorKind::Timeout, "no answer within the per-try timeout")
-        }
-        Err(err) => Error::new(ErrorKind::Transport, "the request failed").with_source(err),
     }
 }
 
 /// A vendor's composed client. Clone is cheap; clones share pool, tokens and budget.
 #[derive(Clone)]
 pub struct HttpClient {
-    stack: InnerService,
-    dispatcher: Arc<Dispatcher>,
+    stack: TransportService,
+    sender: Arc<Sender>,
 }
 
 impl HttpClient {
@@ -403,7 +223,6 @@ impl HttpClient {
     /// decoders of the vendor crate's own (row by row, streaming).
     pub async fn execute_raw<E: Endpoint>(&self, endpoint: &E) -> Result<Response<Bytes>, Error> {
         let meta = endpoint.meta();
-        let request = self.dispatcher.build_request(endpoint)?;
         let span = tracing::info_span!(
             "call",
             vendor = meta.vendor,
@@ -411,26 +230,20 @@ impl HttpClient {
             method = %meta.method,
             path = meta.path_template,
         );
-        let response = self
-            .stack
-            .call_shared(request)
-            .instrument(span)
-            .await
-            .map_err(|e| e.with_operation(meta.name))?;
-        self.dispatcher.check_status(meta, response)
+        self.sender.send(&self.stack, endpoint, span).await
     }
 
     /// The configured base URL.
     pub fn base_url(&self) -> &BaseUrl {
-        &self.dispatcher.base
+        self.sender.base()
     }
 }
 
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpClient")
-            .field("vendor", &self.dispatcher.vendor())
-            .field("base_url", &self.dispatcher.base)
+            .field("vendor", &self.sender.vendor())
+            .field("base_url", self.sender.base())
             .finish_non_exhaustive()
     }
 }
@@ -466,7 +279,7 @@ macro_rules! forward_client_settings {
             self
         }
 
-        /// The retry budget.
+        /// How many tries a call may make, and the backoff between them.
         pub fn retry(mut self, retry: $crate::RetryConfig) -> Self {
             self.core = self.core.retry(retry);
             self
@@ -486,7 +299,7 @@ macro_rules! forward_client_settings {
         }
 
         /// Replaces the HTTP transport (tests, record/replay).
-        pub fn transport_service(mut self, service: $crate::InnerService) -> Self {
+        pub fn transport_service(mut self, service: $crate::TransportService) -> Self {
             self.core = self.core.transport_service(service);
             self
         }

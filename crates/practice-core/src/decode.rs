@@ -369,7 +369,7 @@ fn recover_row_error(meta: &OperationMeta, body: &[u8], err: serde_json::Error) 
     decode_error(meta, body, String::new(), err, None)
 }
 
-/// Decodes a JSON value that is a bare array of rows (Aerona's searches).
+/// Decodes a JSON value that is a bare array of rows (the form some vendors' searches answer with).
 pub fn rows<T: DeserializeOwned>(
     meta: &OperationMeta,
     body: &[u8],

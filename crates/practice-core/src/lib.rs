@@ -1,9 +1,12 @@
 //! The shared engine of the practice-management API clients.
 //!
-//! `practice-core` holds what the vendor crates (`aloha-api`, `aerona-api`) share: a tower
-//! stack over reqwest (transport, timeouts, tracing, quota, auth, retry), one error type, and
-//! serde helpers for the vendors' wire formats. See `docs/architecture.md` for how a request
-//! travels through the layers.
+//! `practice-core` holds what the vendor crates share: a tower stack over reqwest (transport,
+//! timeouts, tracing, quota, auth, retry), one error type, and serde helpers for the vendors'
+//! wire formats. See `docs/architecture.md` for how a request travels through the layers.
+//!
+//! The folders say which is which: [`layer`] holds the tower layers (mechanism); [`auth`],
+//! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
+//! policies, state and shared words the layers consult, and import no layer.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -12,14 +15,19 @@ pub mod base_url;
 pub mod client;
 pub mod decode;
 pub mod error;
+pub mod facade;
+pub mod headers;
+pub mod layer;
 pub mod operation;
 pub mod quota;
 pub mod range;
+pub mod request;
 pub mod retry;
 pub mod secret;
-pub mod shared_service;
-mod trace;
-pub mod transport;
+mod send;
+pub mod service;
+pub mod validate;
+pub mod vendor;
 pub mod wire;
 
 pub use auth::{
@@ -27,16 +35,24 @@ pub use auth::{
     TokenStore,
 };
 pub use base_url::BaseUrl;
-pub use client::{ClientBuilder, HttpClient, InnerService, Timeouts, VendorProfile};
-pub use error::{BoxError, Dispatch, Error, ErrorKind, Validator, VendorMessage, Violation};
+pub use client::{ClientBuilder, HttpClient, Timeouts};
+pub use error::{BoxError, Dispatch, Error, ErrorKind, VendorMessage};
+pub use headers::ServerQuota;
+/// The transport layer, kept at its former path.
+pub use layer::transport;
+pub use layer::transport::TransportConfig;
 pub use operation::{Endpoint, OperationMeta};
-pub use quota::{
-    InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, ServerQuota, WhenExhausted,
-};
+pub use quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, WhenExhausted};
 pub use range::DateRange;
 pub use retry::{RetryClassifier, RetryConfig};
 pub use secret::Secret;
-pub use transport::TransportConfig;
+pub use service::TransportService;
+pub use validate::{Validator, Violation};
+pub use vendor::{Failure, ResponseReading, VendorProfile};
+
+/// The former name of [`TransportService`], kept for the crates that still use it.
+#[doc(hidden)]
+pub use service::TransportService as InnerService;
 
 /// Re-exported so that generated code and users name the same versions.
 pub use {bytes, http, reqwest, rust_decimal, serde_json, serde_with, time};

@@ -10,7 +10,7 @@ use crate::error::Error;
 /// Facts about one operation that the stack needs: for tracing, retry and quota decisions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationMeta {
-    /// The vendor, e.g. `aloha`.
+    /// The vendor's short name, as its profile gives it.
     pub vendor: &'static str,
     /// The spec's `operationId`, e.g. `listAppointments`.
     pub name: &'static str,

@@ -4,10 +4,14 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
+use futures_util::StreamExt;
 use futures_util::stream::{self, Stream};
 use time::{Date, Duration as Days};
 
 use crate::error::{Error, ErrorKind};
+
+/// Days per request of the vendor crates' streaming helpers, unless the caller says otherwise.
+pub const DEFAULT_DAYS_PER_CHUNK: u32 = 31;
 
 /// An inclusive range of calendar dates, as the report endpoints take them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,10 +128,30 @@ where
     })
 }
 
+/// A long range as one stream of rows in date order, the glue every vendor crate's streaming
+/// helper needs: `range` is split into chunks of `days_per_chunk` days, each fetched with
+/// `fetch` in turn (see [`rows_by_chunk`]). An unusable chunk size is the stream's only item.
+pub fn stream_in_chunks<T, F, Fut>(
+    range: DateRange,
+    days_per_chunk: u32,
+    fetch: F,
+    date_of: fn(&T) -> Option<Date>,
+) -> impl Stream<Item = Result<T, Error>> + Send + Unpin + 'static
+where
+    T: Send + 'static,
+    F: FnMut(DateRange) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+{
+    let (chunks, early) = match range.chunks(days_per_chunk) {
+        Ok(chunks) => (chunks, None),
+        Err(err) => (Vec::new(), Some(err)),
+    };
+    Box::pin(stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt;
     use time::macros::date;
 
     #[test]
@@ -187,6 +211,24 @@ mod tests {
             ]
         );
         assert_eq!(fetched.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_zero_chunk_size_is_the_streams_only_item() {
+        let range = DateRange::new(date!(2024 - 01 - 01), date!(2024 - 01 - 03)).unwrap();
+        let items: Vec<_> = stream_in_chunks(
+            range,
+            0,
+            |_chunk: DateRange| async { Ok::<Vec<Date>, Error>(vec![date!(2024 - 01 - 01)]) },
+            |d: &Date| Some(*d),
+        )
+        .collect()
+        .await;
+        assert_eq!(items.len(), 1);
+        assert_eq!(
+            items[0].as_ref().unwrap_err().kind(),
+            ErrorKind::InvalidRequest
+        );
     }
 
     #[tokio::test]

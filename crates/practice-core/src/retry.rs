@@ -1,5 +1,5 @@
-//! Retries as a `tower::retry::Policy`, with "should we retry?" ([`RetryClassifier`], over
-//! one outcome) kept apart from "may we?" ([`RetryConfig`]: attempts and an overall deadline).
+//! "Should we retry?" ([`RetryClassifier`], over one outcome) kept apart from "may we?"
+//! ([`RetryConfig`]: attempts, backoff and an overall deadline). The retry layer joins them.
 //!
 //! Idempotent requests retry on connect errors, timeouts, 5xx and 429, with exponential
 //! backoff and full jitter, honouring `Retry-After` and reset headers. A request that is not
@@ -7,18 +7,17 @@
 //! once it may have reached the server, a 5xx, reset or timeout becomes
 //! [`ErrorKind::OutcomeUnknown`] — never a duplicate write.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use tokio::time::Instant;
+use http::{Response, StatusCode};
 
-use crate::auth::{clone_request, operation_of};
-use crate::client::VendorProfile;
 use crate::error::{Dispatch, Error, ErrorKind};
+use crate::vendor::ResponseReading;
 
-/// The retry budget.
+/// How many tries a call may make and how long to back off between them: attempts, backoff
+/// and an overall deadline. It counts the tries of one call; it is not a budget shared by
+/// calls (that is [`QuotaPolicy`](crate::QuotaPolicy)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryConfig {
     /// Tries in all, the first included. `1` disables retries. Default 4.
@@ -79,16 +78,15 @@ pub enum RetryClass {
     OutcomeUnknown,
 }
 
-/// Decides whether an outcome is worth retrying. Knows nothing of attempt counts or time.
-#[derive(Clone)]
-pub struct RetryClassifier {
-    profile: Arc<dyn VendorProfile>,
-}
+/// Decides whether an outcome is worth retrying. Knows nothing of attempt counts or time, and
+/// nothing of the vendor: it reads the [`ResponseReading`] made when the answer came back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetryClassifier;
 
 impl RetryClassifier {
-    /// A classifier that asks `profile` which statuses are transient.
-    pub fn new(profile: Arc<dyn VendorProfile>) -> Self {
-        RetryClassifier { profile }
+    /// The classifier.
+    pub fn new() -> Self {
+        RetryClassifier
     }
 
     /// Classifies the outcome of one try of a request that is (or is not) idempotent.
@@ -99,14 +97,14 @@ impl RetryClassifier {
     ) -> RetryClass {
         match outcome {
             Ok(response) => {
-                let status = response.status();
-                if !self.profile.is_transient(response) {
+                let reading = ResponseReading::of(response);
+                if !reading.transient {
                     return RetryClass::Final;
                 }
-                let after = self.profile.retry_after(response);
+                let after = reading.retry_after;
                 if idempotent {
                     RetryClass::Retry { after }
-                } else if status == StatusCode::TOO_MANY_REQUESTS {
+                } else if response.status() == StatusCode::TOO_MANY_REQUESTS {
                     // Refused before being processed: final, and nothing was applied.
                     RetryClass::Final
                 } else {
@@ -127,106 +125,6 @@ impl RetryClassifier {
     }
 }
 
-/// The try number of a request, set in its extensions by the retry policy (1 for the first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attempt(pub u32);
-
-/// Reads the try number of a request.
-pub fn attempt_of<B>(request: &Request<B>) -> u32 {
-    request.extensions().get::<Attempt>().map_or(1, |a| a.0)
-}
-
-/// The `tower::retry::Policy` joining classifier and budget. Cloned per call by tower, so its
-/// counters are per call.
-#[derive(Clone)]
-pub(crate) struct RetryPolicy {
-    classifier: RetryClassifier,
-    config: Arc<RetryConfig>,
-    attempt: u32,
-    started: Option<Instant>,
-}
-
-impl RetryPolicy {
-    pub(crate) fn new(classifier: RetryClassifier, config: RetryConfig) -> Self {
-        RetryPolicy {
-            classifier,
-            config: Arc::new(config),
-            attempt: 1,
-            started: None,
-        }
-    }
-}
-
-impl tower::retry::Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolicy {
-    type Future = tokio::time::Sleep;
-
-    fn retry(
-        &mut self,
-        request: &mut Request<Bytes>,
-        result: &mut Result<Response<Bytes>, Error>,
-    ) -> Option<Self::Future> {
-        let meta = operation_of(request);
-        let idempotent = meta.is_some_and(|m| m.idempotent);
-        let after = match self.classifier.classify(idempotent, result) {
-            RetryClass::Final => return None,
-            RetryClass::OutcomeUnknown => {
-                let err = match std::mem::replace(result, Err(Error::new(ErrorKind::Transport, "")))
-                {
-                    Ok(response) => {
-                        Error::new(ErrorKind::Api, "server error after the write was sent")
-                            .with_status(response.status())
-                    }
-                    Err(err) => err,
-                };
-                let err = match meta {
-                    Some(meta) => err.with_operation(meta.name),
-                    None => err,
-                };
-                *result = Err(err.into_outcome_unknown());
-                return None;
-            }
-            RetryClass::Retry { after } => after,
-        };
-        // May we? Attempts, then the deadline.
-        if self.attempt >= self.config.max_attempts {
-            return None;
-        }
-        let delay = after.unwrap_or_else(|| self.config.backoff(self.attempt));
-        let started = self.started.unwrap_or_else(Instant::now);
-        if started.elapsed() + delay > self.config.deadline {
-            return None;
-        }
-        self.attempt += 1;
-        request.extensions_mut().insert(Attempt(self.attempt));
-        tracing::debug!(
-            attempt = self.attempt,
-            delay_ms = delay.as_millis() as u64,
-            "retrying"
-        );
-        Some(tokio::time::sleep(delay))
-    }
-
-    fn clone_request(&mut self, request: &Request<Bytes>) -> Option<Request<Bytes>> {
-        self.started.get_or_insert_with(Instant::now);
-        Some(clone_request(request))
-    }
-}
-
-/// Parses `Retry-After` as seconds or an HTTP date.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = time::PrimitiveDateTime::parse(value, &format)
-        .ok()?
-        .assume_utc();
-    (at - time::OffsetDateTime::now_utc()).try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,21 +143,5 @@ mod tests {
             config.backoff(100) <= Duration::from_secs(20),
             "no overflow"
         );
-    }
-
-    #[test]
-    fn retry_after_in_seconds_and_as_a_date() {
-        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
-        let soon = time::OffsetDateTime::now_utc() + Duration::from_secs(120);
-        let format = time::macros::format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        );
-        let text = soon.format(&format).unwrap();
-        let parsed = parse_retry_after(&text).unwrap();
-        assert!(
-            parsed <= Duration::from_secs(120) && parsed >= Duration::from_secs(110),
-            "{parsed:?}"
-        );
-        assert_eq!(parse_retry_after("soon"), None);
     }
 }

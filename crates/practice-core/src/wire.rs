@@ -113,12 +113,12 @@ time_format!(
     Date::parse, format
 );
 time_format!(
-    /// A calendar date as `mm-dd-yyyy` (Aloha's report dates).
+    /// A calendar date as `mm-dd-yyyy` (as some vendors' reports write dates).
     UsDate, Date, format_description!("[month]-[day]-[year]"), "a date as mm-dd-yyyy",
     Date::parse, format
 );
 time_format!(
-    /// A time of day as `hh:mm tt`, for example `09:00 AM` (Aloha's appointment times).
+    /// A time of day as `hh:mm tt`, for example `09:00 AM` (as some vendors' reports write times).
     ClockTime, Time,
     format_description!("[hour repr:12 padding:zero]:[minute] [period case:upper]"),
     "a time as hh:mm AM/PM", Time::parse, format

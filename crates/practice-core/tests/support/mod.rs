@@ -9,8 +9,8 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use practice_core::auth::BoxFuture;
 use practice_core::{
-    AuthContext, Authenticator, ClientBuilder, Endpoint, Error, InnerService, OperationMeta,
-    RetryConfig, Secret, Token, VendorMessage, VendorProfile,
+    AuthContext, Authenticator, ClientBuilder, Endpoint, Error, OperationMeta, RetryConfig, Secret,
+    Token, TransportService, VendorMessage, VendorProfile,
 };
 use tokio::time::Instant;
 
@@ -208,9 +208,9 @@ impl FakeServer {
         *self.login_fails.lock().unwrap() = fails;
     }
 
-    pub fn service(&self) -> InnerService {
+    pub fn service(&self) -> TransportService {
         let server = self.clone();
-        InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+        TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
             let server = server.clone();
             async move {
                 let seen = Seen {

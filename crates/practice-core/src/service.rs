@@ -1,4 +1,4 @@
-//! [`InnerService`]: the stack's type-erased service, shared behind an `Arc`.
+//! [`TransportService`]: the stack's type-erased service, shared behind an `Arc`.
 //!
 //! tower's `BoxCloneSyncService` allocates a new box on every clone, and tower's
 //! clone-and-swap idiom clones each layer's inner service on every call: with three erased
@@ -14,32 +14,36 @@ use bytes::Bytes;
 use http::{Request, Response};
 use tower::{Service, ServiceExt};
 
-use crate::auth::BoxFuture;
 use crate::error::Error;
+use crate::request::BoxFuture;
 
-/// The answer of one call through an [`InnerService`].
+/// The answer of one call through a [`TransportService`].
 pub type ResponseFuture = BoxFuture<'static, Result<Response<Bytes>, Error>>;
 
-/// A type-erased `Service<Request<Bytes>>` that is cheap to clone: the transport at the bottom
-/// of the stack, the layers below auth, and the whole stack are each one of these.
+/// A type-erased HTTP transport, cheap to clone: what a client sends its requests through.
+///
+/// At the public seam it is the transport a caller may hand in
+/// ([`ClientBuilder::transport_service`](crate::ClientBuilder::transport_service): tests,
+/// record/replay). Inside the client the same erasure also wraps the layers below auth (the
+/// transport that authenticators send their token requests through) and the finished stack.
 ///
 /// It is always ready; readiness of the wrapped service is awaited inside each call, on a
 /// clone of its own (`oneshot`).
 ///
 /// ```
-/// use practice_core::{Error, InnerService, bytes::Bytes, http::{Request, Response}};
-/// let transport = InnerService::new(tower::service_fn(|_request: Request<Bytes>| async {
+/// use practice_core::{Error, TransportService, bytes::Bytes, http::{Request, Response}};
+/// let transport = TransportService::new(tower::service_fn(|_request: Request<Bytes>| async {
 ///     Ok::<_, Error>(Response::new(Bytes::from_static(b"{}")))
 /// }));
 /// let copy = transport.clone(); // an Arc increment, no allocation
 /// # drop(copy);
 /// ```
 #[derive(Clone)]
-pub struct InnerService {
+pub struct TransportService {
     service: Arc<dyn CallShared>,
 }
 
-impl InnerService {
+impl TransportService {
     /// Erases `service`.
     pub fn new<S>(service: S) -> Self
     where
@@ -50,7 +54,7 @@ impl InnerService {
             + 'static,
         S::Future: Send + 'static,
     {
-        InnerService {
+        TransportService {
             service: Arc::new(service),
         }
     }
@@ -81,7 +85,7 @@ where
     }
 }
 
-impl Service<Request<Bytes>> for InnerService {
+impl Service<Request<Bytes>> for TransportService {
     type Response = Response<Bytes>;
     type Error = Error;
     type Future = ResponseFuture;
@@ -95,9 +99,9 @@ impl Service<Request<Bytes>> for InnerService {
     }
 }
 
-impl fmt::Debug for InnerService {
+impl fmt::Debug for TransportService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InnerService").finish_non_exhaustive()
+        f.debug_struct("TransportService").finish_non_exhaustive()
     }
 }
 
@@ -123,7 +127,7 @@ mod tests {
                 }
             })
         };
-        let service = InnerService::new(tower::limit::ConcurrencyLimit::new(counted, 2));
+        let service = TransportService::new(tower::limit::ConcurrencyLimit::new(counted, 2));
         let calls = (0..8).map(|_| service.call_shared(Request::new(Bytes::new())));
         for outcome in futures_util::future::join_all(calls).await {
             outcome.unwrap();

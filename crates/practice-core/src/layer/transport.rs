@@ -5,8 +5,6 @@
 //! without a second copy.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -15,6 +13,7 @@ use bytes::{Bytes, BytesMut};
 use http::{Request, Response};
 
 use crate::error::{Dispatch, Error, ErrorKind};
+use crate::request::BoxFuture;
 
 /// Settings of the shared HTTP connection pool.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -90,12 +89,10 @@ impl HttpTransport {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
 impl tower::Service<Request<Bytes>> for HttpTransport {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = BoxFuture<Result<Response<Bytes>, Error>>;
+    type Future = BoxFuture<'static, Result<Response<Bytes>, Error>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         Poll::Ready(Ok(()))

@@ -12,9 +12,8 @@ use tokio::time::Instant;
 use tower::{Layer, Service, ServiceExt};
 use tracing::Instrument;
 
-use crate::auth::{BoxFuture, operation_of};
 use crate::error::Error;
-use crate::retry::attempt_of;
+use crate::request::{BoxFuture, attempt_of, operation_of};
 
 /// Adds the per-try span.
 #[derive(Clone, Copy, Debug, Default)]

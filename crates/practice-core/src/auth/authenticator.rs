@@ -1,0 +1,78 @@
+//! What a vendor crate implements ([`Authenticator`]), and the context through which it sends
+//! its token requests ([`AuthContext`]).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response};
+
+use crate::auth::token::Token;
+use crate::error::{Error, ErrorKind};
+use crate::operation::Endpoint;
+use crate::request::BoxFuture;
+use crate::send::Sender;
+use crate::service::TransportService;
+
+/// What a vendor crate implements: how to obtain a token and how to attach it.
+pub trait Authenticator: Send + Sync + 'static {
+    /// The identity the token belongs to, used as the store key. Must not contain a secret
+    /// (for example a client id or user name).
+    fn credential_key(&self) -> String;
+
+    /// Obtains a new token. `previous` is the last token, possibly expired, for vendors that
+    /// can refresh one; the implementation falls back to a fresh login when refreshing fails.
+    fn acquire<'a>(
+        &'a self,
+        ctx: &'a AuthContext,
+        previous: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token, Error>>;
+
+    /// Attaches `token` to an outgoing request.
+    fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error>;
+}
+
+/// Lets an [`Authenticator`] send its token requests through the quota, timeout and transport
+/// layers (not through auth or retry), on the client's one send path, each in a `token` span.
+#[derive(Clone)]
+pub struct AuthContext {
+    below_auth: TransportService,
+    sender: Arc<Sender>,
+}
+
+impl AuthContext {
+    pub(crate) fn new(below_auth: TransportService, sender: Arc<Sender>) -> Self {
+        AuthContext { below_auth, sender }
+    }
+
+    /// The vendor's name, for logs.
+    pub(crate) fn vendor(&self) -> &'static str {
+        self.sender.vendor()
+    }
+
+    /// Validates, sends and decodes a token request.
+    pub async fn execute<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let response = self.execute_raw(endpoint).await?;
+        endpoint.decode(response.body())
+    }
+
+    /// Like [`execute`](Self::execute), but returns the successful answer undecoded, for a
+    /// vendor whose token comes back in a response header.
+    pub async fn execute_raw<E: Endpoint>(&self, endpoint: &E) -> Result<Response<Bytes>, Error> {
+        let meta = endpoint.meta();
+        let span = tracing::debug_span!("token", vendor = meta.vendor, operation = meta.name);
+        self.sender.send(&self.below_auth, endpoint, span).await
+    }
+}
+
+/// A header value that carries a secret, marked sensitive (http's `Debug` hides it and HTTP/2
+/// never indexes it). Fails, naming no secret, if `value` is not a valid header value.
+pub fn sensitive_header(value: &str) -> Result<HeaderValue, Error> {
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        Error::new(
+            ErrorKind::Authentication,
+            "the token is not a valid header value",
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}

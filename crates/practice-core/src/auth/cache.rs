@@ -1,0 +1,188 @@
+//! The core-owned cache in front of a [`TokenStore`]: renewal before expiry, single flight in
+//! the process and (through the store's renewal claim) across processes, and a failed renewal
+//! that never evicts a token still valid.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::auth::authenticator::{AuthContext, Authenticator};
+use crate::auth::store::{RenewalClaim, TokenStore};
+use crate::auth::token::Token;
+use crate::error::Error;
+
+/// Renewal settings.
+#[derive(Debug, Clone)]
+pub struct RenewalPolicy {
+    /// Renew this long before expiry. Default 5 minutes.
+    pub margin: Duration,
+    /// After a failed renewal while the old token is still valid, wait this long before trying
+    /// again (so a vendor outage does not turn every call into a renewal attempt). Default 30 s.
+    pub retry_failed_after: Duration,
+    /// With a shared [`TokenStore`], the longest one process may hold the renewal claim before
+    /// the others stop waiting for it and renew themselves. Default 60 s.
+    pub claim_hold: Duration,
+}
+
+impl Default for RenewalPolicy {
+    fn default() -> Self {
+        RenewalPolicy {
+            margin: Duration::from_secs(300),
+            retry_failed_after: Duration::from_secs(30),
+            claim_hold: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How often a process re-reads a shared store while another renews: from the first to the
+/// last interval, doubling. Renewals happen about once a token lifetime, so this is rare.
+const WAIT_FOR_RENEWAL: (Duration, Duration) =
+    (Duration::from_millis(20), Duration::from_millis(500));
+
+/// The core-owned cache in front of a [`TokenStore`]: single flight per process, renewal
+/// before expiry, and a failed renewal never evicts a token that is still valid.
+pub(crate) struct TokenCache {
+    store: Arc<dyn TokenStore>,
+    key: String,
+    renewal: tokio::sync::Mutex<Option<Instant>>,
+    policy: RenewalPolicy,
+}
+
+impl TokenCache {
+    pub(crate) fn new(store: Arc<dyn TokenStore>, key: String, policy: RenewalPolicy) -> Self {
+        TokenCache {
+            store,
+            key,
+            renewal: tokio::sync::Mutex::new(None),
+            policy,
+        }
+    }
+
+    pub(crate) async fn current(
+        &self,
+        auth: &dyn Authenticator,
+        ctx: &AuthContext,
+    ) -> Result<Token, Error> {
+        if let Some(token) = self.store.get(&self.key).await?
+            && token.is_fresh(self.policy.margin)
+        {
+            return Ok(token);
+        }
+        // One renewal at a time in this process; whoever waited here finds the new token in
+        // the store.
+        let mut last_failure = self.renewal.lock().await;
+        loop {
+            let existing = self.store.get(&self.key).await?;
+            if let Some(token) = &existing {
+                if token.is_fresh(self.policy.margin) {
+                    return Ok(token.clone());
+                }
+                let backing_off = last_failure
+                    .is_some_and(|at| Instant::now() < at + self.policy.retry_failed_after);
+                if backing_off && token.is_valid() {
+                    return Ok(token.clone());
+                }
+            }
+            // And one at a time across the processes sharing the store.
+            match self
+                .store
+                .claim_renewal(&self.key, self.policy.claim_hold)
+                .await?
+            {
+                RenewalClaim::Granted(claim) => {
+                    let renewed = self
+                        .renew(auth, ctx, &mut last_failure, existing.as_ref())
+                        .await;
+                    // A claim that cannot be released lapses on its own; the renewal's outcome
+                    // is what the caller needs.
+                    if let Err(err) = self.store.release_renewal(&self.key, &claim).await {
+                        tracing::warn!(
+                            vendor = ctx.vendor(),
+                            error = %err,
+                            "could not release the renewal claim; it will lapse"
+                        );
+                    }
+                    return renewed;
+                }
+                RenewalClaim::HeldElsewhere { lapses_in } => {
+                    // A renewal ahead of expiry elsewhere: the current token still serves.
+                    if let Some(token) = existing.filter(Token::is_valid) {
+                        return Ok(token);
+                    }
+                    if let Some(token) = self.wait_for_renewal(lapses_in).await? {
+                        return Ok(token);
+                    }
+                    // The claim lapsed without a new token (its holder failed or crashed):
+                    // claim it again.
+                }
+            }
+        }
+    }
+
+    /// Re-reads the store until another process has stored a usable token, or its claim has
+    /// lapsed (`None`).
+    async fn wait_for_renewal(&self, lapses_in: Duration) -> Result<Option<Token>, Error> {
+        let deadline = Instant::now() + lapses_in;
+        let (mut interval, longest) = WAIT_FOR_RENEWAL;
+        loop {
+            tokio::time::sleep(interval.min(deadline.saturating_duration_since(Instant::now())))
+                .await;
+            if let Some(token) = self.store.get(&self.key).await?
+                && token.is_valid()
+            {
+                return Ok(Some(token));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            interval = (interval * 2).min(longest);
+        }
+    }
+
+    /// Obtains a new token and stores it; on failure keeps a still-valid one.
+    async fn renew(
+        &self,
+        auth: &dyn Authenticator,
+        ctx: &AuthContext,
+        last_failure: &mut Option<Instant>,
+        existing: Option<&Token>,
+    ) -> Result<Token, Error> {
+        // Another process may have renewed between our read and our claim.
+        if let Some(token) = self.store.get(&self.key).await?
+            && token.is_fresh(self.policy.margin)
+        {
+            return Ok(token);
+        }
+        match auth.acquire(ctx, existing).await {
+            Ok(token) => {
+                *last_failure = None;
+                self.store.put(&self.key, token.clone()).await?;
+                tracing::debug!(vendor = ctx.vendor(), "token renewed");
+                Ok(token)
+            }
+            Err(err) => match existing {
+                Some(token) if token.is_valid() => {
+                    *last_failure = Some(Instant::now());
+                    tracing::warn!(
+                        vendor = ctx.vendor(),
+                        error = %err,
+                        "token renewal failed; keeping the current token until it expires"
+                    );
+                    Ok(token.clone())
+                }
+                _ => Err(err),
+            },
+        }
+    }
+
+    pub(crate) async fn replace_rejected(
+        &self,
+        rejected: &Token,
+        auth: &dyn Authenticator,
+        ctx: &AuthContext,
+    ) -> Result<Token, Error> {
+        self.store.remove_if_same(&self.key, rejected).await?;
+        self.current(auth, ctx).await
+    }
+}

@@ -1,0 +1,16 @@
+//! The tower layers, one per file, from the outermost to the transport: `retry`, `trace`
+//! (per try), `auth`, `quota`, the per-try timeout and default headers (`defaults`),
+//! the one reading of each answer (`read`) and the `transport`. They are joined into
+//! [`TransportService`](crate::TransportService)s, the erased service of `crate::service`.
+//!
+//! Layers consult policies, state and shared words that live outside this folder (`auth`,
+//! `quota`, `retry`, `vendor`, `headers`, `request`, `service`); none of those imports a
+//! layer.
+
+pub(crate) mod auth;
+pub(crate) mod defaults;
+pub(crate) mod quota;
+pub(crate) mod read;
+pub(crate) mod retry;
+pub(crate) mod trace;
+pub mod transport;

@@ -1,0 +1,118 @@
+//! The quota layer: holds every request to the budget of one credential.
+//!
+//! It sits inside retry and auth, so every try and every token request is counted.
+//!
+//! A reservation whose caller gives up while waiting (its future dropped) is not handed back:
+//! the slot stays counted, so cancellation can only make the client more conservative, never
+//! push it over the budget.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use tower::{Layer, Service, ServiceExt};
+
+use crate::error::{Error, ErrorKind};
+use crate::quota::budget::{QuotaPolicy, WhenExhausted};
+use crate::quota::store::{QuotaStore, Reservation};
+use crate::request::{BoxFuture, operation_of};
+use crate::vendor::ResponseReading;
+
+/// Holds every request to the budget of one credential.
+#[derive(Clone)]
+pub(crate) struct QuotaLayer {
+    // One reference count: tower clones each layer's service per call.
+    shared: Arc<QuotaShared>,
+}
+
+struct QuotaShared {
+    store: Arc<dyn QuotaStore>,
+    key: String,
+    policy: QuotaPolicy,
+}
+
+impl QuotaLayer {
+    pub(crate) fn new(store: Arc<dyn QuotaStore>, key: String, policy: QuotaPolicy) -> Self {
+        QuotaLayer {
+            shared: Arc::new(QuotaShared { store, key, policy }),
+        }
+    }
+}
+
+impl<S> Layer<S> for QuotaLayer {
+    type Service = QuotaService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        QuotaService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// See [`QuotaLayer`].
+#[derive(Clone)]
+pub(crate) struct QuotaService<S> {
+    inner: S,
+    layer: QuotaLayer,
+}
+
+impl<S> Service<Request<Bytes>> for QuotaService<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Response<Bytes>, Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let inner = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, inner);
+        let layer = self.layer.shared.clone();
+        Box::pin(async move {
+            let operation = operation_of(&request).map(|m| m.name);
+            let max_wait = match layer.policy.when_exhausted {
+                WhenExhausted::FailFast => Duration::ZERO,
+                WhenExhausted::Wait { max_wait } => max_wait,
+            };
+            let reservation = layer
+                .store
+                .reserve(&layer.key, layer.policy.limit.as_ref(), max_wait)
+                .await?;
+            match reservation {
+                Reservation::Granted { wait } if wait.is_zero() => {}
+                Reservation::Granted { wait } => {
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        "waiting for request budget"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Reservation::Denied { retry_after } => {
+                    let mut err = Error::new(
+                        ErrorKind::QuotaExhausted,
+                        "the request budget is spent; nothing was sent",
+                    )
+                    .with_retry_after(retry_after);
+                    if let Some(op) = operation {
+                        err = err.with_operation(op);
+                    }
+                    return Err(err);
+                }
+            }
+            let response = inner.oneshot(request).await?;
+            // The vendor's count, as read once when the answer came back.
+            if let Some(quota) = ResponseReading::of(&response).server_quota.clone() {
+                layer.store.observe(&layer.key, quota).await?;
+            }
+            Ok(response)
+        })
+    }
+}

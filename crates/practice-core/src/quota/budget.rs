@@ -1,0 +1,128 @@
+//! Budgets: how many requests per window ([`RateLimit`]), and what to do when one is spent
+//! ([`WhenExhausted`], [`QuotaPolicy`]).
+
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// A budget: at most `limit` requests in any `window`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// The window's length.
+    pub window: Duration,
+    /// Added to the window, to absorb clock and network skew between us and the vendor.
+    pub safety_margin: Duration,
+}
+
+impl RateLimit {
+    /// `limit` requests per `window`, with no margin.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        RateLimit {
+            limit,
+            window,
+            safety_margin: Duration::ZERO,
+        }
+    }
+
+    /// Adds a safety margin to the window.
+    pub fn with_safety_margin(mut self, margin: Duration) -> Self {
+        self.safety_margin = margin;
+        self
+    }
+
+    /// Parses `N/<duration>` such as `300/15m`, `1000/1d` or `5/1s` (units `s`, `m`, `h`, `d`;
+    /// the number before the unit may be left out: `300/m`).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = || {
+            Error::invalid_request(format!(
+                "invalid rate limit {text:?}: expected N/<duration> such as 300/15m (units s, m, h, d)"
+            ))
+        };
+        let (count, span) = text.trim().split_once('/').ok_or_else(bad)?;
+        let limit: u32 = count.trim().parse().map_err(|_| bad())?;
+        let span = span.trim();
+        let unit_at = span.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let (amount, unit) = span.split_at(unit_at);
+        let amount: u64 = if amount.is_empty() {
+            1
+        } else {
+            amount.parse().map_err(|_| bad())?
+        };
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(bad()),
+        };
+        if limit == 0 || amount == 0 {
+            return Err(bad());
+        }
+        Ok(RateLimit::new(
+            limit,
+            Duration::from_secs(amount.saturating_mul(seconds)),
+        ))
+    }
+
+    pub(crate) fn span(&self) -> Duration {
+        self.window + self.safety_margin
+    }
+}
+
+/// What to do when the budget is spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhenExhausted {
+    /// Fail at once with [`ErrorKind::QuotaExhausted`](crate::ErrorKind::QuotaExhausted) carrying the reset instant.
+    FailFast,
+    /// Wait for budget, up to `max_wait`; beyond that, fail as with `FailFast`.
+    Wait {
+        /// The longest a call may wait for budget.
+        max_wait: Duration,
+    },
+}
+
+/// The quota layer's settings.
+#[derive(Debug, Clone)]
+pub struct QuotaPolicy {
+    /// The client-side budget, if any.
+    pub limit: Option<RateLimit>,
+    /// What to do when it (or the vendor's announced budget) is spent.
+    pub when_exhausted: WhenExhausted,
+}
+
+impl Default for QuotaPolicy {
+    fn default() -> Self {
+        QuotaPolicy {
+            limit: None,
+            when_exhausted: WhenExhausted::FailFast,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn parses_budgets() {
+        assert_eq!(
+            RateLimit::parse("300/15m").unwrap(),
+            RateLimit::new(300, Duration::from_secs(900))
+        );
+        assert_eq!(
+            RateLimit::parse("5/s").unwrap().window,
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            RateLimit::parse(" 1000/1d ").unwrap().window,
+            Duration::from_secs(86_400)
+        );
+        for bad in ["", "300", "0/15m", "300/0m", "300/15x", "x/15m", "300/m15"] {
+            let err = RateLimit::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{bad}");
+        }
+    }
+}
