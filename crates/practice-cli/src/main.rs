@@ -6,6 +6,7 @@ mod commands;
 mod env;
 mod exit;
 mod output;
+mod terminal;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -64,7 +65,13 @@ fn main() -> ExitCode {
 
 fn report(failure: Failure) -> ExitCode {
     let first_line = failure.message.lines().next().unwrap_or("");
-    eprintln!("error: {first_line}");
+    // The message may quote vendor text: it must not steer the terminal.
+    let message = terminal::escape(first_line);
+    if terminal::stderr_colour() {
+        eprintln!("\x1b[1;31merror:\x1b[0m {message}");
+    } else {
+        eprintln!("error: {message}");
+    }
     ExitCode::from(failure.exit as u8)
 }
 
@@ -79,6 +86,6 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(terminal::stderr_colour())
         .init();
 }
