@@ -92,7 +92,12 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
         }
     };
     let shared = env::shared_store()?;
-    let (target, _sandbox) = match env::aloha_from_env().filter(|_| !cli.sandbox) {
+    let from_env = if cli.sandbox {
+        None
+    } else {
+        env::aloha_from_env()?
+    };
+    let (target, _sandbox) = match from_env {
         Some(target) => (target, None),
         None => {
             let sandbox = env::start_sandbox("aloha").await?;
@@ -337,8 +342,12 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let rate_limit = env::aerona_rate_limit()?;
     let shared = env::shared_store()?;
     let job = parse_aerona(command)?;
-    let (target, _sandbox) = match env::aerona_from_env(rate_limit.clone()).filter(|_| !cli.sandbox)
-    {
+    let from_env = if cli.sandbox {
+        None
+    } else {
+        env::aerona_from_env(rate_limit.clone())?
+    };
+    let (target, _sandbox) = match from_env {
         Some(target) => (target, None),
         None => {
             let sandbox = env::start_sandbox("aerona").await?;

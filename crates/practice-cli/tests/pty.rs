@@ -4,26 +4,12 @@
 
 #![cfg(unix)]
 
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 
-/// Every variable that could point the CLI away from its built-in sandbox or change colour.
-const CLEARED: [&str; 11] = [
-    "ALOHA_CLIENT_ID",
-    "ALOHA_SECRET_KEY",
-    "ALOHA_BASE_URL",
-    "AERONA_USERNAME",
-    "AERONA_PASSWORD",
-    "AERONA_PIN",
-    "AERONA_BASE_URL",
-    "AERONA_RATE_LIMIT",
-    "PRACTICE_REDIS_URL",
-    "PRACTICE_REDIS_ON_FAILURE",
-    "NO_COLOR",
-];
+mod support;
 
 /// The README's main command, after `cargo run -q -p practice-cli --`.
 const README_MAIN: [&str; 8] = [
@@ -46,10 +32,7 @@ struct Seen {
 /// Runs `practice args` on a fresh pseudo-terminal with `env` on top of a cleared
 /// environment, reads the terminal to its end, and waits for the exit.
 fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> Seen {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_practice"));
-    for var in CLEARED {
-        command.env_remove(var);
-    }
+    let mut command = support::command();
     command.args(args).envs(env.iter().copied());
     let mut session = Session::spawn(command).expect("a pseudo-terminal");
     session.set_expect_timeout(Some(Duration::from_secs(120)));
