@@ -15,7 +15,7 @@ use clap::Parser;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
-use crate::output::Format;
+use crate::output::{Columns, Format};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -36,6 +36,13 @@ fn main() -> ExitCode {
     } else {
         Format::Json
     });
+    let columns = Columns {
+        fields: cli.fields.clone(),
+        csv_raw: cli.csv_raw,
+    };
+    if let Err(failure) = columns.check(format) {
+        return report(failure);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,9 +56,15 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(&cli)) {
         Ok(Some(output)) => {
+            if let Err(failure) = output.check_fields(&columns) {
+                return report(failure);
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            match output.write(format, &mut lock).and_then(|()| lock.flush()) {
+            match output
+                .write(format, &columns, &mut lock)
+                .and_then(|()| lock.flush())
+            {
                 Ok(()) => ExitCode::from(Exit::Ok as u8),
                 // A closed pipe (`| head`) is not an error worth a message.
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

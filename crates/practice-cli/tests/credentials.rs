@@ -8,6 +8,12 @@ mod support;
 
 use support::{code, env_for, run, stderr, stdout};
 
+/// An environment: names and values.
+type Env = Vec<(&'static str, String)>;
+
+/// A case: the command, its environment, and what the error line must say.
+type Case = (&'static [&'static str], Env, &'static [&'static str]);
+
 /// `env` without `name`.
 fn without(env: &[(&'static str, String)], name: &str) -> Vec<(&'static str, String)> {
     env.iter().filter(|(k, _)| *k != name).cloned().collect()
@@ -28,7 +34,7 @@ fn with(
 async fn a_half_set_vendor_exits_2_naming_what_is_missing_and_sends_nothing() {
     let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let env = env_for(&s);
-    let cases: [(&[&str], Vec<(&str, String)>, &[&str]); 6] = [
+    let cases: [Case; 6] = [
         // The case: the secret's name misspelt.
         (
             &["aloha", "clients"],
