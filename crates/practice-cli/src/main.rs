@@ -37,7 +37,11 @@ fn main() -> ExitCode {
         Format::Json
     });
     let columns = Columns {
-        fields: cli.fields.clone(),
+        // `--fields "a, b"` means a and b.
+        fields: cli
+            .fields
+            .as_ref()
+            .map(|names| names.iter().map(|n| n.trim().to_owned()).collect()),
         csv_raw: cli.csv_raw,
     };
     if let Err(failure) = columns.check(format) {

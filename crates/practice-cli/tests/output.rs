@@ -156,7 +156,7 @@ async fn fields_choose_and_order_columns_and_unknown_names_exit_2() {
             "--format",
             "csv",
             "--fields",
-            "lastName,clientId",
+            "lastName, clientId",
         ],
         none,
     )
