@@ -4,14 +4,52 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::Format;
 
+/// What `--help` adds after the options: every variable read, the exit codes, and what
+/// `csv` does to formula-like cells.
+const AFTER_HELP: &str = "\
+Environment:
+  ALOHA_CLIENT_ID, ALOHA_SECRET_KEY   Aloha credentials
+  ALOHA_BASE_URL                      Aloha API base URL (default: the real API)
+  AERONA_USERNAME, AERONA_PASSWORD    Aerona credentials
+  AERONA_PIN                          Aerona PIN (optional)
+  AERONA_BASE_URL                     Aerona API base URL (default: the real API)
+  AERONA_RATE_LIMIT                   Aerona request budget, such as 300/15m
+  PRACTICE_REDIS_URL                  share tokens and budgets with other processes through Redis
+  PRACTICE_REDIS_ON_FAILURE           fail (default) or local: what to do when Redis is down
+  NO_COLOR                            any non-empty value: no colour on stderr
+
+  With none of a vendor's variables set (or with --sandbox) the built-in sandbox is
+  started and a one-line notice goes to stderr. With some set, all of that vendor's
+  credentials must be: a missing one is invalid input (exit 2), and nothing is sent.
+
+Output:
+  json and ndjson carry records exactly as sent. In csv, text that begins with =, +, -,
+  @, tab or carriage return is prefixed with ' so that a spreadsheet shows it instead of
+  running it as a formula (OWASP); numbers such as -12.50 stay as sent; --csv-raw turns
+  this off. table shows control and bidi characters escaped, such as \\u{1b}.
+
+Exit codes:
+  0  success (also when the reader of stdout closes early, as `| head` does)
+  2  invalid input: nothing was sent
+  3  rejected by the vendor
+  4  rate limited
+  5  server, network or decode failure, an unreachable Redis, or a write whose outcome
+     is unknown";
+
 /// Aloha and Aerona from the command line. Credentials come from the environment; without
 /// them (or with --sandbox) the built-in sandbox is started in-process.
 #[derive(Debug, Parser)]
-#[command(name = "practice", version, about, long_about = None)]
+#[command(name = "practice", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Output format: json, ndjson, csv or table (default: table on a terminal, json otherwise).
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
+    /// Columns for csv and table, in this order (e.g. --fields clientId,firstName).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B,C")]
+    pub fields: Option<Vec<String>>,
+    /// CSV cells exactly as received: no ' before formula-like text.
+    #[arg(long, global = true)]
+    pub csv_raw: bool,
     /// Requests in flight for commands that make several (default 4).
     #[arg(long, global = true, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -40,6 +78,14 @@ pub enum Command {
         /// Port to listen on (default: any free port).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Print `export` lines that point the CLI (or any program) at this sandbox.
+        #[arg(long)]
+        print_env: bool,
+    },
+    /// Print a shell completion script (e.g. `practice completions bash > practice.bash`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 

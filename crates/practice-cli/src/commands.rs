@@ -23,7 +23,10 @@ pub async fn run(cli: &Cli) -> Result<Option<Output>, Failure> {
     match &cli.command {
         Command::Aloha(command) => aloha(cli, command).await.map(Some),
         Command::Aerona(command) => aerona(cli, command).await.map(Some),
-        Command::Sandbox { port } => serve_sandbox(*port).await.map(|()| None),
+        Command::Sandbox { port, print_env } => {
+            serve_sandbox(*port, *print_env).await.map(|()| None)
+        }
+        Command::Completions { shell } => completions(*shell).map(|()| None),
     }
 }
 
@@ -92,7 +95,12 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
         }
     };
     let shared = env::shared_store()?;
-    let (target, _sandbox) = match env::aloha_from_env().filter(|_| !cli.sandbox) {
+    let from_env = if cli.sandbox {
+        None
+    } else {
+        env::aloha_from_env()?
+    };
+    let (target, _sandbox) = match from_env {
         Some(target) => (target, None),
         None => {
             let sandbox = env::start_sandbox("aloha").await?;
@@ -337,8 +345,12 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let rate_limit = env::aerona_rate_limit()?;
     let shared = env::shared_store()?;
     let job = parse_aerona(command)?;
-    let (target, _sandbox) = match env::aerona_from_env(rate_limit.clone()).filter(|_| !cli.sandbox)
-    {
+    let from_env = if cli.sandbox {
+        None
+    } else {
+        env::aerona_from_env(rate_limit.clone())?
+    };
+    let (target, _sandbox) = match from_env {
         Some(target) => (target, None),
         None => {
             let sandbox = env::start_sandbox("aerona").await?;
@@ -439,7 +451,53 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     Ok(out)
 }
 
-async fn serve_sandbox(port: u16) -> Result<(), Failure> {
+/// Writes `text` to stdout; a reader that has gone away (`| head`) is not a failure.
+fn print(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::local(format!("could not write the output: {err}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    // Generated into memory first: clap_complete panics when its writer fails.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "practice", &mut script);
+    print(&String::from_utf8_lossy(&script))
+}
+
+/// `text` quoted for a POSIX shell: inside single quotes, where only `'` needs care.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The `export` lines that point the CLI, or any program reading the same variables, at
+/// `sandbox`.
+fn sandbox_env(sandbox: &Sandbox) -> String {
+    let creds = sandbox.credentials();
+    [
+        ("ALOHA_BASE_URL", sandbox.aloha_base_url()),
+        ("ALOHA_CLIENT_ID", creds.aloha_client_id.clone()),
+        ("ALOHA_SECRET_KEY", creds.aloha_secret_key.clone()),
+        ("AERONA_BASE_URL", sandbox.aerona_base_url()),
+        ("AERONA_USERNAME", creds.aerona_username.clone()),
+        ("AERONA_PASSWORD", creds.aerona_password.clone()),
+        ("AERONA_PIN", creds.aerona_pin.clone()),
+    ]
+    .iter()
+    .map(|(name, value)| format!("export {name}={}\n", shell_quoted(value)))
+    .collect()
+}
+
+async fn serve_sandbox(port: u16, print_env: bool) -> Result<(), Failure> {
     let config = SandboxConfig {
         port,
         ..SandboxConfig::default()
@@ -448,22 +506,36 @@ async fn serve_sandbox(port: u16) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::local(format!("could not start the sandbox on port {port}: {e}")))?;
     let creds = sandbox.credentials();
-    println!(
-        "aloha  {}  ALOHA_CLIENT_ID={} ALOHA_SECRET_KEY={}",
-        sandbox.aloha_base_url(),
-        creds.aloha_client_id,
-        creds.aloha_secret_key
-    );
-    println!(
-        "aerona {}  AERONA_USERNAME={} AERONA_PASSWORD={}",
-        sandbox.aerona_base_url(),
-        creds.aerona_username,
-        creds.aerona_password
-    );
+    let text = if print_env {
+        sandbox_env(&sandbox)
+    } else {
+        format!(
+            "aloha  {}  ALOHA_CLIENT_ID={} ALOHA_SECRET_KEY={}\naerona {}  AERONA_USERNAME={} AERONA_PASSWORD={}\n",
+            sandbox.aloha_base_url(),
+            creds.aloha_client_id,
+            creds.aloha_secret_key,
+            sandbox.aerona_base_url(),
+            creds.aerona_username,
+            creds.aerona_password
+        )
+    };
+    // Serving goes on whether or not anyone read the lines.
+    print(&text)?;
     eprintln!("practice: sandbox running; press Ctrl-C to stop");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Failure::local(format!("could not wait for Ctrl-C: {e}")))?;
     sandbox.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_quotes_and_spaces() {
+        assert_eq!(shell_quoted("plain"), "'plain'");
+        assert_eq!(shell_quoted("it's $HOME"), r"'it'\''s $HOME'");
+    }
 }

@@ -64,24 +64,105 @@ pub fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
     Ok(Some(Arc::new(store)))
 }
 
-/// The Aloha target from the environment, if its credentials are set.
-pub fn aloha_from_env() -> Option<AlohaTarget> {
-    Some(AlohaTarget {
-        client_id: var("ALOHA_CLIENT_ID")?,
-        secret_key: Secret::new(var("ALOHA_SECRET_KEY")?),
-        base_url: var("ALOHA_BASE_URL"),
-    })
+/// A vendor's variables that say "reach the real API": when any of them is present, even
+/// empty, every one of `required` must be set. None present means the sandbox.
+struct VendorVars {
+    vendor: &'static str,
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
 }
 
-/// The Aerona target from the environment, if its credentials are set.
-pub fn aerona_from_env(rate_limit: Option<RateLimit>) -> Option<AeronaTarget> {
-    Some(AeronaTarget {
-        username: var("AERONA_USERNAME")?,
-        password: Secret::new(var("AERONA_PASSWORD")?),
+const ALOHA: VendorVars = VendorVars {
+    vendor: "Aloha",
+    required: &["ALOHA_CLIENT_ID", "ALOHA_SECRET_KEY"],
+    optional: &["ALOHA_BASE_URL"],
+};
+
+const AERONA: VendorVars = VendorVars {
+    vendor: "Aerona",
+    required: &["AERONA_USERNAME", "AERONA_PASSWORD"],
+    optional: &["AERONA_PIN", "AERONA_BASE_URL"],
+};
+
+impl VendorVars {
+    /// `Ok(false)` when none is present (use the sandbox), `Ok(true)` when every required one
+    /// is set, and invalid input naming the missing ones otherwise: a typo in one name must
+    /// not quietly turn a real export into fake data.
+    fn configured(&self) -> Result<bool, Failure> {
+        let present = |name: &str| std::env::var_os(name).is_some();
+        let mut all = self.required.iter().chain(self.optional).copied();
+        let Some(first_present) = all.find(|name| present(name)) else {
+            return Ok(false);
+        };
+        let unset: Vec<&str> = self
+            .required
+            .iter()
+            .copied()
+            .filter(|name| !present(name))
+            .collect();
+        let empty: Vec<&str> = self
+            .required
+            .iter()
+            .copied()
+            .filter(|name| present(name) && var(name).is_none())
+            .collect();
+        if unset.is_empty() && empty.is_empty() {
+            return Ok(true);
+        }
+        let mut problems = Vec::new();
+        if !unset.is_empty() {
+            problems.push(format!(
+                "{} {} not set",
+                unset.join(" and "),
+                if unset.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        if !empty.is_empty() {
+            problems.push(format!(
+                "{} {} empty",
+                empty.join(" and "),
+                if empty.len() == 1 { "is" } else { "are" }
+            ));
+        }
+        Err(Failure::input(format!(
+            "{}, but {first_present} is set: set every {} credential ({}) to reach the API, \
+             or none of them (or pass --sandbox) for the built-in sandbox",
+            problems.join(", and "),
+            self.vendor,
+            self.required.join(", ")
+        )))
+    }
+}
+
+/// The Aloha target from the environment; `None` when none of its variables is present.
+pub fn aloha_from_env() -> Result<Option<AlohaTarget>, Failure> {
+    if !ALOHA.configured()? {
+        return Ok(None);
+    }
+    Ok(Some(AlohaTarget {
+        client_id: required(ALOHA.required[0])?,
+        secret_key: Secret::new(required(ALOHA.required[1])?),
+        base_url: var("ALOHA_BASE_URL"),
+    }))
+}
+
+/// The Aerona target from the environment; `None` when none of its variables is present.
+pub fn aerona_from_env(rate_limit: Option<RateLimit>) -> Result<Option<AeronaTarget>, Failure> {
+    if !AERONA.configured()? {
+        return Ok(None);
+    }
+    Ok(Some(AeronaTarget {
+        username: required(AERONA.required[0])?,
+        password: Secret::new(required(AERONA.required[1])?),
         pin: var("AERONA_PIN").map(Secret::new),
         base_url: var("AERONA_BASE_URL"),
         rate_limit,
-    })
+    }))
+}
+
+/// A variable `configured` has already found set; still an error, not a panic, if it is not.
+fn required(name: &str) -> Result<String, Failure> {
+    var(name).ok_or_else(|| Failure::input(format!("{name} is not set")))
 }
 
 /// Starts the in-process sandbox and says so in one line on stderr.

@@ -6,6 +6,7 @@ mod commands;
 mod env;
 mod exit;
 mod output;
+mod terminal;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use clap::Parser;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
-use crate::output::Format;
+use crate::output::{Columns, Format};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -35,6 +36,17 @@ fn main() -> ExitCode {
     } else {
         Format::Json
     });
+    let columns = Columns {
+        // `--fields "a, b"` means a and b.
+        fields: cli
+            .fields
+            .as_ref()
+            .map(|names| names.iter().map(|n| n.trim().to_owned()).collect()),
+        csv_raw: cli.csv_raw,
+    };
+    if let Err(failure) = columns.check(format) {
+        return report(failure);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,9 +60,15 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(&cli)) {
         Ok(Some(output)) => {
+            if let Err(failure) = output.check_fields(&columns) {
+                return report(failure);
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            match output.write(format, &mut lock).and_then(|()| lock.flush()) {
+            match output
+                .write(format, &columns, &mut lock)
+                .and_then(|()| lock.flush())
+            {
                 Ok(()) => ExitCode::from(Exit::Ok as u8),
                 // A closed pipe (`| head`) is not an error worth a message.
                 Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -64,7 +82,13 @@ fn main() -> ExitCode {
 
 fn report(failure: Failure) -> ExitCode {
     let first_line = failure.message.lines().next().unwrap_or("");
-    eprintln!("error: {first_line}");
+    // The message may quote vendor text: it must not steer the terminal.
+    let message = terminal::escape(first_line);
+    if terminal::stderr_colour() {
+        eprintln!("\x1b[1;31merror:\x1b[0m {message}");
+    } else {
+        eprintln!("error: {message}");
+    }
     ExitCode::from(failure.exit as u8)
 }
 
@@ -79,6 +103,6 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(terminal::stderr_colour())
         .init();
 }

@@ -1,0 +1,192 @@
+//! Output formats. Records are printed from their exact wire JSON (field names, unknown
+//! fields and money digits as received); stdout carries data only.
+
+mod cells;
+mod csv;
+mod table;
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::exit::Failure;
+use crate::terminal;
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON array for lists, one object for a single record.
+    Json,
+    /// One record per line.
+    Ndjson,
+    /// A header row of the union of the fields, then one row per record.
+    Csv,
+    /// Aligned columns, for people.
+    Table,
+}
+
+/// How the column formats (`csv`, `table`) lay out records.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    /// `--fields`: these columns in this order, instead of every field.
+    pub fields: Option<Vec<String>>,
+    /// `--csv-raw`: CSV cells exactly as received, formula-like text included.
+    pub csv_raw: bool,
+}
+
+impl Columns {
+    /// Checks `--fields` against the format before anything is sent: names given once each,
+    /// none empty, and only for the column formats.
+    pub fn check(&self, format: Format) -> Result<(), Failure> {
+        let Some(fields) = &self.fields else {
+            return Ok(());
+        };
+        if matches!(format, Format::Json | Format::Ndjson) {
+            return Err(Failure::input(
+                "--fields applies to --format csv and --format table; json and ndjson carry \
+                 records exactly as sent",
+            ));
+        }
+        if fields.is_empty() || fields.iter().any(|f| f.trim().is_empty()) {
+            return Err(Failure::input(
+                "--fields needs field names separated by commas, such as --fields clientId,firstName",
+            ));
+        }
+        for (i, field) in fields.iter().enumerate() {
+            if fields[..i].contains(field) {
+                return Err(Failure::input(format!(
+                    "--fields names {:?} twice",
+                    terminal::escape(field)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a command produced.
+pub enum Output {
+    /// One record (`payment ID`, `create-appointment`).
+    One(Box<RawValue>),
+    /// A list (reports, searches, several ids).
+    Many(Vec<Box<RawValue>>),
+}
+
+/// The exact wire JSON of a record.
+pub fn record<T: Serialize>(value: &T) -> Result<Box<RawValue>, serde_json::Error> {
+    RawValue::from_string(serde_json::to_string(value)?)
+}
+
+/// Records of a list.
+pub fn records<T: Serialize>(values: &[T]) -> Result<Vec<Box<RawValue>>, serde_json::Error> {
+    values.iter().map(record).collect()
+}
+
+impl Output {
+    /// Checks that every `--fields` name is a field of the records (when there are records
+    /// to judge by), before anything is written.
+    pub fn check_fields(&self, columns: &Columns) -> Result<(), Failure> {
+        let Some(fields) = &columns.fields else {
+            return Ok(());
+        };
+        let (unknown, known) = cells::unknown_fields(&self.rows(), fields);
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        // Field names come from the vendor: shown escaped like any vendor text.
+        Err(Failure::input(format!(
+            "--fields: no field named {} in these records; they have: {}",
+            unknown
+                .iter()
+                .map(|f| format!("{:?}", terminal::escape(f)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            terminal::escape(&known.join(", "))
+        )))
+    }
+
+    /// Writes the output in `format`.
+    pub fn write(
+        &self,
+        format: Format,
+        columns: &Columns,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match (self, format) {
+            (Output::One(r), Format::Json) => writeln!(out, "{}", r.get()),
+            (Output::Many(rs), Format::Json) => {
+                out.write_all(b"[")?;
+                for (i, r) in rs.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",\n")?;
+                    } else {
+                        out.write_all(b"\n")?;
+                    }
+                    out.write_all(r.get().as_bytes())?;
+                }
+                writeln!(out, "{}]", if rs.is_empty() { "" } else { "\n" })
+            }
+            (Output::One(r), Format::Ndjson) => writeln!(out, "{}", r.get()),
+            (Output::Many(rs), Format::Ndjson) => {
+                for r in rs {
+                    writeln!(out, "{}", r.get())?;
+                }
+                Ok(())
+            }
+            (_, Format::Csv) => csv::write(
+                &self.rows(),
+                columns.fields.as_deref(),
+                columns.csv_raw,
+                out,
+            ),
+            (_, Format::Table) => table::write(&self.rows(), columns.fields.as_deref(), out),
+        }
+    }
+
+    fn rows(&self) -> Vec<&RawValue> {
+        match self {
+            Output::One(r) => vec![r.as_ref()],
+            Output::Many(rs) => rs.iter().map(AsRef::as_ref).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    fn render(output: &Output, format: Format) -> String {
+        let mut buf = Vec::new();
+        output.write(format, &Columns::default(), &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn formats_keep_wire_names_and_digits() {
+        let list = Output::Many(vec![
+            raw(r#"{"id":1,"amount":140.50,"note":"a, \"b\""}"#),
+            raw(r#"{"id":2,"extra":null}"#),
+        ]);
+        let json = render(&list, Format::Json);
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert!(json.contains("140.50"));
+        assert_eq!(render(&list, Format::Ndjson).lines().count(), 2);
+        let csv = render(&list, Format::Csv);
+        assert_eq!(csv.lines().next(), Some("id,amount,note,extra"));
+        assert!(csv.contains("1,140.50,\"a, \"\"b\"\"\",\n2,,,\n"), "{csv}");
+        let table = render(&list, Format::Table);
+        assert!(table.starts_with("id  amount  note"), "{table}");
+        assert!(table.ends_with("(2 records)\n"));
+        assert_eq!(render(&Output::Many(vec![]), Format::Json).trim(), "[]");
+        assert_eq!(
+            render(&Output::One(raw(r#"{"updated":true}"#)), Format::Json).trim(),
+            r#"{"updated":true}"#
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! `--format table`: aligned columns for people, with vendor text that cannot steer the
+//! terminal.
+
+use std::io::Write;
+
+use serde_json::value::RawValue;
+
+use super::cells::header_and_rows;
+use crate::terminal;
+
+/// Widest a table column gets before its cells are cut.
+const MAX_COLUMN: usize = 32;
+
+/// A cell as shown: line breaks and tabs as spaces (one row stays one line), every other
+/// control or bidi character escaped, cut to `MAX_COLUMN`.
+fn shown(text: &str) -> String {
+    let flat = text.replace(['\n', '\r', '\t'], " ");
+    let text = terminal::escape(&flat);
+    if text.chars().count() > MAX_COLUMN {
+        let cut: String = text.chars().take(MAX_COLUMN - 1).collect();
+        format!("{cut}…")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Writes a header, a rule, one line per record and a count.
+pub fn write(
+    records: &[&RawValue],
+    fields: Option<&[String]>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let (header, rows) = header_and_rows(records, fields);
+    if header.is_empty() {
+        return writeln!(out, "(no records)");
+    }
+    let header_shown: Vec<String> = header.iter().map(|h| shown(h)).collect();
+    let rows_shown: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            header
+                .iter()
+                .map(|h| row.get(h).map_or_else(String::new, |c| shown(&c.text)))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = header_shown
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows_shown
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([h.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(out, "{}", line(&header_shown))?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    writeln!(out, "{}", line(&rule))?;
+    for row in &rows_shown {
+        writeln!(out, "{}", line(row))?;
+    }
+    writeln!(
+        out,
+        "({} record{})",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    )
+}

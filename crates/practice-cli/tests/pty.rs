@@ -1,0 +1,133 @@
+//! The built `practice` binary under a real pseudo-terminal, as a person at a terminal runs
+//! it: stdout and stderr are terminals, so logging may colour and the default format is
+//! `table`. Piped runs (tests/cli.rs) never reach these code paths.
+
+#![cfg(unix)]
+
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
+
+mod support;
+
+/// The README's main command, after `cargo run -q -p practice-cli --`.
+const README_MAIN: [&str; 8] = [
+    "aloha",
+    "appointments",
+    "--from",
+    "2024-03-01",
+    "--to",
+    "2024-03-31",
+    "--format",
+    "table",
+];
+
+/// What a run under a terminal left: its exit code and everything it wrote to the terminal.
+struct Seen {
+    code: i32,
+    screen: String,
+}
+
+/// Runs `practice args` on a fresh pseudo-terminal with `env` on top of a cleared
+/// environment, reads the terminal to its end, and waits for the exit.
+fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> Seen {
+    let mut command = support::command();
+    command.args(args).envs(env.iter().copied());
+    let mut session = Session::spawn(command).expect("a pseudo-terminal");
+    session.set_expect_timeout(Some(Duration::from_secs(120)));
+    let seen = session.expect(Eof).expect("the terminal reaches its end");
+    let screen = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+    let code = match session.get_process().wait().expect("the process ends") {
+        WaitStatus::Exited(_, code) => code,
+        WaitStatus::Signaled(_, signal, _) => panic!("killed by {signal}: {screen}"),
+        other => panic!("ended without an exit code: {other:?}\n{screen}"),
+    };
+    Seen { code, screen }
+}
+
+const ESC: char = '\u{1b}';
+
+#[test]
+fn the_readme_main_command_prints_a_table_on_a_terminal() {
+    let seen = on_terminal(&README_MAIN, &[]);
+    assert_eq!(seen.code, 0, "{}", seen.screen);
+    assert!(!seen.screen.contains("panicked"), "{}", seen.screen);
+    assert!(
+        seen.screen.contains("built-in aloha sandbox"),
+        "{}",
+        seen.screen
+    );
+    let header = seen
+        .screen
+        .lines()
+        .find(|l| l.starts_with("appointmentId"))
+        .unwrap_or_else(|| panic!("a header row: {}", seen.screen));
+    assert!(header.contains("appointmentDate"), "{header}");
+    let rows = seen.screen.lines().filter(|l| l.contains("-2024 ")).count();
+    assert!(rows > 0, "rows of March 2024: {}", seen.screen);
+    assert!(
+        seen.screen.contains(&format!("({rows} records)")),
+        "{}",
+        seen.screen
+    );
+    assert!(
+        !seen.screen.contains(ESC),
+        "no colour without logs: {}",
+        seen.screen
+    );
+}
+
+#[test]
+fn logs_are_coloured_on_a_terminal_unless_no_color_is_set() {
+    let verbose: Vec<&str> = ["-vv"].into_iter().chain(README_MAIN).collect();
+
+    let coloured = on_terminal(&verbose, &[]);
+    assert_eq!(coloured.code, 0, "{}", coloured.screen);
+    assert!(coloured.screen.contains("DEBUG"), "{}", coloured.screen);
+    assert!(
+        coloured.screen.contains(&format!("{ESC}[")),
+        "colour on a terminal: {}",
+        coloured.screen
+    );
+
+    // An empty NO_COLOR does not count (no-color.org).
+    let empty = on_terminal(&verbose, &[("NO_COLOR", "")]);
+    assert_eq!(empty.code, 0, "{}", empty.screen);
+    assert!(
+        empty.screen.contains(&format!("{ESC}[")),
+        "{}",
+        empty.screen
+    );
+
+    let plain = on_terminal(&verbose, &[("NO_COLOR", "1")]);
+    assert_eq!(plain.code, 0, "{}", plain.screen);
+    assert!(plain.screen.contains("DEBUG"), "{}", plain.screen);
+    assert!(plain.screen.contains("appointmentId"), "{}", plain.screen);
+    assert!(
+        !plain.screen.contains(ESC),
+        "NO_COLOR means none: {}",
+        plain.screen
+    );
+}
+
+#[test]
+fn error_lines_are_coloured_only_without_no_color() {
+    let coloured = on_terminal(&["aerona", "patient", "1"], &[]);
+    assert_eq!(coloured.code, 3, "{}", coloured.screen);
+    assert!(
+        coloured
+            .screen
+            .contains(&format!("{ESC}[1;31merror:{ESC}[0m getPatient")),
+        "{}",
+        coloured.screen
+    );
+    let plain = on_terminal(&["aerona", "patient", "1"], &[("NO_COLOR", "yes")]);
+    assert_eq!(plain.code, 3, "{}", plain.screen);
+    assert!(
+        plain.screen.contains("error: getPatient"),
+        "{}",
+        plain.screen
+    );
+    assert!(!plain.screen.contains(ESC), "{}", plain.screen);
+}
