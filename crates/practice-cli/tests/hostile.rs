@@ -4,35 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output};
 
-const VARS: [&str; 10] = [
-    "ALOHA_CLIENT_ID",
-    "ALOHA_SECRET_KEY",
-    "ALOHA_BASE_URL",
-    "AERONA_USERNAME",
-    "AERONA_PASSWORD",
-    "AERONA_PIN",
-    "AERONA_BASE_URL",
-    "AERONA_RATE_LIMIT",
-    "PRACTICE_REDIS_URL",
-    "PRACTICE_REDIS_ON_FAILURE",
-];
+mod support;
 
-fn practice(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_practice"));
-    for var in VARS {
-        command.env_remove(var);
-    }
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
-    command.output().expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use support::{practice, stderr};
 
 #[test]
 fn an_absurd_budget_is_invalid_input() {
