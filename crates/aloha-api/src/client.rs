@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::Stream;
-use practice_core::decode::{Row, RowPolicy};
+use practice_core::decode::{Row, RowPolicy, refuse_deviations};
 use practice_core::time::Date;
+use practice_core::wire::Deviating;
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 use serde::de::DeserializeOwned;
 
@@ -40,6 +41,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
 #[derive(Clone, Debug)]
 pub struct Client {
     http: HttpClient,
+    /// The row policy of [`Client::report`] and [`Client::stream`].
+    policy: RowPolicy,
 }
 
 /// Configures a [`Client`].
@@ -47,6 +50,7 @@ pub struct ClientBuilder {
     client_id: String,
     secret_key: Secret,
     core: practice_core::ClientBuilder,
+    policy: RowPolicy,
 }
 
 impl Client {
@@ -70,6 +74,7 @@ impl Client {
                 limit: None,
                 when_exhausted: WhenExhausted::FailFast,
             }),
+            policy: RowPolicy::Fail,
         }
     }
 
@@ -89,7 +94,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn clients(&self) -> Result<Vec<models::Client>, Error> {
-        self.execute(&ListClientsRequest::builder().build()?).await
+        let rows = self.client_rows(self.typed_policy()).await?;
+        Ok(rows.into_iter().filter_map(Row::typed).collect())
+    }
+
+    /// The policy of the typed calls: the client's, except that typed calls cannot keep raw
+    /// rows.
+    fn typed_policy(&self) -> RowPolicy {
+        match self.policy {
+            RowPolicy::KeepRaw => RowPolicy::Fail,
+            other => other,
+        }
     }
 
     /// `GET /v1/report/appointments` for the dates of `range`.
@@ -165,15 +180,19 @@ impl Client {
             .await
     }
 
-    /// Any date-range report, typed.
+    /// Any date-range report, typed. A field that does not match its documented type or
+    /// format is kept as sent in its record (see `deviations()` on each row) unless the client
+    /// decodes strictly ([`ClientBuilder::strict_decoding`]).
     pub async fn report<R: DateRangeReport>(&self, range: DateRange) -> Result<Vec<R::Row>, Error> {
-        let rows = self.report_rows::<R>(range, RowPolicy::Fail).await?;
+        let rows = self.report_rows::<R>(range, self.typed_policy()).await?;
         Ok(rows.into_iter().filter_map(Row::typed).collect())
     }
 
-    /// Any date-range report, row by row: with [`RowPolicy::KeepRaw`] a row that does not fit
-    /// its documented type is kept raw with an error naming the row and field, instead of
-    /// failing the call.
+    /// Any date-range report, row by row. A field that does not match its documented type is
+    /// kept as sent and named in the row's `deviations()`, whatever the policy but
+    /// [`RowPolicy::Strict`], which fails the call naming the row and field instead. With
+    /// [`RowPolicy::KeepRaw`] a row that is not a record at all is kept raw with an error
+    /// naming it, instead of failing the call.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
@@ -196,14 +215,22 @@ impl Client {
     ) -> Result<Vec<Row<R::Row>>, Error> {
         let request = R::request(range)?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy)
+        let rows = decode_rows(request.meta(), response.body(), policy)?;
+        if policy == RowPolicy::Strict {
+            refuse_deviations(request.meta(), "data", &rows)?;
+        }
+        Ok(rows)
     }
 
     /// The clients report, row by row (see [`report_rows`](Self::report_rows)).
     pub async fn client_rows(&self, policy: RowPolicy) -> Result<Vec<Row<models::Client>>, Error> {
         let request = ListClientsRequest::builder().build()?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy)
+        let rows = decode_rows(request.meta(), response.body(), policy)?;
+        if policy == RowPolicy::Strict {
+            refuse_deviations(request.meta(), "data", &rows)?;
+        }
+        Ok(rows)
     }
 
     /// A long range as a stream of rows in date order: the range is split into chunks of
@@ -264,6 +291,19 @@ impl ClientBuilder {
         })
     }
 
+    /// Decode strictly: a field that does not match its documented type or format fails the
+    /// call ([`ErrorKind::Decode`](practice_core::ErrorKind::Decode), naming the row and the
+    /// field) instead of being kept as sent. Off by default: one odd field never costs a
+    /// report.
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.policy = if strict {
+            RowPolicy::Strict
+        } else {
+            RowPolicy::Fail
+        };
+        self
+    }
+
     /// The whole quota policy.
     pub fn quota(mut self, policy: QuotaPolicy) -> Self {
         self.core = self.core.quota(policy);
@@ -284,6 +324,7 @@ impl ClientBuilder {
         };
         Ok(Client {
             http: self.core.build(auth)?,
+            policy: self.policy,
         })
     }
 }
@@ -291,7 +332,7 @@ impl ClientBuilder {
 /// A report over a date range: its request, its row type, and the date rows are ordered by.
 pub trait DateRangeReport: Send + Sync + 'static {
     /// The row type.
-    type Row: DeserializeOwned + Send + 'static;
+    type Row: DeserializeOwned + Deviating + Send + 'static;
     /// The generated request type.
     type Request: Endpoint + Send + Sync;
     /// The request for `range`.

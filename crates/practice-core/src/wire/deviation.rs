@@ -24,6 +24,17 @@ pub enum Reading<T> {
     Refused(&'static str),
 }
 
+impl<T> Reading<T> {
+    /// The same reading of a converted value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reading<U> {
+        match self {
+            Reading::Exact(value) => Reading::Exact(f(value)),
+            Reading::Reformatted(value, expected) => Reading::Reformatted(f(value), expected),
+            Reading::Refused(expected) => Reading::Refused(expected),
+        }
+    }
+}
+
 /// One field of a record whose value did not match its documented type or format.
 ///
 /// `Debug` and `Display` name the field and what was expected, never the value (which may be
