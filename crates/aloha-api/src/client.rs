@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use practice_core::decode::{Row, RowPolicy, refuse_deviations};
 use practice_core::time::Date;
 use practice_core::wire::Deviating;
@@ -18,7 +18,8 @@ use crate::generated::operations::{
     ListBillingLedgerRequest, ListClientAuthorizationsRequest, ListClientsRequest,
 };
 use crate::profile::AlohaProfile;
-use practice_core::range::{DateRange, stream_in_chunks};
+use crate::ranges::Split;
+use practice_core::range::{DateRange, rows_by_chunk};
 
 /// The vendor's published PROD base URL. The other known base,
 /// `https://customerapi.alohaaba.com`, works through [`ClientBuilder::base_url`].
@@ -233,9 +234,15 @@ impl Client {
         Ok(rows)
     }
 
-    /// A long range as a stream of rows in date order: the range is split into chunks of
-    /// `days_per_chunk` days, fetched one after another (each within the quota), and only one
-    /// chunk is held in memory. The first error ends the stream.
+    /// A long range as a stream of rows in date order: the range is split as the report allows
+    /// ([`DateRangeReport::SPLIT`]: into chunks of at most `days_per_chunk` days, on month
+    /// boundaries for monthly reports, not at all for a report whose meaning depends on the
+    /// whole range), so that no row comes twice or goes missing. Chunks are fetched one after
+    /// another (each within the quota), and only one chunk is held in memory. The first error
+    /// (including an unusable `days_per_chunk`) ends the stream.
+    ///
+    /// [`Client::report`] serves a whole range with one request; chunking is for whoever needs
+    /// smaller answers.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
@@ -258,15 +265,19 @@ impl Client {
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<R::Row, Error>> + Send + Unpin + 'static {
         let client = self.clone();
-        stream_in_chunks(
-            range,
-            days_per_chunk,
+        let (chunks, early) = match R::SPLIT.chunks(range, days_per_chunk) {
+            Ok(chunks) => (chunks, None),
+            Err(err) => (Vec::new(), Some(err)),
+        };
+        let rows = rows_by_chunk(
+            chunks,
             move |chunk| {
                 let client = client.clone();
                 async move { client.report::<R>(chunk).await }
             },
             R::date_of,
-        )
+        );
+        Box::pin(futures_util::stream::iter(early.map(Err)).chain(rows))
     }
 }
 
@@ -335,6 +346,8 @@ pub trait DateRangeReport: Send + Sync + 'static {
     type Row: DeserializeOwned + Deviating + Send + 'static;
     /// The generated request type.
     type Request: Endpoint + Send + Sync;
+    /// Which rows a range returns, and so how it may be split (see [`Split`]).
+    const SPLIT: Split;
     /// The request for `range`.
     fn request(range: DateRange) -> Result<Self::Request, Error>;
     /// The date a row belongs to, for ordering streamed rows.
@@ -342,7 +355,7 @@ pub trait DateRangeReport: Send + Sync + 'static {
 }
 
 macro_rules! date_range_report {
-    ($(#[$doc:meta])* $name:ident, $request:ident, $row:ty, |$r:ident| $date:expr) => {
+    ($(#[$doc:meta])* $name:ident, $request:ident, $row:ty, $split:expr, |$r:ident| $date:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name;
@@ -350,6 +363,7 @@ macro_rules! date_range_report {
         impl DateRangeReport for $name {
             type Row = $row;
             type Request = $request;
+            const SPLIT: Split = $split;
 
             fn request(range: DateRange) -> Result<$request, Error> {
                 $request::builder().start_date(range.start()).end_date(range.end()).build()
@@ -363,22 +377,31 @@ macro_rules! date_range_report {
 }
 
 date_range_report!(
-    /// `GET /v1/report/appointments`, ordered by appointment date.
-    Appointments, ListAppointmentsRequest, models::Appointment, |row| row.appointment_date
+    /// `GET /v1/report/appointments`, ordered by appointment date. A range returns the
+    /// appointments dated inside it, so it splits by day.
+    Appointments, ListAppointmentsRequest, models::Appointment, Split::ByDay,
+    |row| row.appointment_date
 );
 date_range_report!(
-    /// `GET /v1/report/billing-ledger`, ordered by date of service.
-    BillingLedger, ListBillingLedgerRequest, models::BillingLedgerEntry, |row| row.date_of_service
+    /// `GET /v1/report/billing-ledger`, ordered by date of service. A range returns the
+    /// services dated inside it, so it splits by day.
+    BillingLedger, ListBillingLedgerRequest, models::BillingLedgerEntry, Split::ByDay,
+    |row| row.date_of_service
 );
 date_range_report!(
     /// `GET /v1/report/client-authorizations` (rows carry no parseable date; kept in the
-    /// vendor's order within each chunk).
-    ClientAuthorizations, ListClientAuthorizationsRequest, models::ClientAuthorization, |_row| None
+    /// vendor's order within each chunk). A range returns one row per client and month whose
+    /// month overlaps it, so it splits on month boundaries only.
+    ClientAuthorizations, ListClientAuthorizationsRequest, models::ClientAuthorization,
+    Split::ByMonth, |_row| None
 );
 date_range_report!(
-    /// `GET /v1/report/authorizations-without-appointments`, ordered by start date.
+    /// `GET /v1/report/authorizations-without-appointments`, ordered by start date. A range
+    /// returns the authorizations overlapping it with no appointment anywhere in it: the
+    /// answer depends on the whole range, so it is never split.
     AuthorizationsWithoutAppointments,
     ListAuthorizationsWithoutAppointmentsRequest,
     models::AuthorizationWithoutAppointments,
+    Split::Never,
     |row| row.start_date.map(|at| at.date())
 );
