@@ -43,8 +43,7 @@ fn by_month(range: DateRange, days: i64) -> Result<Vec<DateRange>, Error> {
     let mut start = range.start();
     while start <= range.end() {
         let mut end = month_end(start).min(range.end());
-        loop {
-            let Some(next) = end.next_day() else { break };
+        while let Some(next) = end.next_day() {
             if next > range.end() {
                 break;
             }

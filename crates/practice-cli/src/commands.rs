@@ -236,6 +236,15 @@ where
     Ok(fetched)
 }
 
+/// The one record of a single-record command, with its warnings.
+fn single(fetched: Fetched) -> Result<Output, Failure> {
+    warn_deviations(0, &fetched.deviations);
+    let record = fetched.rows.into_iter().next();
+    record
+        .map(Output::One)
+        .ok_or_else(|| Failure::local("the answer held no record"))
+}
+
 /// Warns on stderr of every field printed as sent because it did not match its documented
 /// type: the record (counted from 1 in the output) and the field, never the value.
 fn warn_deviations(offset: usize, deviations: &[(usize, &'static str, &'static str)]) {
@@ -506,7 +515,7 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let out = match job {
         AeronaJob::Patients(ids) => {
             let bar = progress(ids.len() as u64);
-            let single = ids.len() == 1;
+            let one = ids.len() == 1;
             let patients: Vec<_> = futures_util::stream::iter(ids)
                 .map(|patient| {
                     let client = client.clone();
@@ -521,31 +530,33 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
                 .try_collect()
                 .await?;
             bar.finish_and_clear();
-            if single {
-                Output::One(record(&patients[0]).map_err(encode)?)
+            let fetched = typed_records(patients)?;
+            if one {
+                single(fetched)?
             } else {
-                Output::Many(records(&patients).map_err(encode)?)
+                warn_deviations(0, &fetched.deviations);
+                Output::Many(fetched.rows)
             }
         }
-        AeronaJob::Payment(pid) => {
-            Output::One(record(&client.payment(pid).await?).map_err(encode)?)
-        }
-        AeronaJob::Invoice(iid) => {
-            Output::One(record(&client.invoice(iid).await?).map_err(encode)?)
-        }
+        AeronaJob::Payment(pid) => single(typed_records(vec![client.payment(pid).await?])?)?,
+        AeronaJob::Invoice(iid) => single(typed_records(vec![client.invoice(iid).await?])?)?,
         AeronaJob::Payments(patient, range) => {
             let rows: Vec<_> = client
                 .search_payments_in(patient, range, DAYS_PER_CHUNK)
                 .try_collect()
                 .await?;
-            Output::Many(records(&rows).map_err(encode)?)
+            let fetched = typed_records(rows)?;
+            warn_deviations(0, &fetched.deviations);
+            Output::Many(fetched.rows)
         }
         AeronaJob::Invoices(patient, range) => {
             let rows: Vec<_> = client
                 .search_invoices_in(patient, range, DAYS_PER_CHUNK)
                 .try_collect()
                 .await?;
-            Output::Many(records(&rows).map_err(encode)?)
+            let fetched = typed_records(rows)?;
+            warn_deviations(0, &fetched.deviations);
+            Output::Many(fetched.rows)
         }
         AeronaJob::Clinicians(request) => {
             Output::Many(records(&client.clinicians(&request).await?).map_err(encode)?)
