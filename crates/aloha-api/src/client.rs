@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::Stream;
-use practice_core::decode::{Row, RowPolicy};
+use futures_util::{Stream, StreamExt};
+use practice_core::decode::{Row, RowPolicy, refuse_deviations};
 use practice_core::time::Date;
+use practice_core::wire::Deviating;
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 use serde::de::DeserializeOwned;
 
@@ -17,7 +18,8 @@ use crate::generated::operations::{
     ListBillingLedgerRequest, ListClientAuthorizationsRequest, ListClientsRequest,
 };
 use crate::profile::AlohaProfile;
-use practice_core::range::{DateRange, stream_in_chunks};
+use crate::ranges::Split;
+use practice_core::range::{DateRange, rows_by_chunk};
 
 /// The vendor's published PROD base URL. The other known base,
 /// `https://customerapi.alohaaba.com`, works through [`ClientBuilder::base_url`].
@@ -40,6 +42,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
 #[derive(Clone, Debug)]
 pub struct Client {
     http: HttpClient,
+    /// The row policy of [`Client::report`] and [`Client::stream`].
+    policy: RowPolicy,
 }
 
 /// Configures a [`Client`].
@@ -47,6 +51,7 @@ pub struct ClientBuilder {
     client_id: String,
     secret_key: Secret,
     core: practice_core::ClientBuilder,
+    policy: RowPolicy,
 }
 
 impl Client {
@@ -70,6 +75,7 @@ impl Client {
                 limit: None,
                 when_exhausted: WhenExhausted::FailFast,
             }),
+            policy: RowPolicy::Fail,
         }
     }
 
@@ -79,6 +85,7 @@ impl Client {
     pub fn with_deadline(&self, deadline: std::time::Duration) -> Self {
         Client {
             http: self.http.with_deadline(deadline),
+            policy: self.policy,
         }
     }
 
@@ -98,7 +105,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn clients(&self) -> Result<Vec<models::Client>, Error> {
-        self.execute(&ListClientsRequest::builder().build()?).await
+        let rows = self.client_rows(self.typed_policy()).await?;
+        Ok(rows.into_iter().filter_map(Row::typed).collect())
+    }
+
+    /// The policy of the typed calls: the client's, except that typed calls cannot keep raw
+    /// rows.
+    fn typed_policy(&self) -> RowPolicy {
+        match self.policy {
+            RowPolicy::KeepRaw => RowPolicy::Fail,
+            other => other,
+        }
     }
 
     /// `GET /v1/report/appointments` for the dates of `range`.
@@ -174,15 +191,19 @@ impl Client {
             .await
     }
 
-    /// Any date-range report, typed.
+    /// Any date-range report, typed. A field that does not match its documented type or
+    /// format is kept as sent in its record (see `deviations()` on each row) unless the client
+    /// decodes strictly ([`ClientBuilder::strict_decoding`]).
     pub async fn report<R: DateRangeReport>(&self, range: DateRange) -> Result<Vec<R::Row>, Error> {
-        let rows = self.report_rows::<R>(range, RowPolicy::Fail).await?;
+        let rows = self.report_rows::<R>(range, self.typed_policy()).await?;
         Ok(rows.into_iter().filter_map(Row::typed).collect())
     }
 
-    /// Any date-range report, row by row: with [`RowPolicy::KeepRaw`] a row that does not fit
-    /// its documented type is kept raw with an error naming the row and field, instead of
-    /// failing the call.
+    /// Any date-range report, row by row. A field that does not match its documented type is
+    /// kept as sent and named in the row's `deviations()`, whatever the policy but
+    /// [`RowPolicy::Strict`], which fails the call naming the row and field instead. With
+    /// [`RowPolicy::KeepRaw`] a row that is not a record at all is kept raw with an error
+    /// naming it, instead of failing the call.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
@@ -205,19 +226,35 @@ impl Client {
     ) -> Result<Vec<Row<R::Row>>, Error> {
         let request = R::request(range)?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy).map_err(|e| self.http.redact(e))
+        let rows = decode_rows(request.meta(), response.body(), policy)
+            .map_err(|e| self.http.redact(e))?;
+        if policy == RowPolicy::Strict {
+            refuse_deviations(request.meta(), "data", &rows)?;
+        }
+        Ok(rows)
     }
 
     /// The clients report, row by row (see [`report_rows`](Self::report_rows)).
     pub async fn client_rows(&self, policy: RowPolicy) -> Result<Vec<Row<models::Client>>, Error> {
         let request = ListClientsRequest::builder().build()?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy).map_err(|e| self.http.redact(e))
+        let rows = decode_rows(request.meta(), response.body(), policy)
+            .map_err(|e| self.http.redact(e))?;
+        if policy == RowPolicy::Strict {
+            refuse_deviations(request.meta(), "data", &rows)?;
+        }
+        Ok(rows)
     }
 
-    /// A long range as a stream of rows in date order: the range is split into chunks of
-    /// `days_per_chunk` days, fetched one after another (each within the quota), and only one
-    /// chunk is held in memory. The first error ends the stream.
+    /// A long range as a stream of rows in date order: the range is split as the report allows
+    /// ([`DateRangeReport::SPLIT`]: into chunks of at most `days_per_chunk` days, on month
+    /// boundaries for monthly reports, not at all for a report whose meaning depends on the
+    /// whole range), so that no row comes twice or goes missing. Chunks are fetched one after
+    /// another (each within the quota), and only one chunk is held in memory. The first error
+    /// (including an unusable `days_per_chunk`) ends the stream.
+    ///
+    /// [`Client::report`] serves a whole range with one request; chunking is for whoever needs
+    /// smaller answers.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
@@ -240,15 +277,19 @@ impl Client {
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<R::Row, Error>> + Send + Unpin + 'static {
         let client = self.clone();
-        stream_in_chunks(
-            range,
-            days_per_chunk,
+        let (chunks, early) = match R::SPLIT.chunks(range, days_per_chunk) {
+            Ok(chunks) => (chunks, None),
+            Err(err) => (Vec::new(), Some(err)),
+        };
+        let rows = rows_by_chunk(
+            chunks,
             move |chunk| {
                 let client = client.clone();
                 async move { client.report::<R>(chunk).await }
             },
             R::date_of,
-        )
+        );
+        Box::pin(futures_util::stream::iter(early.map(Err)).chain(rows))
     }
 }
 
@@ -273,6 +314,19 @@ impl ClientBuilder {
         })
     }
 
+    /// Decode strictly: a field that does not match its documented type or format fails the
+    /// call ([`ErrorKind::Decode`](practice_core::ErrorKind::Decode), naming the row and the
+    /// field) instead of being kept as sent. Off by default: one odd field never costs a
+    /// report.
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.policy = if strict {
+            RowPolicy::Strict
+        } else {
+            RowPolicy::Fail
+        };
+        self
+    }
+
     /// The whole quota policy.
     pub fn quota(mut self, policy: QuotaPolicy) -> Self {
         self.core = self.core.quota(policy);
@@ -293,6 +347,7 @@ impl ClientBuilder {
         };
         Ok(Client {
             http: self.core.build(auth)?,
+            policy: self.policy,
         })
     }
 }
@@ -300,9 +355,11 @@ impl ClientBuilder {
 /// A report over a date range: its request, its row type, and the date rows are ordered by.
 pub trait DateRangeReport: Send + Sync + 'static {
     /// The row type.
-    type Row: DeserializeOwned + Send + 'static;
+    type Row: DeserializeOwned + Deviating + Send + 'static;
     /// The generated request type.
     type Request: Endpoint + Send + Sync;
+    /// Which rows a range returns, and so how it may be split (see [`Split`]).
+    const SPLIT: Split;
     /// The request for `range`.
     fn request(range: DateRange) -> Result<Self::Request, Error>;
     /// The date a row belongs to, for ordering streamed rows.
@@ -310,7 +367,7 @@ pub trait DateRangeReport: Send + Sync + 'static {
 }
 
 macro_rules! date_range_report {
-    ($(#[$doc:meta])* $name:ident, $request:ident, $row:ty, |$r:ident| $date:expr) => {
+    ($(#[$doc:meta])* $name:ident, $request:ident, $row:ty, $split:expr, |$r:ident| $date:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name;
@@ -318,6 +375,7 @@ macro_rules! date_range_report {
         impl DateRangeReport for $name {
             type Row = $row;
             type Request = $request;
+            const SPLIT: Split = $split;
 
             fn request(range: DateRange) -> Result<$request, Error> {
                 $request::builder().start_date(range.start()).end_date(range.end()).build()
@@ -331,22 +389,31 @@ macro_rules! date_range_report {
 }
 
 date_range_report!(
-    /// `GET /v1/report/appointments`, ordered by appointment date.
-    Appointments, ListAppointmentsRequest, models::Appointment, |row| row.appointment_date
+    /// `GET /v1/report/appointments`, ordered by appointment date. A range returns the
+    /// appointments dated inside it, so it splits by day.
+    Appointments, ListAppointmentsRequest, models::Appointment, Split::ByDay,
+    |row| row.appointment_date
 );
 date_range_report!(
-    /// `GET /v1/report/billing-ledger`, ordered by date of service.
-    BillingLedger, ListBillingLedgerRequest, models::BillingLedgerEntry, |row| row.date_of_service
+    /// `GET /v1/report/billing-ledger`, ordered by date of service. A range returns the
+    /// services dated inside it, so it splits by day.
+    BillingLedger, ListBillingLedgerRequest, models::BillingLedgerEntry, Split::ByDay,
+    |row| row.date_of_service
 );
 date_range_report!(
     /// `GET /v1/report/client-authorizations` (rows carry no parseable date; kept in the
-    /// vendor's order within each chunk).
-    ClientAuthorizations, ListClientAuthorizationsRequest, models::ClientAuthorization, |_row| None
+    /// vendor's order within each chunk). A range returns one row per client and month whose
+    /// month overlaps it, so it splits on month boundaries only.
+    ClientAuthorizations, ListClientAuthorizationsRequest, models::ClientAuthorization,
+    Split::ByMonth, |_row| None
 );
 date_range_report!(
-    /// `GET /v1/report/authorizations-without-appointments`, ordered by start date.
+    /// `GET /v1/report/authorizations-without-appointments`, ordered by start date. A range
+    /// returns the authorizations overlapping it with no appointment anywhere in it: the
+    /// answer depends on the whole range, so it is never split.
     AuthorizationsWithoutAppointments,
     ListAuthorizationsWithoutAppointmentsRequest,
     models::AuthorizationWithoutAppointments,
+    Split::Never,
     |row| row.start_date.map(|at| at.date())
 );

@@ -27,6 +27,7 @@ mod generated;
 pub mod models;
 pub mod operations;
 mod profile;
+pub mod ranges;
 
 pub use client::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,
@@ -37,3 +38,4 @@ pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
 #[cfg(feature = "redis")]
 pub use practice_redis as redis;
+pub use ranges::Split;

@@ -3,12 +3,15 @@
 use std::time::Duration;
 
 use aloha_api::models::YesNo;
+use aloha_api::rust_decimal::Decimal;
 use aloha_api::{
-    Appointments, BillingLedger, Client, DateRange, ErrorKind, RetryConfig, RowPolicy,
+    Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, DateRange, ErrorKind,
+    RetryConfig, Row, RowPolicy,
 };
 use futures_util::TryStreamExt;
 use httpmock::{Mock, MockServer};
 use practice_core::RenewalPolicy;
+use practice_core::decode::deviations;
 
 const PREFIX: &str = "/customer";
 
@@ -344,40 +347,124 @@ async fn validation_errors_in_both_envelope_forms_keep_the_vendor_messages() {
     assert!(err.to_string().contains("endDate: is required"), "{err}");
 }
 
+/// A row whose fields deviate from their documented types: units as text, a date in another
+/// format, money with an exponent and more than 28 significant digits, money with an exact
+/// exponent, and a number where the reference documents a string (`claimId`).
+/// (Fields in spec order, the order a record writes its named fields in.)
+const DEVIATING: &str = r#"{"appointmentId":2,"claimId":12345,"appointmentDate":"2024-01-15","units":"5","charge":1.234567890123456789012345678901e3,"chargeRate":1.5e1,"completed":"No"}"#;
+
 #[tokio::test]
-async fn odd_rows_fail_by_name_or_are_kept_raw() {
+async fn a_deviating_field_never_costs_the_report_and_is_named() {
     let server = MockServer::start_async().await;
     token_mock(&server, "access-1", 3 * 3600).await;
+    let first = APPOINTMENT.replace(r#""claimId":null"#, r#""claimId":"CLM-0001""#);
+    let body = envelope(&format!("[{first},{DEVIATING},7]"));
     server
         .mock_async(|when, then| {
             when.method("GET")
                 .path(format!("{PREFIX}/v1/report/appointments"));
-            then.status(200).body(envelope(&format!(
-                r#"[{APPOINTMENT},{{"appointmentId":2,"appointmentDate":"2024-01-15"}}]"#
-            )));
+            then.status(200).body(body);
         })
         .await;
     let client = aloha_client(&server);
     let range = DateRange::parse("2024-01-01", "2024-01-31").unwrap();
-    let err = client.appointments(range).await.unwrap_err();
-    let detail = err.decode_detail().unwrap();
-    assert_eq!(
-        (detail.row, detail.path.as_str()),
-        (Some(1), "data[1].appointmentDate"),
-        "{err}"
-    );
+
     let rows = client
         .report_rows::<Appointments>(range, RowPolicy::KeepRaw)
         .await
         .unwrap();
-    assert!(matches!(rows[0], aloha_api::Row::Typed(_)));
-    match &rows[1] {
-        aloha_api::Row::Raw { index, raw, .. } => {
-            assert_eq!(*index, 1);
-            assert!(raw.get().contains("2024-01-15"));
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(rows.len(), 3);
+    let (Row::Typed(ok), Row::Typed(odd)) = (&rows[0], &rows[1]) else {
+        panic!("{rows:?}");
+    };
+    // The reference documents claimId as text; it decodes as text.
+    assert_eq!(ok.claim_id.as_deref(), Some("CLM-0001"));
+    assert!(ok.deviations().is_empty(), "{:?}", ok.deviations());
+    assert_eq!(serde_json::to_string(ok).unwrap(), first);
+
+    // The odd record is kept, serialises back exactly as sent, and names each odd field.
+    assert_eq!(serde_json::to_string(odd).unwrap(), DEVIATING);
+    let named: Vec<(usize, &str, bool)> = deviations(&rows)
+        .map(|(row, d)| (row, d.field(), d.value_kept()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (1, "claimId", false),
+            (1, "appointmentDate", false),
+            (1, "units", true),
+            (1, "charge", false),
+            (1, "chargeRate", true),
+        ]
+    );
+    // Read exactly where that is possible; money that would need rounding is refused.
+    assert_eq!(odd.units, Some(Decimal::from(5)));
+    assert_eq!(odd.charge_rate, Some(Decimal::from(15)));
+    assert_eq!(
+        (odd.charge, odd.appointment_date, &odd.claim_id),
+        (None, None, &None)
+    );
+    assert_eq!(odd.completed, Some(YesNo::No));
+    // A row that is no record at all is kept raw under KeepRaw.
+    assert!(matches!(&rows[2], Row::Raw { index: 2, .. }));
+
+    // The typed call keeps the record too (and fails only on the non-record row).
+    let err = client.appointments(range).await.unwrap_err();
+    assert_eq!(err.decode_detail().unwrap().row, Some(2), "{err}");
+}
+
+#[tokio::test]
+async fn strict_decoding_is_a_client_option_and_zone_less_timestamps_are_kept() {
+    let server = MockServer::start_async().await;
+    token_mock(&server, "access-1", 3 * 3600).await;
+    let row = r#"{"client_Name":"Test Client","allowed_Limit":20,"startDate":"2024-10-26T00:00:00","endDate":"2025-04-24T00:00:00Z"}"#;
+    let body = envelope(&format!("[{row}]"));
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path(format!(
+                "{PREFIX}/v1/report/authorizations-without-appointments"
+            ));
+            then.status(200).body(body);
+        })
+        .await;
+    let range = DateRange::parse("2024-10-01", "2024-10-31").unwrap();
+    let rows = aloha_client(&server)
+        .authorizations_without_appointments(range)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].start_date, None);
+    assert!(rows[0].end_date.is_some());
+    let d: Vec<&str> = rows[0].deviations().iter().map(|d| d.field()).collect();
+    assert_eq!(d, ["startDate"]);
+    assert_eq!(serde_json::to_string(&rows[0]).unwrap(), row);
+
+    // Strict decoding is opt-in, per call or per client, and names row and field only.
+    let err = aloha_client(&server)
+        .report_rows::<AuthorizationsWithoutAppointments>(range, RowPolicy::Strict)
+        .await
+        .unwrap_err();
+    let detail = err.decode_detail().unwrap();
+    assert_eq!(
+        (err.kind(), detail.row, detail.path.as_str()),
+        (ErrorKind::Decode, Some(0), "data[0].startDate"),
+        "{err}"
+    );
+    assert!(!format!("{err} {err:?}").contains("2024-10-26"), "{err:?}");
+    let strict = Client::builder("client-1", "secret-key-value")
+        .base_url(server.url(PREFIX))
+        .strict_decoding(true)
+        .build()
+        .unwrap();
+    let err = strict
+        .authorizations_without_appointments(range)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.decode_detail().unwrap().path,
+        "data[0].startDate",
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -129,7 +129,7 @@ fn write_row(out: &mut String, n: usize, date: Date) {
     let _ = write!(
         out,
         concat!(
-            r#"{{"appointmentId":{id},"clientId":{client},"claimId":{claim},"appointmentDate":"{date}","#,
+            r#"{{"appointmentId":{id},"clientId":{client},"claimId":"CLM-{claim}","appointmentDate":"{date}","#,
             r#""appointmentStart":"{start}","appointmentEnd":"{end}","clientName":"Client{client} Testperson","#,
             r#""staffName":"Sandbox Therapist {staff}","gender":"{gender}","appointmentLocation":"{location}","#,
             r#""patientAddress":"{client} Test Street, Testville, TS {zip:05}","insuredId":"INS-{client}","#,

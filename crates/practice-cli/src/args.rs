@@ -98,6 +98,10 @@ pub struct Range {
     /// Last date, YYYY-MM-DD.
     #[arg(long)]
     pub to: String,
+    /// Split the range into requests of at most N days (on month boundaries for monthly
+    /// reports; never for authorizations-without-appointments). Default: one request.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_days: Option<u32>,
 }
 
 /// Aloha reports.

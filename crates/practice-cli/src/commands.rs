@@ -4,9 +4,11 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use aloha_api::DateRangeReport;
 use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
+use practice_core::wire::Deviating;
 use practice_core::{DateRange, WhenExhausted, wire::IsoDate};
 use practice_sandbox::{Sandbox, SandboxConfig};
 
@@ -14,9 +16,6 @@ use crate::args::{AeronaCommand, AlohaCommand, Cli, Command, Range, Search, Time
 use crate::env::{self, AeronaTarget, AlohaTarget};
 use crate::exit::Failure;
 use crate::output::{Output, record, records};
-
-/// Days per request when a long range is split.
-const DAYS_PER_CHUNK: u32 = 31;
 
 /// Runs the command; `None` when it printed nothing to stdout itself (`sandbox`).
 pub async fn run(cli: &Cli) -> Result<Option<Output>, Failure> {
@@ -68,10 +67,14 @@ fn progress(total: u64) -> ProgressBar {
     bar
 }
 
+/// Days per request when an Aerona search range is split.
+const DAYS_PER_CHUNK: u32 = 31;
+
 /// Input of an Aloha command, parsed.
 enum AlohaJob {
     Clients,
-    Report(AlohaReport, DateRange),
+    /// A report over a range, in chunks of at most this many days if given.
+    Report(AlohaReport, DateRange, Option<u32>),
 }
 
 #[derive(Clone, Copy)]
@@ -83,17 +86,40 @@ enum AlohaReport {
 }
 
 async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
+    use aloha_api::models;
     let job = match command {
         AlohaCommand::Clients => AlohaJob::Clients,
-        AlohaCommand::Appointments(r) => AlohaJob::Report(AlohaReport::Appointments, range(r)?),
+        AlohaCommand::Appointments(r) => {
+            AlohaJob::Report(AlohaReport::Appointments, range(r)?, r.chunk_days)
+        }
         AlohaCommand::ClientAuthorizations(r) => {
-            AlohaJob::Report(AlohaReport::ClientAuthorizations, range(r)?)
+            AlohaJob::Report(AlohaReport::ClientAuthorizations, range(r)?, r.chunk_days)
         }
-        AlohaCommand::BillingLedger(r) => AlohaJob::Report(AlohaReport::BillingLedger, range(r)?),
-        AlohaCommand::AuthorizationsWithoutAppointments(r) => {
-            AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, range(r)?)
+        AlohaCommand::BillingLedger(r) => {
+            AlohaJob::Report(AlohaReport::BillingLedger, range(r)?, r.chunk_days)
         }
+        AlohaCommand::AuthorizationsWithoutAppointments(r) => AlohaJob::Report(
+            AlohaReport::AuthorizationsWithoutAppointments,
+            range(r)?,
+            r.chunk_days,
+        ),
     };
+    // The records are typed: `--fields` is checked against their documented fields before
+    // anything is sent.
+    known_fields(
+        cli,
+        match job {
+            AlohaJob::Clients => models::Client::FIELDS,
+            AlohaJob::Report(AlohaReport::Appointments, ..) => models::Appointment::FIELDS,
+            AlohaJob::Report(AlohaReport::ClientAuthorizations, ..) => {
+                models::ClientAuthorization::FIELDS
+            }
+            AlohaJob::Report(AlohaReport::BillingLedger, ..) => models::BillingLedgerEntry::FIELDS,
+            AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, ..) => {
+                models::AuthorizationWithoutAppointments::FIELDS
+            }
+        },
+    )?;
     let shared = env::shared_store()?;
     let from_env = if cli.sandbox {
         None
@@ -121,44 +147,134 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
         builder = builder.token_store(store.clone()).quota_store(store);
     }
     let client = builder.build()?;
-    match job {
-        AlohaJob::Clients => Ok(Output::Many(
-            records(&client.clients().await?).map_err(encode)?,
-        )),
-        AlohaJob::Report(report, range) => {
-            let chunks = range.chunks(DAYS_PER_CHUNK)?;
-            let bar = progress(chunks.len() as u64);
-            let fetched: Vec<Vec<Box<serde_json::value::RawValue>>> =
-                futures_util::stream::iter(chunks)
-                    .map(|chunk| {
-                        let client = client.clone();
-                        let bar = bar.clone();
-                        async move {
-                            let rows = match report {
-                                AlohaReport::Appointments => {
-                                    records(&client.appointments(chunk).await?)
-                                }
-                                AlohaReport::ClientAuthorizations => {
-                                    records(&client.client_authorizations(chunk).await?)
-                                }
-                                AlohaReport::BillingLedger => {
-                                    records(&client.billing_ledger(chunk).await?)
-                                }
-                                AlohaReport::AuthorizationsWithoutAppointments => records(
-                                    &client.authorizations_without_appointments(chunk).await?,
-                                ),
-                            };
-                            bar.inc(1);
-                            rows.map_err(encode)
-                        }
-                    })
-                    .buffered(usize::from(cli.concurrency))
-                    .try_collect()
-                    .await?;
-            bar.finish_and_clear();
-            Ok(Output::Many(fetched.into_iter().flatten().collect()))
+    let fetched = match job {
+        AlohaJob::Clients => vec![typed_records(client.clients().await?)?],
+        AlohaJob::Report(report, range, chunk_days) => {
+            use aloha_api::{
+                Appointments, AuthorizationsWithoutAppointments, BillingLedger,
+                ClientAuthorizations,
+            };
+            match report {
+                AlohaReport::Appointments => {
+                    report_chunks::<Appointments>(cli, &client, range, chunk_days).await?
+                }
+                AlohaReport::ClientAuthorizations => {
+                    report_chunks::<ClientAuthorizations>(cli, &client, range, chunk_days).await?
+                }
+                AlohaReport::BillingLedger => {
+                    report_chunks::<BillingLedger>(cli, &client, range, chunk_days).await?
+                }
+                AlohaReport::AuthorizationsWithoutAppointments => {
+                    report_chunks::<AuthorizationsWithoutAppointments>(
+                        cli, &client, range, chunk_days,
+                    )
+                    .await?
+                }
+            }
         }
+    };
+    let mut rows = Vec::new();
+    for chunk in fetched {
+        warn_deviations(rows.len(), &chunk.deviations);
+        rows.extend(chunk.rows);
     }
+    Ok(Output::Many(rows))
+}
+
+/// The records of one request, exactly as sent, and the fields that deviated from their
+/// documented type: `(row in this request, field, what was expected)`.
+struct Fetched {
+    rows: Vec<Box<serde_json::value::RawValue>>,
+    deviations: Vec<(usize, &'static str, &'static str)>,
+}
+
+fn typed_records<T: serde::Serialize + Deviating>(rows: Vec<T>) -> Result<Fetched, Failure> {
+    let deviations = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, row)| {
+            row.deviations()
+                .iter()
+                .map(move |d| (i, d.field(), d.expected()))
+        })
+        .collect();
+    Ok(Fetched {
+        rows: records(&rows).map_err(encode)?,
+        deviations,
+    })
+}
+
+/// One Aloha report over `range`: one request by default; with `--chunk-days`, split as the
+/// report allows (see `aloha_api::Split`), so that no row comes twice or goes missing.
+async fn report_chunks<R: DateRangeReport>(
+    cli: &Cli,
+    client: &aloha_api::Client,
+    range: DateRange,
+    chunk_days: Option<u32>,
+) -> Result<Vec<Fetched>, Failure>
+where
+    R::Row: serde::Serialize,
+{
+    let chunks = match chunk_days {
+        Some(days) => R::SPLIT.chunks(range, days)?,
+        None => vec![range],
+    };
+    let bar = progress(chunks.len() as u64);
+    let fetched = futures_util::stream::iter(chunks)
+        .map(|chunk| {
+            let bar = bar.clone();
+            async move {
+                let rows = typed_records(client.report::<R>(chunk).await?);
+                bar.inc(1);
+                rows
+            }
+        })
+        .buffered(usize::from(cli.concurrency))
+        .try_collect()
+        .await?;
+    bar.finish_and_clear();
+    Ok(fetched)
+}
+
+/// The one record of a single-record command, with its warnings.
+fn single(fetched: Fetched) -> Result<Output, Failure> {
+    warn_deviations(0, &fetched.deviations);
+    let record = fetched.rows.into_iter().next();
+    record
+        .map(Output::One)
+        .ok_or_else(|| Failure::local("the answer held no record"))
+}
+
+/// Warns on stderr of every field printed as sent because it did not match its documented
+/// type: the record (counted from 1 in the output) and the field, never the value.
+fn warn_deviations(offset: usize, deviations: &[(usize, &'static str, &'static str)]) {
+    for (row, field, expected) in deviations {
+        eprintln!(
+            "practice: warning: record {}: field `{field}` is not {expected}; printed as sent",
+            offset + row + 1
+        );
+    }
+}
+
+/// `--fields` against the documented fields of typed records, before anything is sent.
+fn known_fields(cli: &Cli, known: &[&str]) -> Result<(), Failure> {
+    let Some(fields) = &cli.fields else {
+        return Ok(());
+    };
+    let unknown: Vec<String> = fields
+        .iter()
+        .map(|f| f.trim())
+        .filter(|f| !known.contains(f))
+        .map(|f| format!("{:?}", crate::terminal::escape(f)))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::input(format!(
+        "--fields: no field named {} in these records; they have: {}",
+        unknown.join(", "),
+        known.join(", ")
+    )))
 }
 
 fn encode(err: serde_json::Error) -> Failure {
@@ -345,6 +461,18 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let rate_limit = env::aerona_rate_limit()?;
     let shared = env::shared_store()?;
     let job = parse_aerona(command)?;
+    // Payments and invoices are typed records: `--fields` is checked against their documented
+    // fields before anything is sent. Patients have more fields than documented, and slots,
+    // clinicians and appointment types none: those are checked against what arrives.
+    match job {
+        AeronaJob::Payment(_) | AeronaJob::Payments(..) => {
+            known_fields(cli, aerona_api::models::Payment::FIELDS)?
+        }
+        AeronaJob::Invoice(_) | AeronaJob::Invoices(..) => {
+            known_fields(cli, aerona_api::models::Invoice::FIELDS)?
+        }
+        _ => {}
+    }
     let from_env = if cli.sandbox {
         None
     } else {
@@ -387,7 +515,7 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let out = match job {
         AeronaJob::Patients(ids) => {
             let bar = progress(ids.len() as u64);
-            let single = ids.len() == 1;
+            let one = ids.len() == 1;
             let patients: Vec<_> = futures_util::stream::iter(ids)
                 .map(|patient| {
                     let client = client.clone();
@@ -402,31 +530,33 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
                 .try_collect()
                 .await?;
             bar.finish_and_clear();
-            if single {
-                Output::One(record(&patients[0]).map_err(encode)?)
+            let fetched = typed_records(patients)?;
+            if one {
+                single(fetched)?
             } else {
-                Output::Many(records(&patients).map_err(encode)?)
+                warn_deviations(0, &fetched.deviations);
+                Output::Many(fetched.rows)
             }
         }
-        AeronaJob::Payment(pid) => {
-            Output::One(record(&client.payment(pid).await?).map_err(encode)?)
-        }
-        AeronaJob::Invoice(iid) => {
-            Output::One(record(&client.invoice(iid).await?).map_err(encode)?)
-        }
+        AeronaJob::Payment(pid) => single(typed_records(vec![client.payment(pid).await?])?)?,
+        AeronaJob::Invoice(iid) => single(typed_records(vec![client.invoice(iid).await?])?)?,
         AeronaJob::Payments(patient, range) => {
             let rows: Vec<_> = client
                 .search_payments_in(patient, range, DAYS_PER_CHUNK)
                 .try_collect()
                 .await?;
-            Output::Many(records(&rows).map_err(encode)?)
+            let fetched = typed_records(rows)?;
+            warn_deviations(0, &fetched.deviations);
+            Output::Many(fetched.rows)
         }
         AeronaJob::Invoices(patient, range) => {
             let rows: Vec<_> = client
                 .search_invoices_in(patient, range, DAYS_PER_CHUNK)
                 .try_collect()
                 .await?;
-            Output::Many(records(&rows).map_err(encode)?)
+            let fetched = typed_records(rows)?;
+            warn_deviations(0, &fetched.deviations);
+            Output::Many(fetched.rows)
         }
         AeronaJob::Clinicians(request) => {
             Output::Many(records(&client.clinicians(&request).await?).map_err(encode)?)

@@ -1,6 +1,11 @@
 //! Decoding answers: errors that name the operation, the JSON path and (withheld from
 //! `Display`) a short excerpt; and row-by-row decoding of report arrays so that one odd row
 //! does not silently spoil a whole report.
+//!
+//! Inside a row, a field that does not match its documented type is tolerated: generated
+//! records keep it as sent and name it (`wire::Deviations`). Strict decoding is opt-in:
+//! [`RowPolicy::Strict`], checked by [`refuse_deviations`], turns the first deviating field
+//! into an error naming the row and the field.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,6 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{DecodeDetail, Error, ErrorKind};
 use crate::operation::OperationMeta;
+use crate::wire::{Deviating, Deviation};
 
 /// Decodes a whole JSON body into `T`.
 pub fn json<T: DeserializeOwned>(meta: &OperationMeta, body: &[u8]) -> Result<T, Error> {
@@ -197,6 +203,9 @@ pub enum RowPolicy {
     Fail,
     /// Keep the row as raw JSON with its error, and go on.
     KeepRaw,
+    /// As [`RowPolicy::Fail`], and a field that deviates from its documented type or format
+    /// fails the call too (see [`refuse_deviations`]), instead of being kept as sent.
+    Strict,
 }
 
 /// One decoded row of a report.
@@ -286,7 +295,9 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RowsSeed<'_, T> {
             match decode_row::<T>(self.meta, raw.get(), self.path_prefix, index) {
                 Ok(row) => rows.push(Row::Typed(row)),
                 Err(error) => match self.policy {
-                    RowPolicy::Fail => return Err(serde::de::Error::custom(RowFailure(error))),
+                    RowPolicy::Fail | RowPolicy::Strict => {
+                        return Err(serde::de::Error::custom(RowFailure(error)));
+                    }
                     RowPolicy::KeepRaw => rows.push(Row::Raw { index, raw, error }),
                 },
             }
@@ -294,6 +305,52 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for RowsSeed<'_, T> {
         }
         Ok(rows)
     }
+}
+
+/// Every deviating field of `rows`, with the index of its row.
+pub fn deviations<T: Deviating>(rows: &[Row<T>]) -> impl Iterator<Item = (usize, &Deviation)> {
+    rows.iter().enumerate().flat_map(|(index, row)| {
+        let found = match row {
+            Row::Typed(record) => Some(record.deviations().iter()),
+            Row::Raw { .. } => None,
+        };
+        found.into_iter().flatten().map(move |d| (index, d))
+    })
+}
+
+/// Strict decoding: the first field of `rows` that deviates from its documented type, as a
+/// decode error naming the row and the field (`data[3].claimId`), or `Ok` when none does.
+/// The value itself stays out of the error.
+pub fn refuse_deviations<T: Deviating>(
+    meta: &OperationMeta,
+    path_prefix: &str,
+    rows: &[Row<T>],
+) -> Result<(), Error> {
+    let Some((index, deviation)) = deviations(rows).next() else {
+        return Ok(());
+    };
+    Err(deviation_error(meta, path_prefix, index, deviation))
+}
+
+/// The decode error of one deviating field under strict decoding.
+pub fn deviation_error(
+    meta: &OperationMeta,
+    path_prefix: &str,
+    index: usize,
+    deviation: &Deviation,
+) -> Error {
+    let message = format!(
+        "unexpected value: field `{}` is not {} (strict decoding)",
+        deviation.field(),
+        deviation.expected()
+    );
+    Error::new(ErrorKind::Decode, message)
+        .with_operation(meta.name)
+        .with_decode_detail(DecodeDetail {
+            path: format!("{path_prefix}[{index}].{}", deviation.field()),
+            row: Some(index),
+            excerpt: String::new(),
+        })
 }
 
 /// Decodes one row's raw text.

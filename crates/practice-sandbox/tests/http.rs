@@ -230,7 +230,7 @@ async fn aloha_tokens_envelope_and_report_wire_formats() {
     let auths = auths["data"].as_array().unwrap();
     assert!(!auths.is_empty(), "monthly periods overlapping the range");
     assert_eq!(auths[0]["rangeType"], "Monthly");
-    assert_eq!(auths[0]["startDate"], "03-01-2024");
+    assert_eq!(auths[0]["startDate"], "2024-03-01");
 
     let (_, _, text) = aloha_get(
         &s,

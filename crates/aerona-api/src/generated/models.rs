@@ -2,11 +2,10 @@
 
 //! Records and enumerations of the Aerona API (spec version 1.0), generated from its OpenAPI description.
 //!
-//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, and fields that arrived as `null` are written back as `null`, so that a record serialises back to what was received.
+//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, fields that arrived as `null` are written back as `null`, and a field whose value does not match its documented type or format is kept as sent and named in `deviations()`, so that a record serialises back to what was received and one odd field never costs the record.
 
 use practice_core::rust_decimal::Decimal;
 use practice_core::serde_json::value::RawValue;
-use practice_core::serde_with::de::DeserializeAsWrap;
 use practice_core::serde_with::ser::SerializeAsWrap;
 use practice_core::time::Date;
 use practice_core::time::OffsetDateTime;
@@ -379,7 +378,7 @@ pub struct Payment {
     ///
     /// Money, kept exact to the digit.
     pub cancellation: Option<Decimal>,
-    /// The amount refunded.
+    /// The amount refunded (the sample's `25` is whole; money like `amount`).
     ///
     /// Money, kept exact to the digit.
     pub refund: Option<Decimal>,
@@ -407,6 +406,44 @@ pub struct Payment {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Payment {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "id",
+        "patientId",
+        "practiceId",
+        "practiceName",
+        "paymentType",
+        "paymentMethod",
+        "amount",
+        "cancellation",
+        "refund",
+        "refundReference",
+        "paymentNote",
+        "paymentDate",
+        "cancellationNote",
+        "cancellationDate",
+        "patientPlan",
+        "patientCarePlanId",
+        "createdUserId",
+        "dateModified",
+        "thirdPartyProviderName",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Payment {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Payment {
@@ -414,20 +451,41 @@ impl serde::Serialize for Payment {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "id", self.id.as_ref())?;
-        write_field(&mut map, nulls, "patientId", self.patient_id.as_ref())?;
-        write_field(&mut map, nulls, "practiceId", self.practice_id.as_ref())?;
-        write_field(&mut map, nulls, "practiceName", self.practice_name.as_ref())?;
-        write_field(&mut map, nulls, "paymentType", self.payment_type.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "id", self.id.as_ref())?;
+        write_field(&mut map, nulls, devs, "patientId", self.patient_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "practiceId",
+            self.practice_id.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "practiceName",
+            self.practice_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "paymentType",
+            self.payment_type.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "paymentMethod",
             self.payment_method.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "amount",
             self.amount
                 .as_ref()
@@ -436,6 +494,7 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "cancellation",
             self.cancellation
                 .as_ref()
@@ -444,6 +503,7 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "refund",
             self.refund
                 .as_ref()
@@ -452,13 +512,21 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "refundReference",
             self.refund_reference.as_ref(),
         )?;
-        write_field(&mut map, nulls, "paymentNote", self.payment_note.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "paymentNote",
+            self.payment_note.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "paymentDate",
             self.payment_date
                 .as_ref()
@@ -467,33 +535,44 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "cancellationNote",
             self.cancellation_note.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "cancellationDate",
             self.cancellation_date
                 .as_ref()
                 .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
         )?;
-        write_field(&mut map, nulls, "patientPlan", self.patient_plan.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "patientPlan",
+            self.patient_plan.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "patientCarePlanId",
             self.patient_care_plan_id.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "createdUserId",
             self.created_user_id.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "dateModified",
             self.date_modified
                 .as_ref()
@@ -502,6 +581,7 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "thirdPartyProviderName",
             self.third_party_provider_name.as_ref(),
         )?;
@@ -528,144 +608,174 @@ impl<'de> serde::Deserialize<'de> for Payment {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.id = Some(value),
-                                None => out.explicit_nulls.mark("id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.id =
+                                out.deviations
+                                    .read("id", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an integer")
+                                    });
                         }
                         "patientId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.patient_id = Some(value),
-                                None => out.explicit_nulls.mark("patientId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_id = out.deviations.read(
+                                "patientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "practiceId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.practice_id = Some(value),
-                                None => out.explicit_nulls.mark("practiceId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.practice_id = out.deviations.read(
+                                "practiceId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "practiceName" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.practice_name = Some(value),
-                                None => out.explicit_nulls.mark("practiceName"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.practice_name = out.deviations.read(
+                                "practiceName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "paymentType" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.payment_type = Some(value),
-                                None => out.explicit_nulls.mark("paymentType"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_type = out.deviations.read(
+                                "paymentType",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "paymentMethod" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.payment_method = Some(value),
-                                None => out.explicit_nulls.mark("paymentMethod"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_method = out.deviations.read(
+                                "paymentMethod",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "amount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.amount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("amount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.amount = out.deviations.read(
+                                "amount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "cancellation" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.cancellation = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("cancellation"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.cancellation = out.deviations.read(
+                                "cancellation",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "refund" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.refund = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("refund"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund = out.deviations.read(
+                                "refund",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "refundReference" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.refund_reference = Some(value),
-                                None => out.explicit_nulls.mark("refundReference"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund_reference = out.deviations.read(
+                                "refundReference",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "paymentNote" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.payment_note = Some(value),
-                                None => out.explicit_nulls.mark("paymentNote"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_note = out.deviations.read(
+                                "paymentNote",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "paymentDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.payment_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("paymentDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_date = out.deviations.read(
+                                "paymentDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "cancellationNote" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.cancellation_note = Some(value),
-                                None => out.explicit_nulls.mark("cancellationNote"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.cancellation_note = out.deviations.read(
+                                "cancellationNote",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "cancellationDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.cancellation_date = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("cancellationDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.cancellation_date = out.deviations.read(
+                                "cancellationDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "patientPlan" => {
-                            match map.next_value::<Option<bool>>()? {
-                                Some(value) => out.patient_plan = Some(value),
-                                None => out.explicit_nulls.mark("patientPlan"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_plan = out.deviations.read(
+                                "patientPlan",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a boolean"),
+                            );
                         }
                         "patientCarePlanId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.patient_care_plan_id = Some(value),
-                                None => out.explicit_nulls.mark("patientCarePlanId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_care_plan_id = out.deviations.read(
+                                "patientCarePlanId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "createdUserId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.created_user_id = Some(value),
-                                None => out.explicit_nulls.mark("createdUserId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.created_user_id = out.deviations.read(
+                                "createdUserId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "dateModified" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.date_modified = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dateModified"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.date_modified = out.deviations.read(
+                                "dateModified",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "thirdPartyProviderName" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.third_party_provider_name = Some(value),
-                                None => out.explicit_nulls.mark("thirdPartyProviderName"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.third_party_provider_name = out.deviations.read(
+                                "thirdPartyProviderName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -694,7 +804,7 @@ pub struct Invoice {
     pub quantity: Option<i64>,
     /// When completed.
     pub date_completed: Option<OffsetDateTime>,
-    /// The price.
+    /// The price (the sample's `25` is whole; taken as money).
     ///
     /// Money, kept exact to the digit.
     pub price: Option<Decimal>,
@@ -750,6 +860,48 @@ pub struct Invoice {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Invoice {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "id",
+        "patientId",
+        "date",
+        "quantity",
+        "dateCompleted",
+        "price",
+        "status",
+        "saleItem",
+        "userId",
+        "discount",
+        "discountAmount",
+        "refundAmount",
+        "refundNote",
+        "refundDate",
+        "refundMethod",
+        "patientCarePlan",
+        "vatRate",
+        "insurerFee",
+        "adjustmentType",
+        "adjustmentNote",
+        "adjustmentAmount",
+        "prechargeDate",
+        "trackingFee",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Invoice {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Invoice {
@@ -757,20 +909,23 @@ impl serde::Serialize for Invoice {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "id", self.id.as_ref())?;
-        write_field(&mut map, nulls, "patientId", self.patient_id.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "id", self.id.as_ref())?;
+        write_field(&mut map, nulls, devs, "patientId", self.patient_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "date",
             self.date
                 .as_ref()
                 .map(SerializeAsWrap::<Date, wire::IsoDate>::new),
         )?;
-        write_field(&mut map, nulls, "quantity", self.quantity.as_ref())?;
+        write_field(&mut map, nulls, devs, "quantity", self.quantity.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "dateCompleted",
             self.date_completed
                 .as_ref()
@@ -779,17 +934,19 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "price",
             self.price
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "saleItem", self.sale_item.as_ref())?;
-        write_field(&mut map, nulls, "userId", self.user_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "saleItem", self.sale_item.as_ref())?;
+        write_field(&mut map, nulls, devs, "userId", self.user_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "discount",
             self.discount
                 .as_ref()
@@ -798,6 +955,7 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "discountAmount",
             self.discount_amount
                 .as_ref()
@@ -806,30 +964,46 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "refundAmount",
             self.refund_amount
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "refundNote", self.refund_note.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "refundNote",
+            self.refund_note.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "refundDate",
             self.refund_date
                 .as_ref()
                 .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
         )?;
-        write_field(&mut map, nulls, "refundMethod", self.refund_method.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "refundMethod",
+            self.refund_method.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "patientCarePlan",
             self.patient_care_plan.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "vatRate",
             self.vat_rate
                 .as_ref()
@@ -838,6 +1012,7 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "insurerFee",
             self.insurer_fee
                 .as_ref()
@@ -846,18 +1021,21 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "adjustmentType",
             self.adjustment_type.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "adjustmentNote",
             self.adjustment_note.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "adjustmentAmount",
             self.adjustment_amount
                 .as_ref()
@@ -866,6 +1044,7 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "prechargeDate",
             self.precharge_date
                 .as_ref()
@@ -874,6 +1053,7 @@ impl serde::Serialize for Invoice {
         write_field(
             &mut map,
             nulls,
+            devs,
             "trackingFee",
             self.tracking_fee
                 .as_ref()
@@ -902,194 +1082,210 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.id = Some(value),
-                                None => out.explicit_nulls.mark("id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.id =
+                                out.deviations
+                                    .read("id", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an integer")
+                                    });
                         }
                         "patientId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.patient_id = Some(value),
-                                None => out.explicit_nulls.mark("patientId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_id = out.deviations.read(
+                                "patientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "date" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Date, wire::IsoDate>>,
-                                >()?
-                            {
-                                Some(value) => out.date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("date"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.date = out.deviations.read(
+                                "date",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::IsoDate::read,
+                            );
                         }
                         "quantity" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.quantity = Some(value),
-                                None => out.explicit_nulls.mark("quantity"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.quantity = out.deviations.read(
+                                "quantity",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "dateCompleted" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.date_completed = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dateCompleted"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.date_completed = out.deviations.read(
+                                "dateCompleted",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "price" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.price = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("price"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.price = out.deviations.read(
+                                "price",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "status" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.status = Some(value),
-                                None => out.explicit_nulls.mark("status"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "saleItem" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.sale_item = Some(value),
-                                None => out.explicit_nulls.mark("saleItem"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.sale_item = out.deviations.read(
+                                "saleItem",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "userId" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.user_id = Some(value),
-                                None => out.explicit_nulls.mark("userId"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.user_id = out.deviations.read(
+                                "userId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "discount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.discount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("discount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.discount = out.deviations.read(
+                                "discount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "discountAmount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.discount_amount = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("discountAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.discount_amount = out.deviations.read(
+                                "discountAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "refundAmount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.refund_amount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("refundAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund_amount = out.deviations.read(
+                                "refundAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "refundNote" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.refund_note = Some(value),
-                                None => out.explicit_nulls.mark("refundNote"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund_note = out.deviations.read(
+                                "refundNote",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "refundDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.refund_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("refundDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund_date = out.deviations.read(
+                                "refundDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "refundMethod" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.refund_method = Some(value),
-                                None => out.explicit_nulls.mark("refundMethod"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refund_method = out.deviations.read(
+                                "refundMethod",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "patientCarePlan" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.patient_care_plan = Some(value),
-                                None => out.explicit_nulls.mark("patientCarePlan"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_care_plan = out.deviations.read(
+                                "patientCarePlan",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "vatRate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.vat_rate = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("vatRate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.vat_rate = out.deviations.read(
+                                "vatRate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "insurerFee" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.insurer_fee = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("insurerFee"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.insurer_fee = out.deviations.read(
+                                "insurerFee",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "adjustmentType" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.adjustment_type = Some(value),
-                                None => out.explicit_nulls.mark("adjustmentType"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.adjustment_type = out.deviations.read(
+                                "adjustmentType",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "adjustmentNote" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.adjustment_note = Some(value),
-                                None => out.explicit_nulls.mark("adjustmentNote"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.adjustment_note = out.deviations.read(
+                                "adjustmentNote",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "adjustmentAmount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.adjustment_amount = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("adjustmentAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.adjustment_amount = out.deviations.read(
+                                "adjustmentAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "prechargeDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Date, wire::IsoDate>>,
-                                >()?
-                            {
-                                Some(value) => out.precharge_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("prechargeDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.precharge_date = out.deviations.read(
+                                "prechargeDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::IsoDate::read,
+                            );
                         }
                         "trackingFee" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.tracking_fee = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("trackingFee"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.tracking_fee = out.deviations.read(
+                                "trackingFee",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -1144,6 +1340,40 @@ pub struct Patient {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Patient {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "practiceId",
+        "patientTypeId",
+        "sourceId",
+        "referrerId",
+        "genderId",
+        "titleId",
+        "forename",
+        "surname",
+        "maidenName",
+        "occupation",
+        "dob",
+        "knownAs",
+        "address1",
+        "address2",
+        "address3",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Patient {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Patient {
@@ -1151,33 +1381,60 @@ impl serde::Serialize for Patient {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "practiceId", self.practice_id.as_ref())?;
+        let devs = &self.deviations;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "practiceId",
+            self.practice_id.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "patientTypeId",
             self.patient_type_id.as_ref(),
         )?;
-        write_field(&mut map, nulls, "sourceId", self.source_id.as_ref())?;
-        write_field(&mut map, nulls, "referrerId", self.referrer_id.as_ref())?;
-        write_field(&mut map, nulls, "genderId", self.gender_id.as_ref())?;
-        write_field(&mut map, nulls, "titleId", self.title_id.as_ref())?;
-        write_field(&mut map, nulls, "forename", self.forename.as_ref())?;
-        write_field(&mut map, nulls, "surname", self.surname.as_ref())?;
-        write_field(&mut map, nulls, "maidenName", self.maiden_name.as_ref())?;
-        write_field(&mut map, nulls, "occupation", self.occupation.as_ref())?;
+        write_field(&mut map, nulls, devs, "sourceId", self.source_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "referrerId",
+            self.referrer_id.as_ref(),
+        )?;
+        write_field(&mut map, nulls, devs, "genderId", self.gender_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "titleId", self.title_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "forename", self.forename.as_ref())?;
+        write_field(&mut map, nulls, devs, "surname", self.surname.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "maidenName",
+            self.maiden_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "occupation",
+            self.occupation.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "dob",
             self.dob
                 .as_ref()
                 .map(SerializeAsWrap::<Date, wire::IsoDate>::new),
         )?;
-        write_field(&mut map, nulls, "knownAs", self.known_as.as_ref())?;
-        write_field(&mut map, nulls, "address1", self.address1.as_ref())?;
-        write_field(&mut map, nulls, "address2", self.address2.as_ref())?;
-        write_field(&mut map, nulls, "address3", self.address3.as_ref())?;
+        write_field(&mut map, nulls, devs, "knownAs", self.known_as.as_ref())?;
+        write_field(&mut map, nulls, devs, "address1", self.address1.as_ref())?;
+        write_field(&mut map, nulls, devs, "address2", self.address2.as_ref())?;
+        write_field(&mut map, nulls, devs, "address3", self.address3.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -1200,70 +1457,141 @@ impl<'de> serde::Deserialize<'de> for Patient {
                 let mut out = Patient::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "practiceId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.practice_id = Some(value),
-                            None => out.explicit_nulls.mark("practiceId"),
-                        },
-                        "patientTypeId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.patient_type_id = Some(value),
-                            None => out.explicit_nulls.mark("patientTypeId"),
-                        },
-                        "sourceId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.source_id = Some(value),
-                            None => out.explicit_nulls.mark("sourceId"),
-                        },
-                        "referrerId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.referrer_id = Some(value),
-                            None => out.explicit_nulls.mark("referrerId"),
-                        },
-                        "genderId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.gender_id = Some(value),
-                            None => out.explicit_nulls.mark("genderId"),
-                        },
-                        "titleId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.title_id = Some(value),
-                            None => out.explicit_nulls.mark("titleId"),
-                        },
-                        "forename" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.forename = Some(value),
-                            None => out.explicit_nulls.mark("forename"),
-                        },
-                        "surname" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.surname = Some(value),
-                            None => out.explicit_nulls.mark("surname"),
-                        },
-                        "maidenName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.maiden_name = Some(value),
-                            None => out.explicit_nulls.mark("maidenName"),
-                        },
-                        "occupation" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.occupation = Some(value),
-                            None => out.explicit_nulls.mark("occupation"),
-                        },
-                        "dob" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::IsoDate>>>()?
-                            {
-                                Some(value) => out.dob = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dob"),
-                            }
+                        "practiceId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.practice_id = out.deviations.read(
+                                "practiceId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
-                        "knownAs" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.known_as = Some(value),
-                            None => out.explicit_nulls.mark("knownAs"),
-                        },
-                        "address1" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.address1 = Some(value),
-                            None => out.explicit_nulls.mark("address1"),
-                        },
-                        "address2" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.address2 = Some(value),
-                            None => out.explicit_nulls.mark("address2"),
-                        },
-                        "address3" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.address3 = Some(value),
-                            None => out.explicit_nulls.mark("address3"),
-                        },
+                        "patientTypeId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_type_id = out.deviations.read(
+                                "patientTypeId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "sourceId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.source_id = out.deviations.read(
+                                "sourceId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "referrerId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.referrer_id = out.deviations.read(
+                                "referrerId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "genderId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.gender_id = out.deviations.read(
+                                "genderId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "titleId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.title_id = out.deviations.read(
+                                "titleId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "forename" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.forename = out.deviations.read(
+                                "forename",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "surname" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.surname = out.deviations.read(
+                                "surname",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "maidenName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.maiden_name = out.deviations.read(
+                                "maidenName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "occupation" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.occupation = out.deviations.read(
+                                "occupation",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "dob" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.dob = out.deviations.read(
+                                "dob",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::IsoDate::read,
+                            );
+                        }
+                        "knownAs" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.known_as = out.deviations.read(
+                                "knownAs",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "address1" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.address1 = out.deviations.read(
+                                "address1",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "address2" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.address2 = out.deviations.read(
+                                "address2",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "address3" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.address3 = out.deviations.read(
+                                "address3",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -1292,14 +1620,19 @@ pub type AppointmentEvent = wire::OpenRecord;
 /// **Assumption:** Webhook payloads are not documented; treated as JSON objects with every field kept.
 pub type TreatmentEvent = wire::OpenRecord;
 
-/// Writes one named field of a record: its value when present, `null` when it
-/// arrived as `null`, nothing when it was absent.
+/// Writes one named field of a record: the text as sent when it deviated from its
+/// type, else its value when present, `null` when it arrived as `null`, nothing
+/// when it was absent.
 fn write_field<M: serde::ser::SerializeMap, T: serde::Serialize>(
     map: &mut M,
     nulls: &wire::ExplicitNulls,
+    deviations: &wire::Deviations,
     name: &'static str,
     value: Option<T>,
 ) -> Result<(), M::Error> {
+    if let Some(raw) = deviations.raw(name) {
+        return map.serialize_entry(name, raw);
+    }
     match value {
         Some(value) => map.serialize_entry(name, &value),
         None if nulls.contains(name) => map.serialize_entry(name, &()),

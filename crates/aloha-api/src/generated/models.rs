@@ -2,12 +2,11 @@
 
 //! Records and enumerations of the Aloha Customer API (spec version 1.0), generated from its OpenAPI description.
 //!
-//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, and fields that arrived as `null` are written back as `null`, so that a record serialises back to what was received.
+//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, fields that arrived as `null` are written back as `null`, and a field whose value does not match its documented type or format is kept as sent and named in `deviations()`, so that a record serialises back to what was received and one odd field never costs the record.
 
 use practice_core::Secret;
 use practice_core::rust_decimal::Decimal;
 use practice_core::serde_json::value::RawValue;
-use practice_core::serde_with::de::DeserializeAsWrap;
 use practice_core::serde_with::ser::SerializeAsWrap;
 use practice_core::time::Date;
 use practice_core::time::OffsetDateTime;
@@ -27,6 +26,24 @@ pub struct ErrorDetail {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl ErrorDetail {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["name", "message"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for ErrorDetail {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for ErrorDetail {
@@ -34,8 +51,9 @@ impl serde::Serialize for ErrorDetail {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "name", self.name.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "name", self.name.as_ref())?;
+        write_field(&mut map, nulls, devs, "message", self.message.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -58,14 +76,23 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
                 let mut out = ErrorDetail::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "name" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.name = Some(value),
-                            None => out.explicit_nulls.mark("name"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
+                        "name" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.name =
+                                out.deviations
+                                    .read("name", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
+                        "message" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.message = out.deviations.read(
+                                "message",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -97,6 +124,30 @@ pub struct TokenData {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl TokenData {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "username",
+        "accessToken",
+        "accessTokenExpiration",
+        "refreshToken",
+        "subscriptionId",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for TokenData {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for TokenData {
@@ -104,18 +155,33 @@ impl serde::Serialize for TokenData {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "username", self.username.as_ref())?;
-        write_field(&mut map, nulls, "accessToken", self.access_token.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "username", self.username.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "accessToken",
+            self.access_token.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "accessTokenExpiration",
             self.access_token_expiration.as_ref(),
         )?;
-        write_field(&mut map, nulls, "refreshToken", self.refresh_token.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "refreshToken",
+            self.refresh_token.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "subscriptionId",
             self.subscription_id.as_ref(),
         )?;
@@ -141,26 +207,51 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                 let mut out = TokenData::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "username" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.username = Some(value),
-                            None => out.explicit_nulls.mark("username"),
-                        },
-                        "accessToken" => match map.next_value::<Option<Secret>>()? {
-                            Some(value) => out.access_token = Some(value),
-                            None => out.explicit_nulls.mark("accessToken"),
-                        },
-                        "accessTokenExpiration" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.access_token_expiration = Some(value),
-                            None => out.explicit_nulls.mark("accessTokenExpiration"),
-                        },
-                        "refreshToken" => match map.next_value::<Option<Secret>>()? {
-                            Some(value) => out.refresh_token = Some(value),
-                            None => out.explicit_nulls.mark("refreshToken"),
-                        },
-                        "subscriptionId" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.subscription_id = Some(value),
-                            None => out.explicit_nulls.mark("subscriptionId"),
-                        },
+                        "username" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.username = out.deviations.read(
+                                "username",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "accessToken" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.access_token = out.deviations.read(
+                                "accessToken",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "accessTokenExpiration" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.access_token_expiration = out.deviations.read(
+                                "accessTokenExpiration",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "refreshToken" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refresh_token = out.deviations.read(
+                                "refreshToken",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "subscriptionId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.subscription_id = out.deviations.read(
+                                "subscriptionId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -210,6 +301,38 @@ pub struct Client {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Client {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "clientId",
+        "firstName",
+        "lastName",
+        "aliasName",
+        "imageUrl",
+        "officeId",
+        "office",
+        "isActive",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "inActiveDate",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Client {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Client {
@@ -217,21 +340,23 @@ impl serde::Serialize for Client {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "clientId", self.client_id.as_ref())?;
-        write_field(&mut map, nulls, "firstName", self.first_name.as_ref())?;
-        write_field(&mut map, nulls, "lastName", self.last_name.as_ref())?;
-        write_field(&mut map, nulls, "aliasName", self.alias_name.as_ref())?;
-        write_field(&mut map, nulls, "imageUrl", self.image_url.as_ref())?;
-        write_field(&mut map, nulls, "officeId", self.office_id.as_ref())?;
-        write_field(&mut map, nulls, "office", self.office.as_ref())?;
-        write_field(&mut map, nulls, "isActive", self.is_active.as_ref())?;
-        write_field(&mut map, nulls, "street", self.street.as_ref())?;
-        write_field(&mut map, nulls, "city", self.city.as_ref())?;
-        write_field(&mut map, nulls, "state", self.state.as_ref())?;
-        write_field(&mut map, nulls, "zip", self.zip.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "clientId", self.client_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "firstName", self.first_name.as_ref())?;
+        write_field(&mut map, nulls, devs, "lastName", self.last_name.as_ref())?;
+        write_field(&mut map, nulls, devs, "aliasName", self.alias_name.as_ref())?;
+        write_field(&mut map, nulls, devs, "imageUrl", self.image_url.as_ref())?;
+        write_field(&mut map, nulls, devs, "officeId", self.office_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "office", self.office.as_ref())?;
+        write_field(&mut map, nulls, devs, "isActive", self.is_active.as_ref())?;
+        write_field(&mut map, nulls, devs, "street", self.street.as_ref())?;
+        write_field(&mut map, nulls, devs, "city", self.city.as_ref())?;
+        write_field(&mut map, nulls, devs, "state", self.state.as_ref())?;
+        write_field(&mut map, nulls, devs, "zip", self.zip.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "inActiveDate",
             self.in_active_date.as_ref(),
         )?;
@@ -257,58 +382,120 @@ impl<'de> serde::Deserialize<'de> for Client {
                 let mut out = Client::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "clientId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.client_id = Some(value),
-                            None => out.explicit_nulls.mark("clientId"),
-                        },
-                        "firstName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.first_name = Some(value),
-                            None => out.explicit_nulls.mark("firstName"),
-                        },
-                        "lastName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.last_name = Some(value),
-                            None => out.explicit_nulls.mark("lastName"),
-                        },
-                        "aliasName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.alias_name = Some(value),
-                            None => out.explicit_nulls.mark("aliasName"),
-                        },
-                        "imageUrl" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.image_url = Some(value),
-                            None => out.explicit_nulls.mark("imageUrl"),
-                        },
-                        "officeId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.office_id = Some(value),
-                            None => out.explicit_nulls.mark("officeId"),
-                        },
-                        "office" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.office = Some(value),
-                            None => out.explicit_nulls.mark("office"),
-                        },
-                        "isActive" => match map.next_value::<Option<bool>>()? {
-                            Some(value) => out.is_active = Some(value),
-                            None => out.explicit_nulls.mark("isActive"),
-                        },
-                        "street" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.street = Some(value),
-                            None => out.explicit_nulls.mark("street"),
-                        },
-                        "city" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.city = Some(value),
-                            None => out.explicit_nulls.mark("city"),
-                        },
-                        "state" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.state = Some(value),
-                            None => out.explicit_nulls.mark("state"),
-                        },
-                        "zip" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.zip = Some(value),
-                            None => out.explicit_nulls.mark("zip"),
-                        },
-                        "inActiveDate" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.in_active_date = Some(value),
-                            None => out.explicit_nulls.mark("inActiveDate"),
-                        },
+                        "clientId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_id = out.deviations.read(
+                                "clientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "firstName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.first_name = out.deviations.read(
+                                "firstName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "lastName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.last_name = out.deviations.read(
+                                "lastName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "aliasName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.alias_name = out.deviations.read(
+                                "aliasName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "imageUrl" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.image_url = out.deviations.read(
+                                "imageUrl",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "officeId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office_id = out.deviations.read(
+                                "officeId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "office" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office = out.deviations.read(
+                                "office",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "isActive" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.is_active = out.deviations.read(
+                                "isActive",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a boolean"),
+                            );
+                        }
+                        "street" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.street = out.deviations.read(
+                                "street",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "city" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.city =
+                                out.deviations
+                                    .read("city", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
+                        "state" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.state =
+                                out.deviations
+                                    .read("state", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
+                        "zip" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.zip =
+                                out.deviations
+                                    .read("zip", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
+                        "inActiveDate" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.in_active_date = out.deviations.read(
+                                "inActiveDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -330,8 +517,10 @@ pub struct Appointment {
     pub appointment_id: Option<i64>,
     /// The client's id.
     pub client_id: Option<i64>,
-    /// The claim
-    pub claim_id: Option<i64>,
+    /// The insurance claim's identifier, once billed (text, e.g. `CLM-0001`).
+    ///
+    /// At most 100 characters.
+    pub claim_id: Option<String>,
     /// The date
     ///
     /// On the wire as `mm-dd-yyyy`.
@@ -448,6 +637,73 @@ pub struct Appointment {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Appointment {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "appointmentId",
+        "clientId",
+        "claimId",
+        "appointmentDate",
+        "appointmentStart",
+        "appointmentEnd",
+        "clientName",
+        "staffName",
+        "gender",
+        "appointmentLocation",
+        "patientAddress",
+        "insuredId",
+        "office",
+        "renderingProviderNPI",
+        "renderingProvider",
+        "diagnosticCodes",
+        "diagnosticCodes2",
+        "diagnosticCodes3",
+        "payerName",
+        "authorizationNumber",
+        "chargeLineTimeZone",
+        "officeTimeZone",
+        "serviceFacility",
+        "serviceFacilityAddress",
+        "clientCity",
+        "billingAddress",
+        "canceledType",
+        "serviceName",
+        "billingProviderNPI",
+        "billingProvider",
+        "billingCode",
+        "additionalCode",
+        "modifier",
+        "modifier2",
+        "modifier3",
+        "placeOfService",
+        "units",
+        "unitSize",
+        "charge",
+        "chargeRate",
+        "contractRate",
+        "contractAmount",
+        "dob",
+        "referringProviderName",
+        "referringProviderNPI",
+        "billingMinutes",
+        "billingHours",
+        "completed",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Appointment {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Appointment {
@@ -455,17 +711,20 @@ impl serde::Serialize for Appointment {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
+        let devs = &self.deviations;
         write_field(
             &mut map,
             nulls,
+            devs,
             "appointmentId",
             self.appointment_id.as_ref(),
         )?;
-        write_field(&mut map, nulls, "clientId", self.client_id.as_ref())?;
-        write_field(&mut map, nulls, "claimId", self.claim_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "clientId", self.client_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "claimId", self.claim_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "appointmentDate",
             self.appointment_date
                 .as_ref()
@@ -474,6 +733,7 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "appointmentStart",
             self.appointment_start
                 .as_ref()
@@ -482,138 +742,188 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "appointmentEnd",
             self.appointment_end
                 .as_ref()
                 .map(SerializeAsWrap::<Time, wire::ClockTime>::new),
         )?;
-        write_field(&mut map, nulls, "clientName", self.client_name.as_ref())?;
-        write_field(&mut map, nulls, "staffName", self.staff_name.as_ref())?;
-        write_field(&mut map, nulls, "gender", self.gender.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "clientName",
+            self.client_name.as_ref(),
+        )?;
+        write_field(&mut map, nulls, devs, "staffName", self.staff_name.as_ref())?;
+        write_field(&mut map, nulls, devs, "gender", self.gender.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "appointmentLocation",
             self.appointment_location.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "patientAddress",
             self.patient_address.as_ref(),
         )?;
-        write_field(&mut map, nulls, "insuredId", self.insured_id.as_ref())?;
-        write_field(&mut map, nulls, "office", self.office.as_ref())?;
+        write_field(&mut map, nulls, devs, "insuredId", self.insured_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "office", self.office.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "renderingProviderNPI",
             self.rendering_provider_npi.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "renderingProvider",
             self.rendering_provider.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnosticCodes",
             self.diagnostic_codes.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnosticCodes2",
             self.diagnostic_codes2.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnosticCodes3",
             self.diagnostic_codes3.as_ref(),
         )?;
-        write_field(&mut map, nulls, "payerName", self.payer_name.as_ref())?;
+        write_field(&mut map, nulls, devs, "payerName", self.payer_name.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "authorizationNumber",
             self.authorization_number.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "chargeLineTimeZone",
             self.charge_line_time_zone.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "officeTimeZone",
             self.office_time_zone.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "serviceFacility",
             self.service_facility.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "serviceFacilityAddress",
             self.service_facility_address.as_ref(),
         )?;
-        write_field(&mut map, nulls, "clientCity", self.client_city.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "clientCity",
+            self.client_city.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "billingAddress",
             self.billing_address.as_ref(),
         )?;
-        write_field(&mut map, nulls, "canceledType", self.canceled_type.as_ref())?;
-        write_field(&mut map, nulls, "serviceName", self.service_name.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "canceledType",
+            self.canceled_type.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "serviceName",
+            self.service_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "billingProviderNPI",
             self.billing_provider_npi.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "billingProvider",
             self.billing_provider.as_ref(),
         )?;
-        write_field(&mut map, nulls, "billingCode", self.billing_code.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "billingCode",
+            self.billing_code.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "additionalCode",
             self.additional_code.as_ref(),
         )?;
-        write_field(&mut map, nulls, "modifier", self.modifier.as_ref())?;
-        write_field(&mut map, nulls, "modifier2", self.modifier2.as_ref())?;
-        write_field(&mut map, nulls, "modifier3", self.modifier3.as_ref())?;
+        write_field(&mut map, nulls, devs, "modifier", self.modifier.as_ref())?;
+        write_field(&mut map, nulls, devs, "modifier2", self.modifier2.as_ref())?;
+        write_field(&mut map, nulls, devs, "modifier3", self.modifier3.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "placeOfService",
             self.place_of_service.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "units",
             self.units
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "unitSize", self.unit_size.as_ref())?;
+        write_field(&mut map, nulls, devs, "unitSize", self.unit_size.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "charge",
             self.charge
                 .as_ref()
@@ -622,6 +932,7 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "chargeRate",
             self.charge_rate
                 .as_ref()
@@ -630,6 +941,7 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "contractRate",
             self.contract_rate
                 .as_ref()
@@ -638,6 +950,7 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "contractAmount",
             self.contract_amount
                 .as_ref()
@@ -646,6 +959,7 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "dob",
             self.dob
                 .as_ref()
@@ -654,18 +968,21 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "referringProviderName",
             self.referring_provider_name.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "referringProviderNPI",
             self.referring_provider_npi.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "billingMinutes",
             self.billing_minutes
                 .as_ref()
@@ -674,12 +991,13 @@ impl serde::Serialize for Appointment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "billingHours",
             self.billing_hours
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "completed", self.completed.as_ref())?;
+        write_field(&mut map, nulls, devs, "completed", self.completed.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -702,252 +1020,438 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                 let mut out = Appointment::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "appointmentId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.appointment_id = Some(value),
-                            None => out.explicit_nulls.mark("appointmentId"),
-                        },
-                        "clientId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.client_id = Some(value),
-                            None => out.explicit_nulls.mark("clientId"),
-                        },
-                        "claimId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.claim_id = Some(value),
-                            None => out.explicit_nulls.mark("claimId"),
-                        },
+                        "appointmentId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.appointment_id = out.deviations.read(
+                                "appointmentId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "clientId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_id = out.deviations.read(
+                                "clientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "claimId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.claim_id = out.deviations.read(
+                                "claimId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         "appointmentDate" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::UsDate>>>()?
-                            {
-                                Some(value) => {
-                                    out.appointment_date = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("appointmentDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.appointment_date = out.deviations.read(
+                                "appointmentDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::UsDate::read,
+                            );
                         }
                         "appointmentStart" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Time, wire::ClockTime>>>()?
-                            {
-                                Some(value) => {
-                                    out.appointment_start = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("appointmentStart"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.appointment_start = out.deviations.read(
+                                "appointmentStart",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::ClockTime::read,
+                            );
                         }
                         "appointmentEnd" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Time, wire::ClockTime>>>()?
-                            {
-                                Some(value) => {
-                                    out.appointment_end = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("appointmentEnd"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.appointment_end = out.deviations.read(
+                                "appointmentEnd",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::ClockTime::read,
+                            );
                         }
-                        "clientName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.client_name = Some(value),
-                            None => out.explicit_nulls.mark("clientName"),
-                        },
-                        "staffName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.staff_name = Some(value),
-                            None => out.explicit_nulls.mark("staffName"),
-                        },
-                        "gender" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.gender = Some(value),
-                            None => out.explicit_nulls.mark("gender"),
-                        },
-                        "appointmentLocation" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.appointment_location = Some(value),
-                            None => out.explicit_nulls.mark("appointmentLocation"),
-                        },
-                        "patientAddress" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.patient_address = Some(value),
-                            None => out.explicit_nulls.mark("patientAddress"),
-                        },
-                        "insuredId" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.insured_id = Some(value),
-                            None => out.explicit_nulls.mark("insuredId"),
-                        },
-                        "office" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.office = Some(value),
-                            None => out.explicit_nulls.mark("office"),
-                        },
-                        "renderingProviderNPI" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.rendering_provider_npi = Some(value),
-                            None => out.explicit_nulls.mark("renderingProviderNPI"),
-                        },
-                        "renderingProvider" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.rendering_provider = Some(value),
-                            None => out.explicit_nulls.mark("renderingProvider"),
-                        },
-                        "diagnosticCodes" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.diagnostic_codes = Some(value),
-                            None => out.explicit_nulls.mark("diagnosticCodes"),
-                        },
-                        "diagnosticCodes2" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.diagnostic_codes2 = Some(value),
-                            None => out.explicit_nulls.mark("diagnosticCodes2"),
-                        },
-                        "diagnosticCodes3" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.diagnostic_codes3 = Some(value),
-                            None => out.explicit_nulls.mark("diagnosticCodes3"),
-                        },
-                        "payerName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.payer_name = Some(value),
-                            None => out.explicit_nulls.mark("payerName"),
-                        },
-                        "authorizationNumber" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.authorization_number = Some(value),
-                            None => out.explicit_nulls.mark("authorizationNumber"),
-                        },
-                        "chargeLineTimeZone" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.charge_line_time_zone = Some(value),
-                            None => out.explicit_nulls.mark("chargeLineTimeZone"),
-                        },
-                        "officeTimeZone" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.office_time_zone = Some(value),
-                            None => out.explicit_nulls.mark("officeTimeZone"),
-                        },
-                        "serviceFacility" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.service_facility = Some(value),
-                            None => out.explicit_nulls.mark("serviceFacility"),
-                        },
-                        "serviceFacilityAddress" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.service_facility_address = Some(value),
-                            None => out.explicit_nulls.mark("serviceFacilityAddress"),
-                        },
-                        "clientCity" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.client_city = Some(value),
-                            None => out.explicit_nulls.mark("clientCity"),
-                        },
-                        "billingAddress" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.billing_address = Some(value),
-                            None => out.explicit_nulls.mark("billingAddress"),
-                        },
-                        "canceledType" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.canceled_type = Some(value),
-                            None => out.explicit_nulls.mark("canceledType"),
-                        },
-                        "serviceName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.service_name = Some(value),
-                            None => out.explicit_nulls.mark("serviceName"),
-                        },
-                        "billingProviderNPI" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.billing_provider_npi = Some(value),
-                            None => out.explicit_nulls.mark("billingProviderNPI"),
-                        },
-                        "billingProvider" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.billing_provider = Some(value),
-                            None => out.explicit_nulls.mark("billingProvider"),
-                        },
-                        "billingCode" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.billing_code = Some(value),
-                            None => out.explicit_nulls.mark("billingCode"),
-                        },
-                        "additionalCode" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.additional_code = Some(value),
-                            None => out.explicit_nulls.mark("additionalCode"),
-                        },
-                        "modifier" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.modifier = Some(value),
-                            None => out.explicit_nulls.mark("modifier"),
-                        },
-                        "modifier2" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.modifier2 = Some(value),
-                            None => out.explicit_nulls.mark("modifier2"),
-                        },
-                        "modifier3" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.modifier3 = Some(value),
-                            None => out.explicit_nulls.mark("modifier3"),
-                        },
-                        "placeOfService" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.place_of_service = Some(value),
-                            None => out.explicit_nulls.mark("placeOfService"),
-                        },
+                        "clientName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_name = out.deviations.read(
+                                "clientName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "staffName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.staff_name = out.deviations.read(
+                                "staffName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "gender" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.gender = out.deviations.read(
+                                "gender",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "appointmentLocation" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.appointment_location = out.deviations.read(
+                                "appointmentLocation",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "patientAddress" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_address = out.deviations.read(
+                                "patientAddress",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "insuredId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.insured_id = out.deviations.read(
+                                "insuredId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "office" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office = out.deviations.read(
+                                "office",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "renderingProviderNPI" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.rendering_provider_npi = out.deviations.read(
+                                "renderingProviderNPI",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "renderingProvider" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.rendering_provider = out.deviations.read(
+                                "renderingProvider",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "diagnosticCodes" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes = out.deviations.read(
+                                "diagnosticCodes",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "diagnosticCodes2" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes2 = out.deviations.read(
+                                "diagnosticCodes2",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "diagnosticCodes3" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes3 = out.deviations.read(
+                                "diagnosticCodes3",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "payerName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payer_name = out.deviations.read(
+                                "payerName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "authorizationNumber" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.authorization_number = out.deviations.read(
+                                "authorizationNumber",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "chargeLineTimeZone" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.charge_line_time_zone = out.deviations.read(
+                                "chargeLineTimeZone",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "officeTimeZone" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office_time_zone = out.deviations.read(
+                                "officeTimeZone",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "serviceFacility" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.service_facility = out.deviations.read(
+                                "serviceFacility",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "serviceFacilityAddress" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.service_facility_address = out.deviations.read(
+                                "serviceFacilityAddress",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "clientCity" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_city = out.deviations.read(
+                                "clientCity",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "billingAddress" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_address = out.deviations.read(
+                                "billingAddress",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "canceledType" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.canceled_type = out.deviations.read(
+                                "canceledType",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "serviceName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.service_name = out.deviations.read(
+                                "serviceName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "billingProviderNPI" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_provider_npi = out.deviations.read(
+                                "billingProviderNPI",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "billingProvider" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_provider = out.deviations.read(
+                                "billingProvider",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "billingCode" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_code = out.deviations.read(
+                                "billingCode",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "additionalCode" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.additional_code = out.deviations.read(
+                                "additionalCode",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "modifier" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.modifier = out.deviations.read(
+                                "modifier",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "modifier2" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.modifier2 = out.deviations.read(
+                                "modifier2",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "modifier3" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.modifier3 = out.deviations.read(
+                                "modifier3",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "placeOfService" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.place_of_service = out.deviations.read(
+                                "placeOfService",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
                         "units" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.units = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("units"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.units = out.deviations.read(
+                                "units",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "unitSize" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.unit_size = Some(value),
-                            None => out.explicit_nulls.mark("unitSize"),
-                        },
+                        "unitSize" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.unit_size = out.deviations.read(
+                                "unitSize",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         "charge" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.charge = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("charge"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.charge = out.deviations.read(
+                                "charge",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "chargeRate" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.charge_rate = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("chargeRate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.charge_rate = out.deviations.read(
+                                "chargeRate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "contractRate" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.contract_rate = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("contractRate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.contract_rate = out.deviations.read(
+                                "contractRate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "contractAmount" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.contract_amount = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("contractAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.contract_amount = out.deviations.read(
+                                "contractAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "dob" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::UsDate>>>()?
-                            {
-                                Some(value) => out.dob = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dob"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.dob = out.deviations.read(
+                                "dob",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::UsDate::read,
+                            );
                         }
-                        "referringProviderName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.referring_provider_name = Some(value),
-                            None => out.explicit_nulls.mark("referringProviderName"),
-                        },
-                        "referringProviderNPI" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.referring_provider_npi = Some(value),
-                            None => out.explicit_nulls.mark("referringProviderNPI"),
-                        },
+                        "referringProviderName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.referring_provider_name = out.deviations.read(
+                                "referringProviderName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "referringProviderNPI" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.referring_provider_npi = out.deviations.read(
+                                "referringProviderNPI",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         "billingMinutes" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.billing_minutes = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("billingMinutes"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_minutes = out.deviations.read(
+                                "billingMinutes",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "billingHours" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.billing_hours = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("billingHours"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_hours = out.deviations.read(
+                                "billingHours",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "completed" => match map.next_value::<Option<YesNo>>()? {
-                            Some(value) => out.completed = Some(value),
-                            None => out.explicit_nulls.mark("completed"),
-                        },
+                        "completed" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.completed = out.deviations.read(
+                                "completed",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -975,6 +1479,24 @@ pub struct AppointmentsEnvelope {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl AppointmentsEnvelope {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for AppointmentsEnvelope {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for AppointmentsEnvelope {
@@ -982,9 +1504,10 @@ impl serde::Serialize for AppointmentsEnvelope {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "message", self.message.as_ref())?;
+        write_field(&mut map, nulls, devs, "data", self.data.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -1007,18 +1530,32 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
                 let mut out = AppointmentsEnvelope::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Vec<Appointment>>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
+                        "status" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "message" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.message = out.deviations.read(
+                                "message",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "data" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.data =
+                                out.deviations
+                                    .read("data", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a list")
+                                    });
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -1092,11 +1629,11 @@ impl<'de> serde::Deserialize<'de> for YesNo {
 pub struct ClientAuthorization {
     /// Start of the period.
     ///
-    /// **Assumption:** The format of this date is not documented; kept as text.
+    /// **Assumption:** The format is not documented and two forms are seen (`2024-03-01` in vendor-doc.md's sample, `01-01-2024` in public-aloha's test mocks); kept as text.
     pub start_date: Option<String>,
     /// End of the period.
     ///
-    /// **Assumption:** The format of this date is not documented; kept as text.
+    /// **Assumption:** As `startDate`.
     pub end_date: Option<String>,
     /// Appointments scheduled.
     pub scheduled_appointments: Option<i64>,
@@ -1116,6 +1653,32 @@ pub struct ClientAuthorization {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl ClientAuthorization {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "scheduledAppointments",
+        "completedAppointments",
+        "scheduledHours",
+        "completedHours",
+        "rangeType",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for ClientAuthorization {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for ClientAuthorization {
@@ -1123,23 +1686,27 @@ impl serde::Serialize for ClientAuthorization {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "startDate", self.start_date.as_ref())?;
-        write_field(&mut map, nulls, "endDate", self.end_date.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "startDate", self.start_date.as_ref())?;
+        write_field(&mut map, nulls, devs, "endDate", self.end_date.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "scheduledAppointments",
             self.scheduled_appointments.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "completedAppointments",
             self.completed_appointments.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "scheduledHours",
             self.scheduled_hours
                 .as_ref()
@@ -1148,12 +1715,13 @@ impl serde::Serialize for ClientAuthorization {
         write_field(
             &mut map,
             nulls,
+            devs,
             "completedHours",
             self.completed_hours
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "rangeType", self.range_type.as_ref())?;
+        write_field(&mut map, nulls, devs, "rangeType", self.range_type.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -1176,46 +1744,69 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                 let mut out = ClientAuthorization::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "startDate" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.start_date = Some(value),
-                            None => out.explicit_nulls.mark("startDate"),
-                        },
-                        "endDate" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.end_date = Some(value),
-                            None => out.explicit_nulls.mark("endDate"),
-                        },
-                        "scheduledAppointments" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.scheduled_appointments = Some(value),
-                            None => out.explicit_nulls.mark("scheduledAppointments"),
-                        },
-                        "completedAppointments" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.completed_appointments = Some(value),
-                            None => out.explicit_nulls.mark("completedAppointments"),
-                        },
+                        "startDate" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.start_date = out.deviations.read(
+                                "startDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "endDate" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.end_date = out.deviations.read(
+                                "endDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "scheduledAppointments" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.scheduled_appointments = out.deviations.read(
+                                "scheduledAppointments",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "completedAppointments" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.completed_appointments = out.deviations.read(
+                                "completedAppointments",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
                         "scheduledHours" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.scheduled_hours = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("scheduledHours"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.scheduled_hours = out.deviations.read(
+                                "scheduledHours",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "completedHours" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.completed_hours = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("completedHours"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.completed_hours = out.deviations.read(
+                                "completedHours",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "rangeType" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.range_type = Some(value),
-                            None => out.explicit_nulls.mark("rangeType"),
-                        },
+                        "rangeType" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.range_type = out.deviations.read(
+                                "rangeType",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -1289,6 +1880,43 @@ pub struct BillingLedgerEntry {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl BillingLedgerEntry {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "invoiceId",
+        "dateOfService",
+        "clientId",
+        "clientName",
+        "office",
+        "billingCode",
+        "modifiers",
+        "placeOfService",
+        "billedAmount",
+        "billedUnits",
+        "contractAmount",
+        "primaryPayer",
+        "primaryPayment",
+        "clientPayment",
+        "clientBalance",
+        "payerBalance",
+        "adjustments",
+        "renderingProvider",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for BillingLedgerEntry {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for BillingLedgerEntry {
@@ -1296,47 +1924,77 @@ impl serde::Serialize for BillingLedgerEntry {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "invoiceId", self.invoice_id.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "invoiceId", self.invoice_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "dateOfService",
             self.date_of_service
                 .as_ref()
                 .map(SerializeAsWrap::<Date, wire::UsDate>::new),
         )?;
-        write_field(&mut map, nulls, "clientId", self.client_id.as_ref())?;
-        write_field(&mut map, nulls, "clientName", self.client_name.as_ref())?;
-        write_field(&mut map, nulls, "office", self.office.as_ref())?;
-        write_field(&mut map, nulls, "billingCode", self.billing_code.as_ref())?;
-        write_field(&mut map, nulls, "modifiers", self.modifiers.as_ref())?;
+        write_field(&mut map, nulls, devs, "clientId", self.client_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "clientName",
+            self.client_name.as_ref(),
+        )?;
+        write_field(&mut map, nulls, devs, "office", self.office.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "billingCode",
+            self.billing_code.as_ref(),
+        )?;
+        write_field(&mut map, nulls, devs, "modifiers", self.modifiers.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "placeOfService",
             self.place_of_service.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "billedAmount",
             self.billed_amount
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "billedUnits", self.billed_units.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "billedUnits",
+            self.billed_units.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "contractAmount",
             self.contract_amount
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "primaryPayer", self.primary_payer.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "primaryPayer",
+            self.primary_payer.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "primaryPayment",
             self.primary_payment
                 .as_ref()
@@ -1345,6 +2003,7 @@ impl serde::Serialize for BillingLedgerEntry {
         write_field(
             &mut map,
             nulls,
+            devs,
             "clientPayment",
             self.client_payment
                 .as_ref()
@@ -1353,6 +2012,7 @@ impl serde::Serialize for BillingLedgerEntry {
         write_field(
             &mut map,
             nulls,
+            devs,
             "clientBalance",
             self.client_balance
                 .as_ref()
@@ -1361,6 +2021,7 @@ impl serde::Serialize for BillingLedgerEntry {
         write_field(
             &mut map,
             nulls,
+            devs,
             "payerBalance",
             self.payer_balance
                 .as_ref()
@@ -1369,6 +2030,7 @@ impl serde::Serialize for BillingLedgerEntry {
         write_field(
             &mut map,
             nulls,
+            devs,
             "adjustments",
             self.adjustments
                 .as_ref()
@@ -1377,6 +2039,7 @@ impl serde::Serialize for BillingLedgerEntry {
         write_field(
             &mut map,
             nulls,
+            devs,
             "renderingProvider",
             self.rendering_provider.as_ref(),
         )?;
@@ -1402,116 +2065,168 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                 let mut out = BillingLedgerEntry::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "invoiceId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.invoice_id = Some(value),
-                            None => out.explicit_nulls.mark("invoiceId"),
-                        },
+                        "invoiceId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.invoice_id = out.deviations.read(
+                                "invoiceId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
                         "dateOfService" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::UsDate>>>()?
-                            {
-                                Some(value) => {
-                                    out.date_of_service = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("dateOfService"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.date_of_service = out.deviations.read(
+                                "dateOfService",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::UsDate::read,
+                            );
                         }
-                        "clientId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.client_id = Some(value),
-                            None => out.explicit_nulls.mark("clientId"),
-                        },
-                        "clientName" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.client_name = Some(value),
-                            None => out.explicit_nulls.mark("clientName"),
-                        },
-                        "office" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.office = Some(value),
-                            None => out.explicit_nulls.mark("office"),
-                        },
-                        "billingCode" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.billing_code = Some(value),
-                            None => out.explicit_nulls.mark("billingCode"),
-                        },
-                        "modifiers" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.modifiers = Some(value),
-                            None => out.explicit_nulls.mark("modifiers"),
-                        },
-                        "placeOfService" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.place_of_service = Some(value),
-                            None => out.explicit_nulls.mark("placeOfService"),
-                        },
+                        "clientId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_id = out.deviations.read(
+                                "clientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "clientName" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_name = out.deviations.read(
+                                "clientName",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "office" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office = out.deviations.read(
+                                "office",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "billingCode" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billing_code = out.deviations.read(
+                                "billingCode",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "modifiers" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.modifiers = out.deviations.read(
+                                "modifiers",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "placeOfService" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.place_of_service = out.deviations.read(
+                                "placeOfService",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
                         "billedAmount" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.billed_amount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("billedAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billed_amount = out.deviations.read(
+                                "billedAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "billedUnits" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.billed_units = Some(value),
-                            None => out.explicit_nulls.mark("billedUnits"),
-                        },
+                        "billedUnits" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.billed_units = out.deviations.read(
+                                "billedUnits",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
                         "contractAmount" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.contract_amount = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("contractAmount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.contract_amount = out.deviations.read(
+                                "contractAmount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "primaryPayer" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.primary_payer = Some(value),
-                            None => out.explicit_nulls.mark("primaryPayer"),
-                        },
+                        "primaryPayer" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.primary_payer = out.deviations.read(
+                                "primaryPayer",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         "primaryPayment" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => {
-                                    out.primary_payment = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("primaryPayment"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.primary_payment = out.deviations.read(
+                                "primaryPayment",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "clientPayment" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.client_payment = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("clientPayment"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_payment = out.deviations.read(
+                                "clientPayment",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "clientBalance" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.client_balance = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("clientBalance"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_balance = out.deviations.read(
+                                "clientBalance",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "payerBalance" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.payer_balance = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("payerBalance"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payer_balance = out.deviations.read(
+                                "payerBalance",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "adjustments" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.adjustments = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("adjustments"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.adjustments = out.deviations.read(
+                                "adjustments",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "renderingProvider" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.rendering_provider = Some(value),
-                            None => out.explicit_nulls.mark("renderingProvider"),
-                        },
+                        "renderingProvider" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.rendering_provider = out.deviations.read(
+                                "renderingProvider",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -1604,8 +2319,12 @@ pub struct AuthorizationWithoutAppointments {
     /// How often the limit applies.
     pub frequency: Option<String>,
     /// Start, e.g. `2024-10-26T00:00:00Z`.
+    ///
+    /// **Assumption:** Documented only as a string; typed as an RFC 3339 timestamp from the one sample (`2024-10-26T00:00:00Z`). A zone-less value (`2024-10-26T00:00:00`, as .NET servers write) is kept as sent and reported as a deviation.
     pub start_date: Option<OffsetDateTime>,
     /// End.
+    ///
+    /// **Assumption:** As `startDate`.
     pub end_date: Option<OffsetDateTime>,
     /// A second start date.
     ///
@@ -1637,6 +2356,48 @@ pub struct AuthorizationWithoutAppointments {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl AuthorizationWithoutAppointments {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "office",
+        "client_Name",
+        "payer_Name",
+        "iD_with_Payer",
+        "authorization_Number",
+        "referring_Provider",
+        "service_Name",
+        "allowed_Limit",
+        "type",
+        "frequency",
+        "startDate",
+        "endDate",
+        "start_Date1",
+        "end_Date1",
+        "rendering_Provider",
+        "placeOfService",
+        "service_Facility",
+        "diagnostic_Codes",
+        "diagnostic_Codes2",
+        "diagnostic_Codes3",
+        "client_Id",
+        "payer_Id",
+        "authorizationGroupService_Id",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for AuthorizationWithoutAppointments {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for AuthorizationWithoutAppointments {
@@ -1644,39 +2405,63 @@ impl serde::Serialize for AuthorizationWithoutAppointments {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "office", self.office.as_ref())?;
-        write_field(&mut map, nulls, "client_Name", self.client_name.as_ref())?;
-        write_field(&mut map, nulls, "payer_Name", self.payer_name.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "office", self.office.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "client_Name",
+            self.client_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "payer_Name",
+            self.payer_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "iD_with_Payer",
             self.id_with_payer.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "authorization_Number",
             self.authorization_number.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "referring_Provider",
             self.referring_provider.as_ref(),
         )?;
-        write_field(&mut map, nulls, "service_Name", self.service_name.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "service_Name",
+            self.service_name.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "allowed_Limit",
             self.allowed_limit.as_ref(),
         )?;
-        write_field(&mut map, nulls, "type", self.r#type.as_ref())?;
-        write_field(&mut map, nulls, "frequency", self.frequency.as_ref())?;
+        write_field(&mut map, nulls, devs, "type", self.r#type.as_ref())?;
+        write_field(&mut map, nulls, devs, "frequency", self.frequency.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "startDate",
             self.start_date
                 .as_ref()
@@ -1685,54 +2470,68 @@ impl serde::Serialize for AuthorizationWithoutAppointments {
         write_field(
             &mut map,
             nulls,
+            devs,
             "endDate",
             self.end_date
                 .as_ref()
                 .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
         )?;
-        write_field(&mut map, nulls, "start_Date1", self.start_date1.as_ref())?;
-        write_field(&mut map, nulls, "end_Date1", self.end_date1.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "start_Date1",
+            self.start_date1.as_ref(),
+        )?;
+        write_field(&mut map, nulls, devs, "end_Date1", self.end_date1.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "rendering_Provider",
             self.rendering_provider.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "placeOfService",
             self.place_of_service.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "service_Facility",
             self.service_facility.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnostic_Codes",
             self.diagnostic_codes.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnostic_Codes2",
             self.diagnostic_codes2.as_ref(),
         )?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "diagnostic_Codes3",
             self.diagnostic_codes3.as_ref(),
         )?;
-        write_field(&mut map, nulls, "client_Id", self.client_id.as_ref())?;
-        write_field(&mut map, nulls, "payer_Id", self.payer_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "client_Id", self.client_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "payer_Id", self.payer_id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "authorizationGroupService_Id",
             self.authorization_group_service_id.as_ref(),
         )?;
@@ -1759,154 +2558,210 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "office" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.office = Some(value),
-                                None => out.explicit_nulls.mark("office"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.office = out.deviations.read(
+                                "office",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "client_Name" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.client_name = Some(value),
-                                None => out.explicit_nulls.mark("client_Name"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_name = out.deviations.read(
+                                "client_Name",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "payer_Name" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.payer_name = Some(value),
-                                None => out.explicit_nulls.mark("payer_Name"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payer_name = out.deviations.read(
+                                "payer_Name",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "iD_with_Payer" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.id_with_payer = Some(value),
-                                None => out.explicit_nulls.mark("iD_with_Payer"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.id_with_payer = out.deviations.read(
+                                "iD_with_Payer",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "authorization_Number" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.authorization_number = Some(value),
-                                None => out.explicit_nulls.mark("authorization_Number"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.authorization_number = out.deviations.read(
+                                "authorization_Number",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "referring_Provider" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.referring_provider = Some(value),
-                                None => out.explicit_nulls.mark("referring_Provider"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.referring_provider = out.deviations.read(
+                                "referring_Provider",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "service_Name" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.service_name = Some(value),
-                                None => out.explicit_nulls.mark("service_Name"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.service_name = out.deviations.read(
+                                "service_Name",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "allowed_Limit" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.allowed_limit = Some(value),
-                                None => out.explicit_nulls.mark("allowed_Limit"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.allowed_limit = out.deviations.read(
+                                "allowed_Limit",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "type" => {
-                            match map.next_value::<Option<AuthorizationType>>()? {
-                                Some(value) => out.r#type = Some(value),
-                                None => out.explicit_nulls.mark("type"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.r#type =
+                                out.deviations
+                                    .read("type", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
                         }
                         "frequency" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.frequency = Some(value),
-                                None => out.explicit_nulls.mark("frequency"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.frequency = out.deviations.read(
+                                "frequency",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "startDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.start_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("startDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.start_date = out.deviations.read(
+                                "startDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "endDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.end_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("endDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.end_date = out.deviations.read(
+                                "endDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "start_Date1" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.start_date1 = Some(value),
-                                None => out.explicit_nulls.mark("start_Date1"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.start_date1 = out.deviations.read(
+                                "start_Date1",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "end_Date1" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.end_date1 = Some(value),
-                                None => out.explicit_nulls.mark("end_Date1"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.end_date1 = out.deviations.read(
+                                "end_Date1",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "rendering_Provider" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.rendering_provider = Some(value),
-                                None => out.explicit_nulls.mark("rendering_Provider"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.rendering_provider = out.deviations.read(
+                                "rendering_Provider",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "placeOfService" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.place_of_service = Some(value),
-                                None => out.explicit_nulls.mark("placeOfService"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.place_of_service = out.deviations.read(
+                                "placeOfService",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "service_Facility" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.service_facility = Some(value),
-                                None => out.explicit_nulls.mark("service_Facility"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.service_facility = out.deviations.read(
+                                "service_Facility",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "diagnostic_Codes" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.diagnostic_codes = Some(value),
-                                None => out.explicit_nulls.mark("diagnostic_Codes"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes = out.deviations.read(
+                                "diagnostic_Codes",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "diagnostic_Codes2" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.diagnostic_codes2 = Some(value),
-                                None => out.explicit_nulls.mark("diagnostic_Codes2"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes2 = out.deviations.read(
+                                "diagnostic_Codes2",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "diagnostic_Codes3" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.diagnostic_codes3 = Some(value),
-                                None => out.explicit_nulls.mark("diagnostic_Codes3"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.diagnostic_codes3 = out.deviations.read(
+                                "diagnostic_Codes3",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "client_Id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.client_id = Some(value),
-                                None => out.explicit_nulls.mark("client_Id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.client_id = out.deviations.read(
+                                "client_Id",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "payer_Id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.payer_id = Some(value),
-                                None => out.explicit_nulls.mark("payer_Id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payer_id = out.deviations.read(
+                                "payer_Id",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         "authorizationGroupService_Id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => {
-                                    out.authorization_group_service_id = Some(value);
-                                }
-                                None => {
-                                    out.explicit_nulls.mark("authorizationGroupService_Id")
-                                }
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.authorization_group_service_id = out.deviations.read(
+                                "authorizationGroupService_Id",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -1921,14 +2776,19 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
     }
 }
 
-/// Writes one named field of a record: its value when present, `null` when it
-/// arrived as `null`, nothing when it was absent.
+/// Writes one named field of a record: the text as sent when it deviated from its
+/// type, else its value when present, `null` when it arrived as `null`, nothing
+/// when it was absent.
 fn write_field<M: serde::ser::SerializeMap, T: serde::Serialize>(
     map: &mut M,
     nulls: &wire::ExplicitNulls,
+    deviations: &wire::Deviations,
     name: &'static str,
     value: Option<T>,
 ) -> Result<(), M::Error> {
+    if let Some(raw) = deviations.raw(name) {
+        return map.serialize_entry(name, raw);
+    }
     match value {
         Some(value) => map.serialize_entry(name, &value),
         None if nulls.contains(name) => map.serialize_entry(name, &()),

@@ -130,7 +130,9 @@ mod tests {
     fn generated_data_is_pinned() {
         assert_eq!(
             [aloha_digest(2024), aloha_digest(7)],
-            [9_250_083_661_714_969_179, 2_174_074_544_964_810_580],
+            // Changed on purpose (issue 14): claim ids are text (`CLM-900123`) and the client
+            // authorizations' dates are `YYYY-MM-DD`, as the public reference documents them.
+            [4_186_952_954_275_153_622, 6_468_745_048_040_105_551],
             "Aloha data changed"
         );
         assert_eq!(

@@ -19,8 +19,10 @@ pub fn file(api: &Api) -> TokenStream {
     ));
     doc.own(
         "Every field of a record is optional, because answers leave fields out. Fields the spec \
-         does not name are kept in `unknown_fields`, and fields that arrived as `null` are \
-         written back as `null`, so that a record serialises back to what was received.",
+         does not name are kept in `unknown_fields`, fields that arrived as `null` are \
+         written back as `null`, and a field whose value does not match its documented type \
+         or format is kept as sent and named in `deviations()`, so that a record serialises \
+         back to what was received and one odd field never costs the record.",
     );
     let inner_doc = doc.inner_tokens();
     let uses = Uses::default();
@@ -56,14 +58,19 @@ pub fn file(api: &Api) -> TokenStream {
     let write_field = has_records.then(|| {
         let wire = ctx.name("practice_core::wire");
         quote! {
-            /// Writes one named field of a record: its value when present, `null` when it
-            /// arrived as `null`, nothing when it was absent.
+            /// Writes one named field of a record: the text as sent when it deviated from its
+            /// type, else its value when present, `null` when it arrived as `null`, nothing
+            /// when it was absent.
             fn write_field<M: serde::ser::SerializeMap, T: serde::Serialize>(
                 map: &mut M,
                 nulls: &#wire::ExplicitNulls,
+                deviations: &#wire::Deviations,
                 name: &'static str,
                 value: Option<T>,
             ) -> Result<(), M::Error> {
+                if let Some(raw) = deviations.raw(name) {
+                    return map.serialize_entry(name, raw);
+                }
                 match value {
                     Some(value) => map.serialize_entry(name, &value),
                     None if nulls.contains(name) => map.serialize_entry(name, &()),
@@ -151,22 +158,22 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
             quote!(self.#ident.as_ref())
         };
         quote! {
-            write_field(&mut map, nulls, #wire, #value)?;
+            write_field(&mut map, nulls, devs, #wire, #value)?;
         }
     });
 
     let reads = s.fields.iter().map(|f| {
         let ident = names::ident(&f.rust);
-        let wire = &f.wire;
-        let de_ty = types::de_ty(&f.ty, ctx);
-        let value = types::from_de(&f.ty, quote!(value), ctx);
+        let wire_name = &f.wire;
+        let reader = types::reader(&f.ty, ctx);
         quote! {
-            #wire => match map.next_value::<Option<#de_ty>>()? {
-                Some(value) => out.#ident = Some(#value),
-                None => out.explicit_nulls.mark(#wire),
-            },
+            #wire_name => {
+                let raw = map.next_value::<&'de #raw_value>()?;
+                out.#ident = out.deviations.read(#wire_name, raw, &mut out.explicit_nulls, #reader);
+            }
         }
     });
+    let wire_names = s.fields.iter().map(|f| &f.wire);
 
     quote! {
         #doc
@@ -178,6 +185,25 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
             pub unknown_fields: #wire::UnknownFields,
             /// Which named fields arrived as `null` rather than absent.
             explicit_nulls: #wire::ExplicitNulls,
+            /// Named fields whose value did not match their type, kept as sent.
+            deviations: #wire::Deviations,
+        }
+
+        impl #name {
+            /// The wire names of the documented fields, in spec order.
+            pub const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+
+            /// The fields whose value did not match their documented type or format, each
+            /// kept exactly as sent (and written back so).
+            pub fn deviations(&self) -> &#wire::Deviations {
+                &self.deviations
+            }
+        }
+
+        impl #wire::Deviating for #name {
+            fn deviations(&self) -> &#wire::Deviations {
+                &self.deviations
+            }
         }
 
         impl serde::Serialize for #name {
@@ -185,6 +211,7 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
                 use serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(None)?;
                 let nulls = &self.explicit_nulls;
+                let devs = &self.deviations;
                 #(#writes)*
                 self.unknown_fields.serialize_into(&mut map)?;
                 map.end()

@@ -153,6 +153,33 @@ pub fn from_de_fn(ty: &Ty, ctx: Ctx) -> TokenStream {
     quote!(|value| #body)
 }
 
+/// An expression of type `impl FnOnce(&str) -> practice_core::wire::Reading<T>` that reads a
+/// field's raw JSON text as the type, tolerantly (see `practice_core::wire::deviation`).
+pub fn reader(ty: &Ty, ctx: Ctx) -> TokenStream {
+    if let Some(adapter) = leaf_adapter(ty, ctx) {
+        return quote!(#adapter::read);
+    }
+    let wire = ctx.name("practice_core::wire");
+    let expected = match ty {
+        Ty::Int => "an integer",
+        Ty::Bool => "a boolean",
+        Ty::Str | Ty::Secret => "a string",
+        Ty::Enum(_, EnumRepr::Int) => {
+            return quote!(|raw| #wire::read_code(raw, "an integer code"));
+        }
+        Ty::Enum(_, EnumRepr::Str) => "a string",
+        Ty::Struct(_) | Ty::Record(_) | Ty::OpenRecord => "an object",
+        Ty::List(inner) if needs_adapter(inner) => {
+            let de_ty = de_ty(ty, ctx);
+            let value = from_de(ty, quote!(value), ctx);
+            return quote!(|raw| #wire::read_plain::<#de_ty>(raw, "a list").map(|value| #value));
+        }
+        Ty::List(_) => "a list",
+        _ => "a JSON value",
+    };
+    quote!(|raw| #wire::read_plain(raw, #expected))
+}
+
 /// A serialisable value from `r`, an expression of type `&T`.
 pub fn ser_value(ty: &Ty, r: TokenStream, ctx: Ctx) -> TokenStream {
     if let Some(adapter) = leaf_adapter(ty, ctx) {

@@ -2,7 +2,7 @@
 
 //! Records and enumerations of the Clinic API (spec version 1.0), generated from its OpenAPI description.
 //!
-//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, and fields that arrived as `null` are written back as `null`, so that a record serialises back to what was received.
+//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, fields that arrived as `null` are written back as `null`, and a field whose value does not match its documented type or format is kept as sent and named in `deviations()`, so that a record serialises back to what was received and one odd field never costs the record.
 
 use practice_core::Secret;
 use practice_core::rust_decimal::Decimal;
@@ -28,6 +28,24 @@ pub struct PaymentAddress {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl PaymentAddress {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["line1", "city"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for PaymentAddress {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for PaymentAddress {
@@ -35,8 +53,9 @@ impl serde::Serialize for PaymentAddress {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "line1", self.line1.as_ref())?;
-        write_field(&mut map, nulls, "city", self.city.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "line1", self.line1.as_ref())?;
+        write_field(&mut map, nulls, devs, "city", self.city.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -59,14 +78,22 @@ impl<'de> serde::Deserialize<'de> for PaymentAddress {
                 let mut out = PaymentAddress::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "line1" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.line1 = Some(value),
-                            None => out.explicit_nulls.mark("line1"),
-                        },
-                        "city" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.city = Some(value),
-                            None => out.explicit_nulls.mark("city"),
-                        },
+                        "line1" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.line1 =
+                                out.deviations
+                                    .read("line1", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
+                        "city" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.city =
+                                out.deviations
+                                    .read("city", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -114,6 +141,37 @@ pub struct Payment {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Payment {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &[
+        "id",
+        "amount",
+        "refunds",
+        "paymentDate",
+        "dob",
+        "status",
+        "type",
+        "PIN",
+        "address",
+        "extra",
+        "invoiceStatus",
+        "anything",
+    ];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Payment {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Payment {
@@ -121,10 +179,12 @@ impl serde::Serialize for Payment {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "id", self.id.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "id", self.id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "amount",
             self.amount
                 .as_ref()
@@ -133,6 +193,7 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "refunds",
             self.refunds.as_ref().map(|value| {
                 value
@@ -144,6 +205,7 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "paymentDate",
             self.payment_date
                 .as_ref()
@@ -152,23 +214,25 @@ impl serde::Serialize for Payment {
         write_field(
             &mut map,
             nulls,
+            devs,
             "dob",
             self.dob
                 .as_ref()
                 .map(SerializeAsWrap::<Date, wire::IsoDate>::new),
         )?;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "type", self.r#type.as_ref())?;
-        write_field(&mut map, nulls, "PIN", self.pin_code.as_ref())?;
-        write_field(&mut map, nulls, "address", self.address.as_ref())?;
-        write_field(&mut map, nulls, "extra", self.extra.as_ref())?;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "type", self.r#type.as_ref())?;
+        write_field(&mut map, nulls, devs, "PIN", self.pin_code.as_ref())?;
+        write_field(&mut map, nulls, devs, "address", self.address.as_ref())?;
+        write_field(&mut map, nulls, devs, "extra", self.extra.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "invoiceStatus",
             self.invoice_status.as_ref(),
         )?;
-        write_field(&mut map, nulls, "anything", self.anything.as_ref())?;
+        write_field(&mut map, nulls, devs, "anything", self.anything.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -192,99 +256,118 @@ impl<'de> serde::Deserialize<'de> for Payment {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.id = Some(value),
-                                None => out.explicit_nulls.mark("id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.id =
+                                out.deviations
+                                    .read("id", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an integer")
+                                    });
                         }
                         "amount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.amount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("amount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.amount = out.deviations.read(
+                                "amount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "refunds" => {
-                            match map
-                                .next_value::<
-                                    Option<Vec<DeserializeAsWrap<Decimal, wire::Money>>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.refunds = Some(
-                                        value
-                                            .into_iter()
-                                            .map(DeserializeAsWrap::into_inner)
-                                            .collect(),
-                                    );
-                                }
-                                None => out.explicit_nulls.mark("refunds"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.refunds = out.deviations.read(
+                                "refunds",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| {
+                                    wire::read_plain::<
+                                            Vec<DeserializeAsWrap<Decimal, wire::Money>>,
+                                        >(raw, "a list")
+                                            .map(|value| {
+                                                value
+                                                    .into_iter()
+                                                    .map(DeserializeAsWrap::into_inner)
+                                                    .collect()
+                                            })
+                                },
+                            );
                         }
                         "paymentDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.payment_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("paymentDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_date = out.deviations.read(
+                                "paymentDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "dob" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Date, wire::IsoDate>>,
-                                >()?
-                            {
-                                Some(value) => out.dob = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dob"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.dob = out.deviations.read(
+                                "dob",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::IsoDate::read,
+                            );
                         }
                         "status" => {
-                            match map.next_value::<Option<AppointmentStatus>>()? {
-                                Some(value) => out.status = Some(value),
-                                None => out.explicit_nulls.mark("status"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_code(raw, "an integer code"),
+                            );
                         }
                         "type" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.r#type = Some(value),
-                                None => out.explicit_nulls.mark("type"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.r#type =
+                                out.deviations
+                                    .read("type", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
                         }
                         "PIN" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.pin_code = Some(value),
-                                None => out.explicit_nulls.mark("PIN"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.pin_code =
+                                out.deviations
+                                    .read("PIN", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
                         }
                         "address" => {
-                            match map.next_value::<Option<PaymentAddress>>()? {
-                                Some(value) => out.address = Some(value),
-                                None => out.explicit_nulls.mark("address"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.address = out.deviations.read(
+                                "address",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an object"),
+                            );
                         }
                         "extra" => {
-                            match map.next_value::<Option<wire::OpenRecord>>()? {
-                                Some(value) => out.extra = Some(value),
-                                None => out.explicit_nulls.mark("extra"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.extra =
+                                out.deviations
+                                    .read("extra", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an object")
+                                    });
                         }
                         "invoiceStatus" => {
-                            match map.next_value::<Option<InvoiceStatus>>()? {
-                                Some(value) => out.invoice_status = Some(value),
-                                None => out.explicit_nulls.mark("invoiceStatus"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.invoice_status = out.deviations.read(
+                                "invoiceStatus",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "anything" => {
-                            match map.next_value::<Option<Value>>()? {
-                                Some(value) => out.anything = Some(value),
-                                None => out.explicit_nulls.mark("anything"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.anything = out.deviations.read(
+                                "anything",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a JSON value"),
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -323,6 +406,24 @@ pub struct Charge {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Charge {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["chargeDate", "start", "charge", "completed"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Charge {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Charge {
@@ -330,9 +431,11 @@ impl serde::Serialize for Charge {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
+        let devs = &self.deviations;
         write_field(
             &mut map,
             nulls,
+            devs,
             "chargeDate",
             self.charge_date
                 .as_ref()
@@ -341,6 +444,7 @@ impl serde::Serialize for Charge {
         write_field(
             &mut map,
             nulls,
+            devs,
             "start",
             self.start
                 .as_ref()
@@ -349,12 +453,13 @@ impl serde::Serialize for Charge {
         write_field(
             &mut map,
             nulls,
+            devs,
             "charge",
             self.charge
                 .as_ref()
                 .map(SerializeAsWrap::<Decimal, wire::Money>::new),
         )?;
-        write_field(&mut map, nulls, "completed", self.completed.as_ref())?;
+        write_field(&mut map, nulls, devs, "completed", self.completed.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -378,33 +483,41 @@ impl<'de> serde::Deserialize<'de> for Charge {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "chargeDate" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::UsDate>>>()?
-                            {
-                                Some(value) => out.charge_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("chargeDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.charge_date = out.deviations.read(
+                                "chargeDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::UsDate::read,
+                            );
                         }
                         "start" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Time, wire::ClockTime>>>()?
-                            {
-                                Some(value) => out.start = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("start"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.start = out.deviations.read(
+                                "start",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::ClockTime::read,
+                            );
                         }
                         "charge" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Decimal, wire::Money>>>()?
-                            {
-                                Some(value) => out.charge = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("charge"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.charge = out.deviations.read(
+                                "charge",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
-                        "completed" => match map.next_value::<Option<bool>>()? {
-                            Some(value) => out.completed = Some(value),
-                            None => out.explicit_nulls.mark("completed"),
-                        },
+                        "completed" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.completed = out.deviations.read(
+                                "completed",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a boolean"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -432,6 +545,24 @@ pub struct ChargeEnvelope {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl ChargeEnvelope {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for ChargeEnvelope {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for ChargeEnvelope {
@@ -439,9 +570,10 @@ impl serde::Serialize for ChargeEnvelope {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "message", self.message.as_ref())?;
+        write_field(&mut map, nulls, devs, "data", self.data.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -464,18 +596,32 @@ impl<'de> serde::Deserialize<'de> for ChargeEnvelope {
                 let mut out = ChargeEnvelope::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Vec<Charge>>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
+                        "status" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "message" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.message = out.deviations.read(
+                                "message",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "data" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.data =
+                                out.deviations
+                                    .read("data", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a list")
+                                    });
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -501,6 +647,24 @@ pub struct Token {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl Token {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["accessToken", "accessTokenExpiration"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for Token {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for Token {
@@ -508,10 +672,18 @@ impl serde::Serialize for Token {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "accessToken", self.access_token.as_ref())?;
+        let devs = &self.deviations;
         write_field(
             &mut map,
             nulls,
+            devs,
+            "accessToken",
+            self.access_token.as_ref(),
+        )?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
             "accessTokenExpiration",
             self.access_token_expiration
                 .as_ref()
@@ -540,22 +712,22 @@ impl<'de> serde::Deserialize<'de> for Token {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "accessToken" => {
-                            match map.next_value::<Option<Secret>>()? {
-                                Some(value) => out.access_token = Some(value),
-                                None => out.explicit_nulls.mark("accessToken"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.access_token = out.deviations.read(
+                                "accessToken",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
                         }
                         "accessTokenExpiration" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.access_token_expiration = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("accessTokenExpiration"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.access_token_expiration = out.deviations.read(
+                                "accessTokenExpiration",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -584,6 +756,24 @@ pub struct TokenEnvelope {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl TokenEnvelope {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for TokenEnvelope {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for TokenEnvelope {
@@ -591,9 +781,10 @@ impl serde::Serialize for TokenEnvelope {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
-        write_field(&mut map, nulls, "data", self.data.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "message", self.message.as_ref())?;
+        write_field(&mut map, nulls, devs, "data", self.data.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -616,18 +807,32 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                 let mut out = TokenEnvelope::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
-                        "data" => match map.next_value::<Option<Token>>()? {
-                            Some(value) => out.data = Some(value),
-                            None => out.explicit_nulls.mark("data"),
-                        },
+                        "status" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "message" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.message = out.deviations.read(
+                                "message",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
+                        "data" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.data =
+                                out.deviations
+                                    .read("data", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an object")
+                                    });
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -653,6 +858,24 @@ pub struct EnvelopeBase {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl EnvelopeBase {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["status", "message"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for EnvelopeBase {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for EnvelopeBase {
@@ -660,8 +883,9 @@ impl serde::Serialize for EnvelopeBase {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "status", self.status.as_ref())?;
-        write_field(&mut map, nulls, "message", self.message.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "status", self.status.as_ref())?;
+        write_field(&mut map, nulls, devs, "message", self.message.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -684,14 +908,24 @@ impl<'de> serde::Deserialize<'de> for EnvelopeBase {
                 let mut out = EnvelopeBase::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "status" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.status = Some(value),
-                            None => out.explicit_nulls.mark("status"),
-                        },
-                        "message" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.message = Some(value),
-                            None => out.explicit_nulls.mark("message"),
-                        },
+                        "status" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.status = out.deviations.read(
+                                "status",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "message" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.message = out.deviations.read(
+                                "message",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -959,14 +1193,19 @@ impl<'de> serde::Deserialize<'de> for FindAppointmentSlotsTimeOfDay {
     }
 }
 
-/// Writes one named field of a record: its value when present, `null` when it
-/// arrived as `null`, nothing when it was absent.
+/// Writes one named field of a record: the text as sent when it deviated from its
+/// type, else its value when present, `null` when it arrived as `null`, nothing
+/// when it was absent.
 fn write_field<M: serde::ser::SerializeMap, T: serde::Serialize>(
     map: &mut M,
     nulls: &wire::ExplicitNulls,
+    deviations: &wire::Deviations,
     name: &'static str,
     value: Option<T>,
 ) -> Result<(), M::Error> {
+    if let Some(raw) = deviations.raw(name) {
+        return map.serialize_entry(name, raw);
+    }
     match value {
         Some(value) => map.serialize_entry(name, &value),
         None if nulls.contains(name) => map.serialize_entry(name, &()),

@@ -2,11 +2,10 @@
 
 //! Records and enumerations of the Dental Vendor API (spec version 1.0), generated from its OpenAPI description.
 //!
-//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, and fields that arrived as `null` are written back as `null`, so that a record serialises back to what was received.
+//! Every field of a record is optional, because answers leave fields out. Fields the spec does not name are kept in `unknown_fields`, fields that arrived as `null` are written back as `null`, and a field whose value does not match its documented type or format is kept as sent and named in `deviations()`, so that a record serialises back to what was received and one odd field never costs the record.
 
 use practice_core::rust_decimal::Decimal;
 use practice_core::serde_json::value::RawValue;
-use practice_core::serde_with::de::DeserializeAsWrap;
 use practice_core::serde_with::ser::SerializeAsWrap;
 use practice_core::time::Date;
 use practice_core::time::OffsetDateTime;
@@ -31,6 +30,24 @@ pub struct GetPaymentsByPaymentIdResponse {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl GetPaymentsByPaymentIdResponse {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["id", "amount", "paymentDate", "patientPlan"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for GetPaymentsByPaymentIdResponse {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for GetPaymentsByPaymentIdResponse {
@@ -38,10 +55,12 @@ impl serde::Serialize for GetPaymentsByPaymentIdResponse {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "id", self.id.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "id", self.id.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "amount",
             self.amount
                 .as_ref()
@@ -50,12 +69,19 @@ impl serde::Serialize for GetPaymentsByPaymentIdResponse {
         write_field(
             &mut map,
             nulls,
+            devs,
             "paymentDate",
             self.payment_date
                 .as_ref()
                 .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
         )?;
-        write_field(&mut map, nulls, "patientPlan", self.patient_plan.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            devs,
+            "patientPlan",
+            self.patient_plan.as_ref(),
+        )?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -79,36 +105,39 @@ impl<'de> serde::Deserialize<'de> for GetPaymentsByPaymentIdResponse {
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
                         "id" => {
-                            match map.next_value::<Option<i64>>()? {
-                                Some(value) => out.id = Some(value),
-                                None => out.explicit_nulls.mark("id"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.id =
+                                out.deviations
+                                    .read("id", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "an integer")
+                                    });
                         }
                         "amount" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<Decimal, wire::Money>>,
-                                >()?
-                            {
-                                Some(value) => out.amount = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("amount"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.amount = out.deviations.read(
+                                "amount",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Money::read,
+                            );
                         }
                         "paymentDate" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => out.payment_date = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("paymentDate"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.payment_date = out.deviations.read(
+                                "paymentDate",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::Timestamp::read,
+                            );
                         }
                         "patientPlan" => {
-                            match map.next_value::<Option<bool>>()? {
-                                Some(value) => out.patient_plan = Some(value),
-                                None => out.explicit_nulls.mark("patientPlan"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_plan = out.deviations.read(
+                                "patientPlan",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a boolean"),
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -133,6 +162,24 @@ pub struct PutAppointmentsByAppointmentIdBodyNotesItem {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl PutAppointmentsByAppointmentIdBodyNotesItem {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["text"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for PutAppointmentsByAppointmentIdBodyNotesItem {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for PutAppointmentsByAppointmentIdBodyNotesItem {
@@ -140,7 +187,8 @@ impl serde::Serialize for PutAppointmentsByAppointmentIdBodyNotesItem {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "text", self.text.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "text", self.text.as_ref())?;
         self.unknown_fields.serialize_into(&mut map)?;
         map.end()
     }
@@ -163,10 +211,14 @@ impl<'de> serde::Deserialize<'de> for PutAppointmentsByAppointmentIdBodyNotesIte
                 let mut out = PutAppointmentsByAppointmentIdBodyNotesItem::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "text" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.text = Some(value),
-                            None => out.explicit_nulls.mark("text"),
-                        },
+                        "text" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.text =
+                                out.deviations
+                                    .read("text", raw, &mut out.explicit_nulls, |raw| {
+                                        wire::read_plain(raw, "a string")
+                                    });
+                        }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);
@@ -194,6 +246,24 @@ pub struct GetPatientsSearchResponseItem {
     pub unknown_fields: wire::UnknownFields,
     /// Which named fields arrived as `null` rather than absent.
     explicit_nulls: wire::ExplicitNulls,
+    /// Named fields whose value did not match their type, kept as sent.
+    deviations: wire::Deviations,
+}
+
+impl GetPatientsSearchResponseItem {
+    /// The wire names of the documented fields, in spec order.
+    pub const FIELDS: &'static [&'static str] = &["patientId", "forename", "dob"];
+    /// The fields whose value did not match their documented type or format, each
+    /// kept exactly as sent (and written back so).
+    pub fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
+}
+
+impl wire::Deviating for GetPatientsSearchResponseItem {
+    fn deviations(&self) -> &wire::Deviations {
+        &self.deviations
+    }
 }
 
 impl serde::Serialize for GetPatientsSearchResponseItem {
@@ -201,11 +271,13 @@ impl serde::Serialize for GetPatientsSearchResponseItem {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "patientId", self.patient_id.as_ref())?;
-        write_field(&mut map, nulls, "forename", self.forename.as_ref())?;
+        let devs = &self.deviations;
+        write_field(&mut map, nulls, devs, "patientId", self.patient_id.as_ref())?;
+        write_field(&mut map, nulls, devs, "forename", self.forename.as_ref())?;
         write_field(
             &mut map,
             nulls,
+            devs,
             "dob",
             self.dob
                 .as_ref()
@@ -233,21 +305,32 @@ impl<'de> serde::Deserialize<'de> for GetPatientsSearchResponseItem {
                 let mut out = GetPatientsSearchResponseItem::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "patientId" => match map.next_value::<Option<i64>>()? {
-                            Some(value) => out.patient_id = Some(value),
-                            None => out.explicit_nulls.mark("patientId"),
-                        },
-                        "forename" => match map.next_value::<Option<String>>()? {
-                            Some(value) => out.forename = Some(value),
-                            None => out.explicit_nulls.mark("forename"),
-                        },
+                        "patientId" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.patient_id = out.deviations.read(
+                                "patientId",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "an integer"),
+                            );
+                        }
+                        "forename" => {
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.forename = out.deviations.read(
+                                "forename",
+                                raw,
+                                &mut out.explicit_nulls,
+                                |raw| wire::read_plain(raw, "a string"),
+                            );
+                        }
                         "dob" => {
-                            match map
-                                .next_value::<Option<DeserializeAsWrap<Date, wire::IsoDate>>>()?
-                            {
-                                Some(value) => out.dob = Some(value.into_inner()),
-                                None => out.explicit_nulls.mark("dob"),
-                            }
+                            let raw = map.next_value::<&'de RawValue>()?;
+                            out.dob = out.deviations.read(
+                                "dob",
+                                raw,
+                                &mut out.explicit_nulls,
+                                wire::IsoDate::read,
+                            );
                         }
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
@@ -262,14 +345,19 @@ impl<'de> serde::Deserialize<'de> for GetPatientsSearchResponseItem {
     }
 }
 
-/// Writes one named field of a record: its value when present, `null` when it
-/// arrived as `null`, nothing when it was absent.
+/// Writes one named field of a record: the text as sent when it deviated from its
+/// type, else its value when present, `null` when it arrived as `null`, nothing
+/// when it was absent.
 fn write_field<M: serde::ser::SerializeMap, T: serde::Serialize>(
     map: &mut M,
     nulls: &wire::ExplicitNulls,
+    deviations: &wire::Deviations,
     name: &'static str,
     value: Option<T>,
 ) -> Result<(), M::Error> {
+    if let Some(raw) = deviations.raw(name) {
+        return map.serialize_entry(name, raw);
+    }
     match value {
         Some(value) => map.serialize_entry(name, &value),
         None if nulls.contains(name) => map.serialize_entry(name, &()),

@@ -185,8 +185,14 @@ impl<'a> Visit<'a> {
         self.units * self.rate
     }
 
+    /// The invoice number of the visit's claim.
     fn claim(&self) -> i64 {
         900_000 + self.n
+    }
+
+    /// The claim id as the reference documents it: text of at most 100 characters.
+    fn claim_id(&self) -> String {
+        format!("CLM-{}", self.claim())
     }
 
     fn place_of_service(&self) -> i64 {
@@ -211,7 +217,7 @@ fn appointment_row(visit: &Visit<'_>) -> String {
         completed,
         payer,
     } = *visit;
-    let (charge, claim) = (visit.charge(), visit.claim());
+    let (charge, claim) = (visit.charge(), visit.claim_id());
     let (place_of_service, modifier) = (visit.place_of_service(), visit.modifier());
     let id = 50_000 + n;
     let ci = client.index;
@@ -360,8 +366,9 @@ fn monthly_authorizations(per_month: BTreeMap<MonthKey, MonthTotals>) -> Vec<Dat
                     start,
                     end,
                     json: json(&AuthorizationRow {
-                        start_date: us_date(start),
-                        end_date: us_date(end),
+                        // As the reference's sample writes them (`2024-03-01`).
+                        start_date: iso_date(start),
+                        end_date: iso_date(end),
                         scheduled_appointments: scheduled,
                         completed_appointments: completed,
                         scheduled_hours: Money(sched_min * 100 / 60),

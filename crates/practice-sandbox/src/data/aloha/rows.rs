@@ -32,7 +32,7 @@ pub struct AppointmentRow<'a> {
     pub appointment_id: i64,
     pub client_id: i64,
     #[serde(skip_serializing_if = "Opt::is_absent")]
-    pub claim_id: Opt<i64>,
+    pub claim_id: Opt<String>,
     pub appointment_date: String,
     pub appointment_start: String,
     pub appointment_end: String,

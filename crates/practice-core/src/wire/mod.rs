@@ -9,8 +9,14 @@
 //! * [`UnknownFields`] keeps fields a model does not name as raw JSON text, digits and all;
 //!   [`ExplicitNulls`] remembers which named fields arrived as `null` rather than absent.
 //!
+//! * A field that does not match its documented type or format never costs its record: each
+//!   adapter's `read` says whether raw text reads exactly, reads but is written differently,
+//!   or is refused, and [`Deviations`] keeps the original text of any field that is not exact
+//!   (see [`deviation`]).
+//!
 //! These adapters read raw JSON text and so work with `serde_json` only, which is the only
-//! format either vendor speaks.
+//! format either vendor speaks. Generated records borrow each field's raw text from the input,
+//! so they decode from JSON held in memory (`from_slice`/`from_str`), not from a reader.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -27,6 +33,10 @@ use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
+
+pub mod deviation;
+
+pub use deviation::{Deviating, Deviation, Deviations, Reading, read_code, read_plain};
 
 /// Exact money: a JSON number (or numeric string) read digit for digit into a [`Decimal`] and
 /// written back as a JSON number with the same digits.
@@ -56,19 +66,67 @@ impl SerializeAs<Decimal> for Money {
     }
 }
 
-/// Parses money from raw JSON text: a number, or a string holding one.
+/// Parses money from raw JSON text: a number, or a string holding one. Exact or refused:
+/// an amount that a [`Decimal`] cannot hold digit for digit (more than 28 significant digits,
+/// or an exponent that would need rounding) is an error, never rounded.
 pub fn parse_money(text: &str) -> Result<Decimal, String> {
+    exact_decimal(text)
+        .ok_or_else(|| format!("expected an exact money amount, got {}", excerpt(text, 40)))
+}
+
+impl Money {
+    /// What money fields expect, in deviations and errors.
+    pub const EXPECTED: &'static str = "an exact decimal number (at most 28 significant digits)";
+
+    /// Reads raw JSON text tolerantly: a plain number that writes back as sent is exact; a
+    /// quoted number or one with an exponent is read exactly but kept as sent; anything that
+    /// would need rounding is refused.
+    pub fn read(raw: &str) -> Reading<Decimal> {
+        match exact_decimal(raw) {
+            Some(value) if value.to_string() == raw => Reading::Exact(value),
+            Some(value) => Reading::Reformatted(value, Self::EXPECTED),
+            None => Reading::Refused(Self::EXPECTED),
+        }
+    }
+}
+
+/// The exact [`Decimal`] of a JSON number's text (or of a string holding one), or `None` when
+/// it cannot be held without rounding.
+fn exact_decimal(text: &str) -> Option<Decimal> {
     let digits = text.trim();
     let digits = digits
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(digits);
-    let parsed = if digits.contains(['e', 'E']) {
-        Decimal::from_scientific(digits)
-    } else {
-        Decimal::from_str_exact(digits)
+    let (mantissa, exponent) = match digits.find(['e', 'E']) {
+        Some(at) => (&digits[..at], Some(&digits[at + 1..])),
+        None => (digits, None),
     };
-    parsed.map_err(|_| format!("expected an exact money amount, got {}", excerpt(text, 40)))
+    // Only JSON's number characters: `Decimal`'s parser would also take `+` and `_`.
+    let json_number = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    if mantissa.is_empty() || !json_number(mantissa) {
+        return None;
+    }
+    let mantissa = Decimal::from_str_exact(mantissa).ok()?;
+    let Some(exponent) = exponent else {
+        return Some(mantissa);
+    };
+    let exponent: i64 = exponent.parse().ok()?;
+    let scale = i64::from(mantissa.scale());
+    // value = m × 10^-scale × 10^exponent = m × 10^-(scale - exponent).
+    let new_scale = scale.checked_sub(exponent)?;
+    if new_scale >= 0 {
+        let new_scale = u32::try_from(new_scale).ok()?;
+        Decimal::try_from_i128_with_scale(mantissa.mantissa(), new_scale).ok()
+    } else {
+        let power = u32::try_from(new_scale.checked_neg()?).ok()?;
+        let factor = 10i128.checked_pow(power)?;
+        let whole = mantissa.mantissa().checked_mul(factor)?;
+        Decimal::try_from_i128_with_scale(whole, 0).ok()
+    }
 }
 
 macro_rules! time_format {
@@ -89,6 +147,14 @@ macro_rules! time_format {
             /// Formats a value as the wire text.
             pub fn format(value: &$ty) -> String {
                 value.$format(Self::FORMAT).unwrap_or_default()
+            }
+
+            /// Reads raw JSON text tolerantly: a string in the format, or refused.
+            pub fn read(raw: &str) -> Reading<$ty> {
+                match deviation::string_text(raw).and_then(|text| Self::parse(&text).ok()) {
+                    Some(value) => Reading::Exact(value),
+                    None => Reading::Refused(concat!("a string holding ", $expect)),
+                }
             }
         }
 
@@ -142,6 +208,24 @@ impl Timestamp {
     /// Formats as RFC 3339.
     pub fn format(value: &OffsetDateTime) -> String {
         value.format(&Rfc3339).unwrap_or_default()
+    }
+
+    /// What timestamp fields expect, in deviations and errors.
+    pub const EXPECTED: &'static str = "a string holding an RFC 3339 timestamp with a time zone";
+
+    /// Reads raw JSON text tolerantly: RFC 3339 written as [`Self::format`] writes it is
+    /// exact; other RFC 3339 spellings (`+00:00`, fractions) are read and kept as sent; a
+    /// timestamp without a zone (`2024-10-26T00:00:00`, as .NET servers write) is refused,
+    /// since its instant is unknown, and kept as sent.
+    pub fn read(raw: &str) -> Reading<OffsetDateTime> {
+        let Some(text) = deviation::string_text(raw) else {
+            return Reading::Refused(Self::EXPECTED);
+        };
+        match OffsetDateTime::parse(&text, &Rfc3339) {
+            Ok(value) if Self::format(&value) == *text => Reading::Exact(value),
+            Ok(value) => Reading::Reformatted(value, Self::EXPECTED),
+            Err(_) => Reading::Refused(Self::EXPECTED),
+        }
     }
 }
 
@@ -420,6 +504,65 @@ mod tests {
         assert_eq!(row.charge.unwrap(), Decimal::from(150));
         assert!(serde_json::from_str::<Row>(r#"{"charge":"twelve"}"#).is_err());
         assert!(serde_json::from_str::<Row>(r#"{"charge":true}"#).is_err());
+    }
+
+    #[test]
+    fn money_is_exact_or_refused_never_rounded() {
+        assert_eq!(
+            Money::read("140.50"),
+            Reading::Exact(Decimal::new(14050, 2))
+        );
+        assert_eq!(
+            Money::read(r#""5""#),
+            Reading::Reformatted(Decimal::from(5), Money::EXPECTED)
+        );
+        assert_eq!(
+            Money::read("1.25e2"),
+            Reading::Reformatted(Decimal::from(125), Money::EXPECTED)
+        );
+        assert_eq!(
+            Money::read("125E-2"),
+            Reading::Reformatted(Decimal::new(125, 2), Money::EXPECTED)
+        );
+        // 30 significant digits: a Decimal would have to round, so it is refused.
+        for raw in [
+            "1.23456789012345678901234567890e3",
+            "123456789012345678901234567890",
+            "1e40",
+            "1e-40",
+            r#""1_000""#,
+            r#""+1""#,
+            "true",
+        ] {
+            assert_eq!(Money::read(raw), Reading::Refused(Money::EXPECTED), "{raw}");
+            assert!(parse_money(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn timestamps_without_a_zone_or_in_another_spelling_are_noted() {
+        let utc = Timestamp::parse("2024-10-26T00:00:00Z").unwrap();
+        assert_eq!(
+            Timestamp::read(r#""2024-10-26T00:00:00Z""#),
+            Reading::Exact(utc)
+        );
+        assert_eq!(
+            Timestamp::read(r#""2024-10-26T00:00:00+00:00""#),
+            Reading::Reformatted(utc, Timestamp::EXPECTED)
+        );
+        assert_eq!(
+            Timestamp::read(r#""2024-10-26T00:00:00""#),
+            Reading::Refused(Timestamp::EXPECTED)
+        );
+        assert_eq!(
+            Timestamp::read("20241026"),
+            Reading::Refused(Timestamp::EXPECTED)
+        );
+        assert!(matches!(UsDate::read(r#""03-07-2024""#), Reading::Exact(_)));
+        assert!(matches!(
+            UsDate::read(r#""2024-03-07""#),
+            Reading::Refused(_)
+        ));
     }
 
     #[test]
