@@ -58,6 +58,7 @@ impl Default for Timeouts {
 
 enum TransportChoice {
     Config(TransportConfig),
+    #[cfg(feature = "reqwest-0_13")]
     Reqwest(reqwest::Client, usize),
     Service(TransportService),
 }
@@ -109,8 +110,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a caller's own reqwest client (proxies, custom roots). Redirects should stay
-    /// disabled on it so tokens never follow a redirect.
+    /// Uses a caller's own reqwest 0.13 client (proxies, custom roots). Redirects should stay
+    /// disabled on it so tokens never follow a redirect. Feature `reqwest-0_13`.
+    #[cfg(feature = "reqwest-0_13")]
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.transport =
             TransportChoice::Reqwest(client, TransportConfig::default().max_response_bytes);
@@ -168,8 +170,9 @@ impl ClientBuilder {
             TransportChoice::Config(config) => {
                 TransportService::new(HttpTransport::from_config(&config)?)
             }
+            #[cfg(feature = "reqwest-0_13")]
             TransportChoice::Reqwest(client, max) => {
-                TransportService::new(HttpTransport::new(client, max))
+                TransportService::new(HttpTransport::over(client, max))
             }
             TransportChoice::Service(service) => service,
         };
@@ -291,9 +294,11 @@ macro_rules! forward_client_settings {
             self
         }
 
-        /// Uses your own reqwest client (proxies, custom roots). Keep redirects disabled on it
-        /// so that tokens never follow a redirect.
-        pub fn reqwest_client(mut self, client: $crate::reqwest::Client) -> Self {
+        /// Uses your own reqwest 0.13 client (proxies, custom roots). Keep redirects disabled
+        /// on it so that tokens never follow a redirect. Feature `reqwest-0_13`: reqwest stays
+        /// out of the default API, so a new reqwest will be a new feature, not a break.
+        #[cfg(feature = "reqwest-0_13")]
+        pub fn reqwest_client(mut self, client: $crate::reqwest_0_13::Client) -> Self {
             self.core = self.core.reqwest_client(client);
             self
         }
