@@ -69,12 +69,10 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy {
-                limit: Some(vendor_rate_limit()),
-                when_exhausted: WhenExhausted::Wait {
-                    max_wait: Duration::from_secs(16 * 60),
-                },
-            }),
+            .quota(QuotaPolicy::new(
+                Some(vendor_rate_limit()),
+                WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
+            )),
         }
     }
 
@@ -402,10 +400,9 @@ impl ClientBuilder {
     /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
     /// (default: wait up to 16 minutes).
     pub fn rate_limit(mut self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.core = self.core.quota(QuotaPolicy {
-            limit: Some(limit),
-            when_exhausted,
-        });
+        self.core = self
+            .core
+            .quota(QuotaPolicy::new(Some(limit), when_exhausted));
         self
     }
 

@@ -66,10 +66,7 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy {
-                limit: None,
-                when_exhausted: WhenExhausted::FailFast,
-            }),
+            .quota(QuotaPolicy::new(None, WhenExhausted::FailFast)),
         }
     }
 
@@ -249,19 +246,13 @@ impl ClientBuilder {
     /// When the daily budget is spent (the vendor's `X-RateLimit-Remaining` reached 0), wait
     /// for the reset — possibly hours — up to `max_wait`, instead of failing at once.
     pub fn wait_for_quota(self, max_wait: Duration) -> Self {
-        self.quota(QuotaPolicy {
-            limit: None,
-            when_exhausted: WhenExhausted::Wait { max_wait },
-        })
+        self.quota(QuotaPolicy::new(None, WhenExhausted::wait_up_to(max_wait)))
     }
 
     /// Adds a client-side budget on top of the vendor's headers (for example
     /// `RateLimit::new(1000, Duration::from_secs(86_400))`), and says what to do when spent.
     pub fn client_side_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.quota(QuotaPolicy {
-            limit: Some(limit),
-            when_exhausted,
-        })
+        self.quota(QuotaPolicy::new(Some(limit), when_exhausted))
     }
 
     /// The whole quota policy.

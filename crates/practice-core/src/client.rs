@@ -41,11 +41,19 @@ use crate::send::Sender;
 use crate::service::TransportService;
 use crate::vendor::VendorProfile;
 
-/// Per-try timeouts.
+/// Per-try timeouts. Made with [`Timeouts::per_try`] or [`Timeouts::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// One try, from sending to the last byte of the answer. Default 60 s (reports are big).
     pub per_try: Duration,
+}
+
+impl Timeouts {
+    /// Each try may take at most `per_try`, from sending to the last byte of the answer.
+    pub fn per_try(per_try: Duration) -> Self {
+        Timeouts { per_try }
+    }
 }
 
 impl Default for Timeouts {

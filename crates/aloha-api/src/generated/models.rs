@@ -105,7 +105,12 @@ impl serde::Serialize for TokenData {
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
         write_field(&mut map, nulls, "username", self.username.as_ref())?;
-        write_field(&mut map, nulls, "accessToken", self.access_token.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            "accessToken",
+            self.access_token.as_ref().map(|secret| secret.expose()),
+        )?;
         write_field(
             &mut map,
             nulls,
@@ -114,7 +119,12 @@ impl serde::Serialize for TokenData {
                 .as_ref()
                 .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
         )?;
-        write_field(&mut map, nulls, "refreshToken", self.refresh_token.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            "refreshToken",
+            self.refresh_token.as_ref().map(|secret| secret.expose()),
+        )?;
         write_field(
             &mut map,
             nulls,

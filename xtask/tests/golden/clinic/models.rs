@@ -508,7 +508,12 @@ impl serde::Serialize for Token {
         use serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(None)?;
         let nulls = &self.explicit_nulls;
-        write_field(&mut map, nulls, "accessToken", self.access_token.as_ref())?;
+        write_field(
+            &mut map,
+            nulls,
+            "accessToken",
+            self.access_token.as_ref().map(|secret| secret.expose()),
+        )?;
         write_field(
             &mut map,
             nulls,
