@@ -33,6 +33,8 @@ pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_SAFETY_MARGIN, vendor_rate_limit,
 };
+/// The shared engine, for what the re-exports above leave out (custom stores, layers).
+pub use practice_core as core;
 /// The names both vendor crates re-export from `practice-core`.
 pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).

@@ -31,6 +31,8 @@ pub use client::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,
     ClientBuilder, DEFAULT_BASE_URL, DateRangeReport,
 };
+/// The shared engine, for what the re-exports above leave out (custom stores, layers).
+pub use practice_core as core;
 /// The names both vendor crates re-export from `practice-core`.
 pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).

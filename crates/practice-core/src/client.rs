@@ -71,6 +71,17 @@ enum TransportChoice {
     Service(TransportService),
 }
 
+impl fmt::Debug for TransportChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportChoice::Config(config) => fmt::Debug::fmt(config, f),
+            #[cfg(feature = "reqwest-0_13")]
+            TransportChoice::Reqwest(..) => f.write_str("OwnReqwestClient"),
+            TransportChoice::Service(_) => f.write_str("TransportService"),
+        }
+    }
+}
+
 /// Configures and builds an [`HttpClient`]. Vendor crates wrap it in their own builders.
 pub struct ClientBuilder {
     profile: Arc<dyn VendorProfile>,
@@ -83,6 +94,22 @@ pub struct ClientBuilder {
     quota_store: Arc<dyn QuotaStore>,
     token_store: Arc<dyn TokenStore>,
     renewal: RenewalPolicy,
+}
+
+/// Settings only: no credentials live in this builder, and the stores are shown by presence.
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("vendor", &self.profile.name())
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("transport", &self.transport)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("quota", &self.quota)
+            .field("renewal", &self.renewal)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -302,6 +329,20 @@ macro_rules! forward_client_settings {
             self
         }
 
+        /// The whole quota policy: the client-side budget (or none) and what to do when a
+        /// budget is spent. Replaces the vendor's default policy.
+        pub fn quota(mut self, policy: $crate::QuotaPolicy) -> Self {
+            self.core = self.core.quota(policy);
+            self
+        }
+
+        /// Settings of the shared connection pool (connect and idle timeouts, the largest
+        /// answer accepted).
+        pub fn transport_config(mut self, config: $crate::TransportConfig) -> Self {
+            self.core = self.core.transport_config(config);
+            self
+        }
+
         /// Uses your own reqwest 0.13 client (proxies, custom roots). Keep redirects disabled
         /// on it so that tokens never follow a redirect. Feature `reqwest-0_13`: reqwest stays
         /// out of the default API, so a new reqwest will be a new feature, not a break.
@@ -311,7 +352,8 @@ macro_rules! forward_client_settings {
             self
         }
 
-        /// Replaces the HTTP transport (tests, record/replay).
+        /// Replaces the HTTP transport with any tower service of `http::Request<Bytes>`
+        /// (another HTTP stack, record/replay, tests: see the `test-util` feature's mock).
         pub fn transport_service(mut self, service: $crate::TransportService) -> Self {
             self.core = self.core.transport_service(service);
             self

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod base_url;
 pub mod client;
 pub mod decode;
+pub mod env;
 pub mod error;
 pub mod facade;
 pub mod headers;
