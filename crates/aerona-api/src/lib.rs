@@ -27,6 +27,8 @@ mod generated;
 pub mod models;
 pub mod operations;
 mod profile;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod webhooks;
 
 pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};

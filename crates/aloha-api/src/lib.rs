@@ -26,6 +26,8 @@ mod generated;
 pub mod models;
 pub mod operations;
 mod profile;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 
 pub use client::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,

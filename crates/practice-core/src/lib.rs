@@ -19,6 +19,8 @@ pub mod error;
 pub mod facade;
 pub mod headers;
 pub mod layer;
+#[cfg(feature = "test-util")]
+pub mod mock;
 pub mod operation;
 pub mod quota;
 pub mod range;
