@@ -32,10 +32,13 @@ use std::time::Duration;
 use practice_core::bytes::Bytes;
 use practice_core::http::{HeaderValue, Response, StatusCode};
 use practice_core::mock::{MockTransport, WireShape};
-use practice_core::serde_json::{self, Value, json};
+use practice_core::serde_json::{self, Value};
 use practice_core::{Error, OperationMeta, RetryConfig};
 
 pub use practice_core::mock::Answer;
+/// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
+/// no serde_json dependency of their own).
+pub use practice_core::serde_json::json;
 
 use crate::{Client, ClientBuilder, TOKEN_HEADER};
 
