@@ -18,6 +18,21 @@
 //!
 //! The models and requests are generated from `openapi.yaml` in this crate by
 //! `cargo xtask codegen`; see `docs/aerona.md` for the vendor's quirks and our assumptions.
+//!
+//! # Features
+//!
+//! `rustls` (default; the platform's trust store) or `native-tls` for TLS; `redis` for
+//! shared tokens and budgets; `reqwest-0_13` to hand in your own reqwest client
+//! (`ClientBuilder::reqwest_client`; otherwise reqwest is not part of this API and any tower
+//! service can be the transport, [`ClientBuilder::transport_service`]); `test-util` for the
+//! mock below.
+//!
+//! # Testing your code
+//!
+//! With the `test-util` feature (in your dev-dependencies), `test_util::Mock` answers each
+//! operation with a record, a status or a connection failure, and the login itself; see
+//! the `test_util` module. For a simulated vendor over HTTP, `practice sandbox --print-env`
+//! prints the <built-in function vars> variables that [`Client::from_env`] reads.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
