@@ -32,7 +32,7 @@
 //! With the `test-util` feature (in your dev-dependencies), `test_util::Mock` answers each
 //! operation with a record, a status or a connection failure, and the login itself; see
 //! the `test_util` module. For a simulated vendor over HTTP, `practice sandbox --print-env`
-//! prints the <built-in function vars> variables that [`Client::from_env`] reads.
+//! prints the `AERONA_*` variables that [`Client::from_env`] reads.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
