@@ -32,6 +32,7 @@
 //! the `test_util` module. For a simulated vendor over HTTP, `practice sandbox --print-env`
 //! prints the `ALOHA_*` variables that [`Client::from_env`] reads.
 #![deny(missing_docs)]
+#![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 
 mod auth;
