@@ -1,9 +1,11 @@
 //! The Aerona client.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::Stream;
+use practice_core::env::{Vars, process_env};
 use practice_core::range::{DateRange, stream_in_chunks};
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
@@ -25,6 +27,12 @@ pub fn vendor_rate_limit() -> RateLimit {
     RateLimit::new(300, Duration::from_secs(15 * 60)).with_safety_margin(DEFAULT_SAFETY_MARGIN)
 }
 
+/// By default a call waits for budget up to 16 minutes: longer than one window, so a
+/// spent budget delays calls instead of failing them.
+fn default_when_exhausted() -> WhenExhausted {
+    WhenExhausted::wait_up_to(Duration::from_secs(16 * 60))
+}
+
 /// Added to the 15-minute window to absorb clock and network skew between us and Aerona.
 pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(5);
 
@@ -43,7 +51,7 @@ pub struct Client {
     http: HttpClient,
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
 pub struct ClientBuilder {
     username: String,
     password: Secret,
@@ -51,10 +59,38 @@ pub struct ClientBuilder {
     core: practice_core::ClientBuilder,
 }
 
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("password", &self.password)
+            .field("pin", &self.pin)
+            .field("core", &self.core)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     /// A client with the default base URL and the vendor's budget.
     pub fn new(username: impl Into<String>, password: impl Into<Secret>) -> Result<Self, Error> {
         Self::builder(username, password).build()
+    }
+
+    /// A client configured from the environment, as the `practice` CLI is: `AERONA_USERNAME`
+    /// and `AERONA_PASSWORD` (both required); `AERONA_PIN`, `AERONA_BASE_URL` and
+    /// `AERONA_RATE_LIMIT` (a budget such as `300/15m`) optional. The error names every
+    /// variable that is missing or empty, never a secret.
+    ///
+    /// ```no_run
+    /// let client = aerona_api::Client::from_env()?;
+    /// # Ok::<_, aerona_api::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// Like [`from_env`](Self::from_env), but a builder, to change more settings.
+    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
+        builder_from_vars(&Vars::new(process_env))
     }
 
     /// A builder, to set a PIN, the base URL, the budget, retries or transport.
@@ -69,12 +105,10 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy {
-                limit: Some(vendor_rate_limit()),
-                when_exhausted: WhenExhausted::Wait {
-                    max_wait: Duration::from_secs(16 * 60),
-                },
-            }),
+            .quota(QuotaPolicy::new(
+                Some(vendor_rate_limit()),
+                default_when_exhausted(),
+            )),
         }
     }
 
@@ -411,10 +445,9 @@ impl ClientBuilder {
     /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
     /// (default: wait up to 16 minutes).
     pub fn rate_limit(mut self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.core = self.core.quota(QuotaPolicy {
-            limit: Some(limit),
-            when_exhausted,
-        });
+        self.core = self
+            .core
+            .quota(QuotaPolicy::new(Some(limit), when_exhausted));
         self
     }
 
@@ -430,5 +463,98 @@ impl ClientBuilder {
         Ok(Client {
             http: self.core.build(auth)?,
         })
+    }
+}
+
+/// The builder `Client::from_env` starts from, over any variable lookup.
+fn builder_from_vars(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<ClientBuilder, Error> {
+    // The budget first: a bad one is found before the credentials are looked at, as in the CLI.
+    let rate_limit = match vars.optional("AERONA_RATE_LIMIT") {
+        None => None,
+        Some(text) => Some(RateLimit::parse(&text).map_err(|_| {
+            Error::configuration(format!(
+                "AERONA_RATE_LIMIT={text:?} is not a budget such as 300/15m (units s, m, h)"
+            ))
+        })?),
+    };
+    let [username, password] = vars.required(["AERONA_USERNAME", "AERONA_PASSWORD"])?;
+    let mut builder = Client::builder(username, password);
+    if let Some(pin) = vars.optional("AERONA_PIN") {
+        builder = builder.pin(pin);
+    }
+    if let Some(base_url) = vars.optional("AERONA_BASE_URL") {
+        builder = builder.base_url(base_url);
+    }
+    if let Some(limit) = rate_limit {
+        builder = builder.rate_limit(limit, default_when_exhausted());
+    }
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> Vars<impl Fn(&str) -> Option<String>> {
+        Vars::new(move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variables_and_never_the_secret() {
+        let err = builder_from_vars(&vars(&[
+            ("AERONA_PASSWORD", "hunter2-pw"),
+            ("AERONA_PIN", "hunter2-pin"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.kind(), practice_core::ErrorKind::Configuration);
+        let text = err.to_string();
+        assert!(text.contains("AERONA_USERNAME is not set"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+
+        let err = builder_from_vars(&vars(&[("AERONA_RATE_LIMIT", "lots")])).unwrap_err();
+        assert!(
+            err.to_string().contains("AERONA_RATE_LIMIT=\"lots\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn from_env_reads_the_cli_variables() {
+        let builder = builder_from_vars(&vars(&[
+            ("AERONA_USERNAME", "api-user"),
+            ("AERONA_PASSWORD", "hunter2-pw"),
+            ("AERONA_PIN", "4321"),
+            ("AERONA_BASE_URL", "http://127.0.0.1:9/AeronaAPI"),
+            ("AERONA_RATE_LIMIT", "100/15m"),
+        ]))
+        .unwrap();
+        let text = format!("{builder:?}");
+        assert!(text.contains("limit: 100"), "{text}");
+        assert!(text.contains("pin: Some(Secret(***))"), "{text}");
+        let client = builder.build().unwrap();
+        assert!(
+            client
+                .http
+                .base_url()
+                .as_str()
+                .starts_with("http://127.0.0.1:9/AeronaAPI")
+        );
+    }
+
+    #[test]
+    fn builder_debug_shows_settings_but_no_secret() {
+        let builder = Client::builder("api-user", "hunter2-pw").pin("hunter2-pin");
+        let text = format!("{builder:?}");
+        assert!(text.contains("aeronadental.com"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("hunter2"));
     }
 }

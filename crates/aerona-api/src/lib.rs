@@ -18,6 +18,21 @@
 //!
 //! The models and requests are generated from `openapi.yaml` in this crate by
 //! `cargo xtask codegen`; see `docs/aerona.md` for the vendor's quirks and our assumptions.
+//!
+//! # Features
+//!
+//! `rustls` (default; the platform's trust store) or `native-tls` for TLS; `redis` for
+//! shared tokens and budgets; `reqwest-0_13` to hand in your own reqwest client
+//! (`ClientBuilder::reqwest_client`; otherwise reqwest is not part of this API and any tower
+//! service can be the transport, [`ClientBuilder::transport_service`]); `test-util` for the
+//! mock below.
+//!
+//! # Testing your code
+//!
+//! With the `test-util` feature (in your dev-dependencies), `test_util::Mock` answers each
+//! operation with a record, a status or a connection failure, and the login itself; see
+//! the `test_util` module. For a simulated vendor over HTTP, `practice sandbox --print-env`
+//! prints the `AERONA_*` variables that [`Client::from_env`] reads.
 #![deny(missing_docs)]
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
@@ -28,12 +43,16 @@ mod generated;
 pub mod models;
 pub mod operations;
 mod profile;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod webhooks;
 
 pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_SAFETY_MARGIN, vendor_rate_limit,
 };
+/// The shared engine, for what the re-exports above leave out (custom stores, layers).
+pub use practice_core as core;
 /// The names both vendor crates re-export from `practice-core`.
 pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).

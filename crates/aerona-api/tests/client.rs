@@ -38,10 +38,7 @@ async fn login_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
 fn aerona_client(server: &MockServer) -> Client {
     Client::builder("api-user", "pa55word-value")
         .base_url(server.url(PREFIX))
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap()
 }
@@ -458,9 +455,7 @@ async fn fifty_tasks_never_exceed_300_requests_in_any_15_minutes() {
         .transport_service(fake_aerona(seen.clone()))
         .rate_limit(
             aerona_api::vendor_rate_limit(),
-            WhenExhausted::Wait {
-                max_wait: Duration::from_secs(24 * 3600),
-            },
+            WhenExhausted::wait_up_to(Duration::from_secs(24 * 3600)),
         )
         .build()
         .unwrap();

@@ -48,10 +48,7 @@ fn client(transport: practice_core::InnerService) -> Client {
     Client::builder("api-user", PASSWORD)
         .pin(PIN)
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(100),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
         .transport_service(transport)
         .build()
         .unwrap()

@@ -1,10 +1,12 @@
 //! The Aloha client.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use practice_core::decode::{Row, RowPolicy, refuse_deviations};
+use practice_core::env::{Vars, process_env};
 use practice_core::time::Date;
 use practice_core::wire::Deviating;
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
@@ -46,7 +48,7 @@ pub struct Client {
     policy: RowPolicy,
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
 pub struct ClientBuilder {
     client_id: String,
     secret_key: Secret,
@@ -54,10 +56,36 @@ pub struct ClientBuilder {
     policy: RowPolicy,
 }
 
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("secret_key", &self.secret_key)
+            .field("core", &self.core)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     /// A client with the default base URL and settings.
     pub fn new(client_id: impl Into<String>, secret_key: impl Into<Secret>) -> Result<Self, Error> {
         Self::builder(client_id, secret_key).build()
+    }
+
+    /// A client configured from the environment, as the `practice` CLI is: `ALOHA_CLIENT_ID`
+    /// and `ALOHA_SECRET_KEY` (both required), `ALOHA_BASE_URL` (optional). The error names
+    /// every variable that is missing or empty, never a value.
+    ///
+    /// ```no_run
+    /// let client = aloha_api::Client::from_env()?;
+    /// # Ok::<_, aloha_api::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// Like [`from_env`](Self::from_env), but a builder, to change more settings.
+    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
+        builder_from_vars(&Vars::new(process_env))
     }
 
     /// A builder, to set the base URL, budgets, retries or transport.
@@ -71,10 +99,7 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy {
-                limit: None,
-                when_exhausted: WhenExhausted::FailFast,
-            }),
+            .quota(QuotaPolicy::new(None, WhenExhausted::FailFast)),
             policy: RowPolicy::Fail,
         }
     }
@@ -299,19 +324,14 @@ impl ClientBuilder {
     /// When the daily budget is spent (the vendor's `X-RateLimit-Remaining` reached 0), wait
     /// for the reset — possibly hours — up to `max_wait`, instead of failing at once.
     pub fn wait_for_quota(self, max_wait: Duration) -> Self {
-        self.quota(QuotaPolicy {
-            limit: None,
-            when_exhausted: WhenExhausted::Wait { max_wait },
-        })
+        self.quota(QuotaPolicy::new(None, WhenExhausted::wait_up_to(max_wait)))
     }
 
     /// Adds a client-side budget on top of the vendor's headers (for example
     /// `RateLimit::new(1000, Duration::from_secs(86_400))`), and says what to do when spent.
-    pub fn client_side_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.quota(QuotaPolicy {
-            limit: Some(limit),
-            when_exhausted,
-        })
+    /// Named as in `aerona-api`.
+    pub fn rate_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
+        self.quota(QuotaPolicy::new(Some(limit), when_exhausted))
     }
 
     /// Decode strictly: a field that does not match its documented type or format fails the
@@ -327,10 +347,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The whole quota policy.
-    pub fn quota(mut self, policy: QuotaPolicy) -> Self {
-        self.core = self.core.quota(policy);
-        self
+    /// The former name of [`rate_limit`](Self::rate_limit), kept for callers that use it.
+    #[doc(hidden)]
+    pub fn client_side_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
+        self.rate_limit(limit, when_exhausted)
     }
 
     /// Builds the client. Fails on an unusable configuration (for example a plain-http base
@@ -350,6 +370,16 @@ impl ClientBuilder {
             policy: self.policy,
         })
     }
+}
+
+/// The builder `Client::from_env` starts from, over any variable lookup.
+fn builder_from_vars(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<ClientBuilder, Error> {
+    let [client_id, secret_key] = vars.required(["ALOHA_CLIENT_ID", "ALOHA_SECRET_KEY"])?;
+    let builder = Client::builder(client_id, secret_key);
+    Ok(match vars.optional("ALOHA_BASE_URL") {
+        Some(base_url) => builder.base_url(base_url),
+        None => builder,
+    })
 }
 
 /// A report over a date range: its request, its row type, and the date rows are ordered by.
@@ -417,3 +447,57 @@ date_range_report!(
     Split::Never,
     |row| row.start_date.map(|at| at.date())
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> Vars<impl Fn(&str) -> Option<String>> {
+        Vars::new(move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable_and_never_the_secret() {
+        let err = builder_from_vars(&vars(&[("ALOHA_SECRET_KEY", "hunter2-key")])).unwrap_err();
+        assert_eq!(err.kind(), practice_core::ErrorKind::Configuration);
+        let text = err.to_string();
+        assert!(text.contains("ALOHA_CLIENT_ID is not set"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn from_env_reads_the_cli_variables() {
+        let client = builder_from_vars(&vars(&[
+            ("ALOHA_CLIENT_ID", "id-1"),
+            ("ALOHA_SECRET_KEY", "hunter2-key"),
+            ("ALOHA_BASE_URL", "http://127.0.0.1:9/customer"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert!(
+            client
+                .http
+                .base_url()
+                .as_str()
+                .starts_with("http://127.0.0.1:9/customer")
+        );
+    }
+
+    #[test]
+    fn builder_debug_shows_settings_but_no_secret() {
+        let builder = Client::builder("id-1", "hunter2-key").base_url("http://127.0.0.1:9/x");
+        let text = format!("{builder:?}");
+        assert!(text.contains("127.0.0.1:9"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("hunter2"));
+    }
+}

@@ -23,9 +23,7 @@ async fn run(name: &str, limit: RateLimit) -> serde_json::Value {
         .transport_service(fake_aerona(sent.clone(), Duration::from_millis(30)))
         .rate_limit(
             limit.clone(),
-            WhenExhausted::Wait {
-                max_wait: Duration::from_secs(24 * 3600),
-            },
+            WhenExhausted::wait_up_to(Duration::from_secs(24 * 3600)),
         )
         .build()
         .expect("an Aerona client");

@@ -225,7 +225,7 @@ fn stack(c: &mut Criterion) {
         b.to_async(&runtime).iter(|| bare_once(&bare, &url))
     });
     let core_pool = practice_core::TransportConfig::default()
-        .shared_client()
+        .shared_reqwest_client()
         .unwrap();
     group.bench_function("sequential/bare_with_core_pool", |b| {
         b.to_async(&runtime).iter(|| bare_once(&core_pool, &url))

@@ -506,9 +506,7 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     if let Some(limit) = target.rate_limit {
         builder = builder.rate_limit(
             limit,
-            WhenExhausted::Wait {
-                max_wait: Duration::from_secs(16 * 60),
-            },
+            WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
         );
     }
     let client = builder.build()?;

@@ -169,16 +169,11 @@ async fn main() -> Result<(), Error> {
         server.url("/demo"),
         "practice-core-tour/0.1",
     )
-    .retry(RetryConfig {
-        initial_backoff: Duration::from_millis(20),
-        ..RetryConfig::default()
-    })
-    .quota(QuotaPolicy {
-        limit: Some(RateLimit::new(10, Duration::from_secs(1))),
-        when_exhausted: WhenExhausted::Wait {
-            max_wait: Duration::from_secs(5),
-        },
-    })
+    .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(20)))
+    .quota(QuotaPolicy::new(
+        Some(RateLimit::new(10, Duration::from_secs(1))),
+        WhenExhausted::wait_up_to(Duration::from_secs(5)),
+    ))
     .build(DemoAuth)?;
 
     let started = Instant::now();

@@ -43,11 +43,19 @@ use crate::send::Sender;
 use crate::service::TransportService;
 use crate::vendor::VendorProfile;
 
-/// Per-try timeouts.
+/// Per-try timeouts. Made with [`Timeouts::per_try`] or [`Timeouts::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// One try, from sending to the last byte of the answer. Default 60 s (reports are big).
     pub per_try: Duration,
+}
+
+impl Timeouts {
+    /// Each try may take at most `per_try`, from sending to the last byte of the answer.
+    pub fn per_try(per_try: Duration) -> Self {
+        Timeouts { per_try }
+    }
 }
 
 impl Default for Timeouts {
@@ -60,8 +68,20 @@ impl Default for Timeouts {
 
 enum TransportChoice {
     Config(TransportConfig),
+    #[cfg(feature = "reqwest-0_13")]
     Reqwest(reqwest::Client, usize),
     Service(TransportService),
+}
+
+impl fmt::Debug for TransportChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportChoice::Config(config) => fmt::Debug::fmt(config, f),
+            #[cfg(feature = "reqwest-0_13")]
+            TransportChoice::Reqwest(..) => f.write_str("OwnReqwestClient"),
+            TransportChoice::Service(_) => f.write_str("TransportService"),
+        }
+    }
 }
 
 /// Configures and builds an [`HttpClient`]. Vendor crates wrap it in their own builders.
@@ -77,6 +97,23 @@ pub struct ClientBuilder {
     token_store: Arc<dyn TokenStore>,
     renewal: RenewalPolicy,
     deadline: Option<Duration>,
+}
+
+/// Settings only: no credentials live in this builder, and the stores are shown by presence.
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("vendor", &self.profile.name())
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("transport", &self.transport)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("quota", &self.quota)
+            .field("renewal", &self.renewal)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {
@@ -122,8 +159,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a caller's own reqwest client (proxies, custom roots). Redirects should stay
-    /// disabled on it so tokens never follow a redirect.
+    /// Uses a caller's own reqwest 0.13 client (proxies, custom roots). Redirects should stay
+    /// disabled on it so tokens never follow a redirect. Feature `reqwest-0_13`.
+    #[cfg(feature = "reqwest-0_13")]
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.transport =
             TransportChoice::Reqwest(client, TransportConfig::default().max_response_bytes);
@@ -181,8 +219,9 @@ impl ClientBuilder {
             TransportChoice::Config(config) => {
                 TransportService::new(HttpTransport::from_config(&config)?)
             }
+            #[cfg(feature = "reqwest-0_13")]
             TransportChoice::Reqwest(client, max) => {
-                TransportService::new(HttpTransport::new(client, max))
+                TransportService::new(HttpTransport::over(client, max))
             }
             TransportChoice::Service(service) => service,
         };
@@ -363,14 +402,31 @@ macro_rules! forward_client_settings {
             self
         }
 
-        /// Uses your own reqwest client (proxies, custom roots). Keep redirects disabled on it
-        /// so that tokens never follow a redirect.
-        pub fn reqwest_client(mut self, client: $crate::reqwest::Client) -> Self {
+        /// The whole quota policy: the client-side budget (or none) and what to do when a
+        /// budget is spent. Replaces the vendor's default policy.
+        pub fn quota(mut self, policy: $crate::QuotaPolicy) -> Self {
+            self.core = self.core.quota(policy);
+            self
+        }
+
+        /// Settings of the shared connection pool (connect and idle timeouts, the largest
+        /// answer accepted).
+        pub fn transport_config(mut self, config: $crate::TransportConfig) -> Self {
+            self.core = self.core.transport_config(config);
+            self
+        }
+
+        /// Uses your own reqwest 0.13 client (proxies, custom roots). Keep redirects disabled
+        /// on it so that tokens never follow a redirect. Feature `reqwest-0_13`: reqwest stays
+        /// out of the default API, so a new reqwest will be a new feature, not a break.
+        #[cfg(feature = "reqwest-0_13")]
+        pub fn reqwest_client(mut self, client: $crate::reqwest_0_13::Client) -> Self {
             self.core = self.core.reqwest_client(client);
             self
         }
 
-        /// Replaces the HTTP transport (tests, record/replay).
+        /// Replaces the HTTP transport with any tower service of `http::Request<Bytes>`
+        /// (another HTTP stack, record/replay, tests: see the `test-util` feature's mock).
         pub fn transport_service(mut self, service: $crate::TransportService) -> Self {
             self.core = self.core.transport_service(service);
             self

@@ -7,6 +7,6 @@ pub use crate::range::{DEFAULT_DAYS_PER_CHUNK, DateRange};
 pub use crate::wire;
 pub use crate::{
     Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore, RateLimit, RenewalPolicy, RetryConfig,
-    Secret, Timeouts, TokenStore, WhenExhausted,
+    Secret, Timeouts, TokenStore, TransportConfig, TransportService, WhenExhausted,
 };
 pub use crate::{rust_decimal, time};

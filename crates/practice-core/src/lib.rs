@@ -16,10 +16,13 @@ pub mod base_url;
 pub mod client;
 pub mod deadline;
 pub mod decode;
+pub mod env;
 pub mod error;
 pub mod facade;
 pub mod headers;
 pub mod layer;
+#[cfg(feature = "test-util")]
+pub mod mock;
 pub mod operation;
 pub mod quota;
 pub mod range;
@@ -59,5 +62,9 @@ pub use vendor::{Failure, ResponseReading, VendorProfile};
 #[doc(hidden)]
 pub use service::TransportService as InnerService;
 
+/// The reqwest that [`ClientBuilder::reqwest_client`] takes (feature `reqwest-0_13`). The
+/// version is in the name: reqwest is not part of the default, stable API.
+#[cfg(feature = "reqwest-0_13")]
+pub use reqwest as reqwest_0_13;
 /// Re-exported so that generated code and users name the same versions.
-pub use {bytes, http, reqwest, rust_decimal, serde_json, serde_with, time};
+pub use {bytes, http, rust_decimal, serde_json, serde_with, time};

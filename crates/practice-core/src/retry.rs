@@ -20,7 +20,11 @@ use crate::vendor::ResponseReading;
 /// How many tries a call may make and how long to back off between them: attempts, backoff
 /// and an overall deadline. It counts the tries of one call; it is not a budget shared by
 /// calls (that is [`QuotaPolicy`](crate::QuotaPolicy)).
+///
+/// Start from [`RetryConfig::default`] (or [`RetryConfig::disabled`]) and adjust with the
+/// `with_*` methods; new settings can then be added without breaking your code.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryConfig {
     /// Tries in all, the first included. `1` disables retries. Default 4.
     pub max_attempts: u32,
@@ -50,6 +54,30 @@ impl RetryConfig {
             max_attempts: 1,
             ..Self::default()
         }
+    }
+
+    /// Tries in all, the first included (`1` disables retries).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Backoff ceiling of the first retry.
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Largest backoff ceiling.
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// No retry starts after this much time since the first try.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// The full-jitter backoff before retry number `retry` (1-based): uniform in

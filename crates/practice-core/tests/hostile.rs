@@ -100,10 +100,7 @@ async fn a_429_whose_reset_has_passed_backs_off() {
         )
     });
     let client = server.client(|b| {
-        b.retry(RetryConfig {
-            initial_backoff: Duration::from_millis(400),
-            ..RetryConfig::default()
-        })
+        b.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(400)))
     });
     let err = client.execute(&GetThing(1)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited);
@@ -145,15 +142,12 @@ fn date_ranges_at_the_end_of_the_calendar_chunk_without_panicking() {
 async fn a_per_try_timeout_of_years_does_not_panic() {
     let server = FakeServer::ok();
     let client = server.client(|b| {
-        b.timeouts(Timeouts {
-            per_try: Duration::MAX,
-        })
-        .retry(RetryConfig {
-            deadline: Duration::MAX,
-            max_backoff: Duration::MAX,
-            initial_backoff: Duration::MAX,
-            ..RetryConfig::default()
-        })
+        b.timeouts(Timeouts::per_try(Duration::MAX)).retry(
+            RetryConfig::default()
+                .with_deadline(Duration::MAX)
+                .with_max_backoff(Duration::MAX)
+                .with_initial_backoff(Duration::MAX),
+        )
     });
     client.execute(&GetThing(1)).await.unwrap();
 }
@@ -237,12 +231,13 @@ async fn a_server_slow_at_every_step_is_cut_at_the_whole_call_deadline() {
 async fn retries_and_waits_for_budget_stop_at_the_deadline() {
     let server = FakeServer::new(|_, _| Reply::Status(503, "down"));
     let client = server.client(|b| {
-        b.deadline(Duration::from_secs(5)).retry(RetryConfig {
-            max_attempts: 100,
-            initial_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(1),
-            deadline: Duration::from_secs(3600),
-        })
+        b.deadline(Duration::from_secs(5)).retry(
+            RetryConfig::default()
+                .with_max_attempts(100)
+                .with_initial_backoff(Duration::from_secs(1))
+                .with_max_backoff(Duration::from_secs(1))
+                .with_deadline(Duration::from_secs(3600)),
+        )
     });
     let started = Instant::now();
     let err = client.execute(&GetThing(1)).await.unwrap_err();
@@ -250,13 +245,11 @@ async fn retries_and_waits_for_budget_stop_at_the_deadline() {
 
     let server = FakeServer::ok();
     let client = server.client(|b| {
-        b.deadline(Duration::from_secs(60)).quota(QuotaPolicy {
+        b.deadline(Duration::from_secs(60)).quota(QuotaPolicy::new(
             // The login takes one slot, the first call the other.
-            limit: Some(RateLimit::new(2, Duration::from_secs(3600))),
-            when_exhausted: WhenExhausted::Wait {
-                max_wait: Duration::from_secs(7200),
-            },
-        })
+            Some(RateLimit::new(2, Duration::from_secs(3600))),
+            WhenExhausted::wait_up_to(Duration::from_secs(7200)),
+        ))
     });
     client.execute(&GetThing(1)).await.unwrap();
     let started = Instant::now();
@@ -294,10 +287,7 @@ async fn a_broken_login_costs_a_few_logins_whatever_the_concurrency() {
         for concurrency in [4, 16] {
             let logins = Arc::new(AtomicUsize::new(0));
             let client = builder(broken_login(reset, logins.clone()))
-                .retry(RetryConfig {
-                    initial_backoff: Duration::from_millis(100),
-                    ..RetryConfig::default()
-                })
+                .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
                 .build(TestAuth {
                     lifetime: Duration::from_secs(3600),
                 })

@@ -58,10 +58,7 @@ proptest! {
                 )
             });
             let client = server.client(|b| {
-                b.quota(QuotaPolicy {
-                    limit: None,
-                    when_exhausted: WhenExhausted::Wait { max_wait: Duration::from_secs(600) },
-                })
+                b.quota(QuotaPolicy::new(None, WhenExhausted::wait_up_to(Duration::from_secs(600))))
             });
             let started = Instant::now();
             for id in 0..3 {
@@ -99,10 +96,7 @@ proptest! {
         paused().block_on(async move {
             let server = FakeServer::ok();
             let client = server.client(|b| {
-                b.quota(QuotaPolicy {
-                    limit: Some(RateLimit::new(limit, window).with_safety_margin(margin)),
-                    when_exhausted: WhenExhausted::Wait { max_wait },
-                })
+                b.quota(QuotaPolicy::new(Some(RateLimit::new(limit, window).with_safety_margin(margin)), WhenExhausted::wait_up_to(max_wait)))
             });
             for id in 0..5 {
                 if let Err(err) = client.execute(&GetThing(id)).await {

@@ -127,10 +127,7 @@ async fn echoed_credentials_and_tokens_never_reach_errors_or_logs() {
     let (capture, _guard) = Capture::trace_everything();
     let client = ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
         .transport_service(echoing_vendor())
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build(EchoedAuth)
         .unwrap();
     let mut outputs = Vec::new();

@@ -11,10 +11,7 @@ use support::*;
 
 fn client(base: String) -> HttpClient {
     ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0")
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build(TestAuth {
             lifetime: Duration::from_secs(3600),
         })

@@ -20,10 +20,7 @@ use support::*;
 
 fn client(base: String) -> HttpClient {
     ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0")
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build(TestAuth {
             lifetime: Duration::from_secs(3600),
         })
@@ -80,6 +77,18 @@ async fn no_secret_token_or_body_reaches_logs_errors_or_debug() {
         logs.contains("/things/{id}"),
         "path templates, not paths: {logs}"
     );
+    // The OpenTelemetry names an exporter maps without configuration.
+    for field in [
+        "http.request.method=GET",
+        "url.template=\"/things/{id}\"",
+        "http.response.status_code=200",
+        "http.response.status_code=500",
+        "otel.kind=\"client\"",
+        "otel.name=GET /things/{id}",
+        "otel.status_code=\"ERROR\"",
+    ] {
+        assert!(logs.contains(field), "{field} missing from: {logs}");
+    }
     outputs.push(logs);
     for text in outputs {
         for needle in [SECRET, "tok-very-secret-token", "Mary Simpson"] {

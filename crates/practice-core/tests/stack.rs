@@ -95,12 +95,8 @@ async fn concurrent_401s_share_one_renewal() {
 #[tokio::test(start_paused = true)]
 async fn tokens_are_renewed_before_they_expire() {
     let server = FakeServer::ok();
-    let client = server.client(|b| {
-        b.renewal(RenewalPolicy {
-            margin: Duration::from_secs(300),
-            ..RenewalPolicy::default()
-        })
-    });
+    let client = server
+        .client(|b| b.renewal(RenewalPolicy::default().with_margin(Duration::from_secs(300))));
     client.execute(&GetThing(1)).await.unwrap();
     tokio::time::advance(Duration::from_secs(50 * 60)).await;
     client.execute(&GetThing(2)).await.unwrap();
@@ -197,12 +193,8 @@ async fn retry_after_is_honoured_and_bounded_by_the_deadline() {
     // A Retry-After beyond the deadline is not waited for: the caller gets it.
     let server =
         FakeServer::new(|_, _| Reply::StatusWithHeader(503, "", "retry-after", "600".into()));
-    let client = server.client(|b| {
-        b.retry(RetryConfig {
-            deadline: Duration::from_secs(60),
-            ..RetryConfig::default()
-        })
-    });
+    let client =
+        server.client(|b| b.retry(RetryConfig::default().with_deadline(Duration::from_secs(60))));
     let err = client.execute(&GetThing(1)).await.unwrap_err();
     assert_eq!(server.requests().len(), 1);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(600)));
@@ -221,11 +213,7 @@ async fn a_write_is_never_retried_once_it_may_have_been_sent() {
         || Reply::Delay(Duration::from_secs(120), Box::new(Reply::Status(200, "{}"))),
     ] {
         let server = FakeServer::new(move |_, _| reply());
-        let client = server.client(|b| {
-            b.timeouts(Timeouts {
-                per_try: Duration::from_secs(30),
-            })
-        });
+        let client = server.client(|b| b.timeouts(Timeouts::per_try(Duration::from_secs(30))));
         let err = client.execute(&CreateThing).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err}");
         assert_eq!(err.operation(), Some("createThing"));
@@ -273,11 +261,7 @@ async fn a_slow_answer_times_out_and_an_idempotent_call_retries() {
             Reply::Status(200, r#"{"late":false}"#)
         }
     });
-    let client = server.client(|b| {
-        b.timeouts(Timeouts {
-            per_try: Duration::from_secs(10),
-        })
-    });
+    let client = server.client(|b| b.timeouts(Timeouts::per_try(Duration::from_secs(10))));
     let value = client.execute(&GetThing(1)).await.unwrap();
     assert_eq!(value["late"], false);
     assert_eq!(server.requests().len(), 2);
@@ -286,10 +270,8 @@ async fn a_slow_answer_times_out_and_an_idempotent_call_retries() {
         Reply::Delay(Duration::from_secs(120), Box::new(Reply::Status(200, "{}")))
     });
     let client = server.client(|b| {
-        b.timeouts(Timeouts {
-            per_try: Duration::from_secs(10),
-        })
-        .retry(RetryConfig::disabled())
+        b.timeouts(Timeouts::per_try(Duration::from_secs(10)))
+            .retry(RetryConfig::disabled())
     });
     let err = client.execute(&GetThing(1)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
@@ -317,12 +299,10 @@ async fn the_budget_is_never_exceeded_and_throughput_stays_within_five_percent()
         )
     });
     let client = server.client(|b| {
-        b.quota(QuotaPolicy {
-            limit: Some(limit.clone()),
-            when_exhausted: WhenExhausted::Wait {
-                max_wait: Duration::from_secs(24 * 3600),
-            },
-        })
+        b.quota(QuotaPolicy::new(
+            Some(limit.clone()),
+            WhenExhausted::wait_up_to(Duration::from_secs(24 * 3600)),
+        ))
     });
     let started = Instant::now();
     let tasks: Vec<_> = (0..50)
@@ -374,10 +354,10 @@ async fn fail_fast_and_wait_policies() {
     let limit = RateLimit::new(2, Duration::from_secs(60));
     let server = FakeServer::ok();
     let client = server.client(|b| {
-        b.quota(QuotaPolicy {
-            limit: Some(limit.clone()),
-            when_exhausted: WhenExhausted::FailFast,
-        })
+        b.quota(QuotaPolicy::new(
+            Some(limit.clone()),
+            WhenExhausted::FailFast,
+        ))
     });
     client.execute(&GetThing(1)).await.unwrap(); // login + call: budget spent
     let err = client.execute(&GetThing(2)).await.unwrap_err();
@@ -389,12 +369,10 @@ async fn fail_fast_and_wait_policies() {
 
     let server = FakeServer::ok();
     let client = server.client(|b| {
-        b.quota(QuotaPolicy {
-            limit: Some(limit),
-            when_exhausted: WhenExhausted::Wait {
-                max_wait: Duration::from_secs(90),
-            },
-        })
+        b.quota(QuotaPolicy::new(
+            Some(limit),
+            WhenExhausted::wait_up_to(Duration::from_secs(90)),
+        ))
     });
     let started = Instant::now();
     client.execute(&GetThing(1)).await.unwrap();
@@ -442,12 +420,10 @@ async fn vendor_headers_stop_calls_until_the_reset() {
         )
     });
     let client = server.client(|b| {
-        b.quota(QuotaPolicy {
-            limit: None,
-            when_exhausted: WhenExhausted::Wait {
-                max_wait: Duration::from_secs(2 * 3600),
-            },
-        })
+        b.quota(QuotaPolicy::new(
+            None,
+            WhenExhausted::wait_up_to(Duration::from_secs(2 * 3600)),
+        ))
     });
     client.execute(&GetThing(1)).await.unwrap();
     client.execute(&GetThing(2)).await.unwrap();

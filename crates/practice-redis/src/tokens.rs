@@ -21,8 +21,13 @@ static REMOVE_IF_SAME: LazyLock<Script> =
 /// The stored value. The expiry is the key's own, so no clock other than Redis's is involved.
 #[derive(Serialize, Deserialize)]
 struct Stored {
+    #[serde(serialize_with = "practice_core::secret::serialize_exposed")]
     access: Secret,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "practice_core::secret::serialize_exposed_option"
+    )]
     refresh: Option<Secret>,
 }
 

@@ -61,18 +61,13 @@ fn client(
 ) -> HttpClient {
     fake.client(|b| {
         b.transport_service(vendor(fake, login_takes))
-            .quota(QuotaPolicy {
+            .quota(QuotaPolicy::new(
                 limit,
-                when_exhausted: WhenExhausted::Wait {
-                    max_wait: Duration::from_secs(30),
-                },
-            })
+                WhenExhausted::wait_up_to(Duration::from_secs(30)),
+            ))
             .token_store(store.clone())
             .quota_store(store)
-            .renewal(RenewalPolicy {
-                claim_hold: Duration::from_secs(2),
-                ..RenewalPolicy::default()
-            })
+            .renewal(RenewalPolicy::default().with_claim_hold(Duration::from_secs(2)))
     })
 }
 

@@ -74,17 +74,13 @@ fn table() -> Vec<(&'static str, Fault, usize, Expect, u64)> {
 }
 
 fn retry() -> RetryConfig {
-    RetryConfig {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(1),
-        ..RetryConfig::default()
-    }
+    RetryConfig::default()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(1))
 }
 
 fn timeouts() -> Timeouts {
-    Timeouts {
-        per_try: Duration::from_secs(1),
-    }
+    Timeouts::per_try(Duration::from_secs(1))
 }
 
 fn outcome<T>(result: &Result<T, aloha_api::Error>) -> Expect {

@@ -17,10 +17,7 @@ fn aloha(s: &Sandbox) -> aloha_api::Client {
     let c = s.credentials();
     aloha_api::Client::builder(c.aloha_client_id.clone(), c.aloha_secret_key.clone())
         .base_url(s.aloha_base_url())
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap()
 }
@@ -29,10 +26,7 @@ fn aerona(s: &Sandbox) -> aerona_api::Client {
     let c = s.credentials();
     aerona_api::Client::builder(c.aerona_username.clone(), c.aerona_password.clone())
         .base_url(s.aerona_base_url())
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryConfig::default()
-        })
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap()
 }

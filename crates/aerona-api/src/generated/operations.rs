@@ -142,9 +142,9 @@ impl Endpoint for LoginRequest {
                 let request = self.0;
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("username", &request.username)?;
-                map.serialize_entry("password", &request.password)?;
+                map.serialize_entry("password", Secret::expose(&request.password))?;
                 if let Some(value) = &request.pin {
-                    map.serialize_entry("pin", value)?;
+                    map.serialize_entry("pin", Secret::expose(value))?;
                 }
                 map.end()
             }

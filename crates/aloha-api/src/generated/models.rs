@@ -162,7 +162,7 @@ impl serde::Serialize for TokenData {
             nulls,
             devs,
             "accessToken",
-            self.access_token.as_ref(),
+            self.access_token.as_ref().map(|secret| secret.expose()),
         )?;
         write_field(
             &mut map,
@@ -176,7 +176,7 @@ impl serde::Serialize for TokenData {
             nulls,
             devs,
             "refreshToken",
-            self.refresh_token.as_ref(),
+            self.refresh_token.as_ref().map(|secret| secret.expose()),
         )?;
         write_field(
             &mut map,

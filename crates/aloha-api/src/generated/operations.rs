@@ -119,7 +119,7 @@ impl Endpoint for PostTokenRequest {
                 let request = self.0;
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("clientId", &request.client_id)?;
-                map.serialize_entry("secretKey", &request.secret_key)?;
+                map.serialize_entry("secretKey", Secret::expose(&request.secret_key))?;
                 map.end()
             }
         }
@@ -251,8 +251,8 @@ impl Endpoint for PostRefreshTokenRequest {
                 let request = self.0;
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("clientId", &request.client_id)?;
-                map.serialize_entry("accessToken", &request.access_token)?;
-                map.serialize_entry("refreshToken", &request.refresh_token)?;
+                map.serialize_entry("accessToken", Secret::expose(&request.access_token))?;
+                map.serialize_entry("refreshToken", Secret::expose(&request.refresh_token))?;
                 map.end()
             }
         }

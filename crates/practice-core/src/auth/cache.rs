@@ -15,8 +15,10 @@ use crate::auth::token::Token;
 use crate::error::{Error, ErrorKind};
 use crate::redact::Redactor;
 
-/// Renewal settings.
+/// Renewal settings. Start from [`RenewalPolicy::default`] and adjust with the `with_*`
+/// methods.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RenewalPolicy {
     /// Renew this long before expiry. Default 5 minutes.
     pub margin: Duration,
@@ -37,6 +39,27 @@ impl Default for RenewalPolicy {
             retry_failed_after: Duration::from_secs(30),
             claim_hold: Duration::from_secs(60),
         }
+    }
+}
+
+impl RenewalPolicy {
+    /// Renew this long before expiry.
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// After a failed renewal while the old token is still valid, wait this long before
+    /// trying again.
+    pub fn with_retry_failed_after(mut self, wait: Duration) -> Self {
+        self.retry_failed_after = wait;
+        self
+    }
+
+    /// With a shared [`TokenStore`], the longest one process may hold the renewal claim.
+    pub fn with_claim_hold(mut self, hold: Duration) -> Self {
+        self.claim_hold = hold;
+        self
     }
 }
 

@@ -1,5 +1,14 @@
 //! The innermost layer: reqwest as a `tower::Service<http::Request<Bytes>>`.
 //!
+//! reqwest stays out of the stable API: a caller who needs another HTTP stack hands in any
+//! [`TransportService`](crate::TransportService); a caller who needs their own reqwest client
+//! turns on the version-named feature `reqwest-0_13`, so that a future reqwest is a new
+//! feature, not a breaking change.
+//!
+//! TLS comes from the features: `rustls` (the default; certificates are checked against the
+//! platform's trust store, so clinics' TLS-inspecting proxies with a locally trusted root
+//! work) or `native-tls`. When both are on, reqwest picks native-tls.
+//!
 //! Bodies are buffered as [`Bytes`] in both directions: a retried write re-sends the identical
 //! body (octocrab once re-sent an empty one), and a response is decoded from the one buffer
 //! without a second copy.
@@ -15,8 +24,10 @@ use http::{Request, Response};
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::request::BoxFuture;
 
-/// Settings of the shared HTTP connection pool.
+/// Settings of the shared HTTP connection pool. Start from [`TransportConfig::default`] and
+/// change fields, or use the `with_*` methods.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TransportConfig {
     /// Time allowed to open a connection (TCP and TLS). Default 10 s.
     pub connect_timeout: Duration,
@@ -38,10 +49,35 @@ impl Default for TransportConfig {
 }
 
 impl TransportConfig {
+    /// The time allowed to open a connection.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long idle pooled connections are kept.
+    pub fn with_pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// The largest answer accepted, in bytes.
+    pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The shared reqwest 0.13 client of this configuration (see `shared_client`), for
+    /// callers that compare against or build on it. Feature `reqwest-0_13`.
+    #[cfg(feature = "reqwest-0_13")]
+    pub fn shared_reqwest_client(&self) -> Result<reqwest::Client, Error> {
+        self.shared_client()
+    }
+
     /// A reqwest client for this configuration: TLS 1.2 minimum, HTTP/2 through ALPN, gzip,
     /// pooled connections, no redirects (a vendor's 301 to https must surface, not be followed
     /// with our token). Clients built from equal configurations share one pool.
-    pub fn shared_client(&self) -> Result<reqwest::Client, Error> {
+    pub(crate) fn shared_client(&self) -> Result<reqwest::Client, Error> {
         static POOLS: OnceLock<Mutex<HashMap<TransportConfig, reqwest::Client>>> = OnceLock::new();
         let pools = POOLS.get_or_init(Default::default);
         let mut pools = pools
@@ -50,13 +86,16 @@ impl TransportConfig {
         if let Some(client) = pools.get(self) {
             return Ok(client.clone());
         }
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
-            .min_tls_version(reqwest::tls::Version::TLS_1_2)
             .https_only(false) // enforced per base URL by `BaseUrl`, which allows loopback http
             .redirect(reqwest::redirect::Policy::none())
-            .gzip(true)
+            .gzip(true);
+        // Without a TLS feature only loopback http works, and there is no TLS to bound.
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        let builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_2);
+        let client = builder
             .build()
             .map_err(|e| Error::configuration("could not build the HTTP client").with_source(e))?;
         pools.insert(self.clone(), client.clone());
@@ -72,8 +111,14 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport over a caller's own reqwest client (proxies, custom roots).
+    /// A transport over a caller's own reqwest 0.13 client (proxies, custom roots). Keep
+    /// redirects disabled on it so that tokens never follow a redirect. Feature `reqwest-0_13`.
+    #[cfg(feature = "reqwest-0_13")]
     pub fn new(client: reqwest::Client, max_response_bytes: usize) -> Self {
+        Self::over(client, max_response_bytes)
+    }
+
+    pub(crate) fn over(client: reqwest::Client, max_response_bytes: usize) -> Self {
         HttpTransport {
             client,
             max_response_bytes,
@@ -82,7 +127,7 @@ impl HttpTransport {
 
     /// A transport over the shared pool of `config`.
     pub fn from_config(config: &TransportConfig) -> Result<Self, Error> {
-        Ok(Self::new(
+        Ok(Self::over(
             config.shared_client()?,
             config.max_response_bytes,
         ))

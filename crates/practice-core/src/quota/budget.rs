@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use crate::error::Error;
 
-/// A budget: at most `limit` requests in any `window`.
+/// A budget: at most `limit` requests in any `window`. Made with [`RateLimit::new`] (or
+/// [`RateLimit::parse`]) and [`RateLimit::with_safety_margin`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Requests allowed per window.
     pub limit: u32,
@@ -82,8 +84,9 @@ impl RateLimit {
     }
 }
 
-/// What to do when the budget is spent.
+/// What to do when the budget is spent. Matches need a `_` arm: more choices may come.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WhenExhausted {
     /// Fail at once with [`ErrorKind::QuotaExhausted`](crate::ErrorKind::QuotaExhausted) carrying the reset instant.
     FailFast,
@@ -94,13 +97,33 @@ pub enum WhenExhausted {
     },
 }
 
-/// The quota layer's settings.
+/// The quota layer's settings. Made with [`QuotaPolicy::new`] or [`QuotaPolicy::default`]
+/// (no client-side budget; fail fast).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct QuotaPolicy {
     /// The client-side budget, if any.
     pub limit: Option<RateLimit>,
     /// What to do when it (or the vendor's announced budget) is spent.
     pub when_exhausted: WhenExhausted,
+}
+
+impl WhenExhausted {
+    /// Wait for budget up to `max_wait`.
+    pub fn wait_up_to(max_wait: Duration) -> Self {
+        WhenExhausted::Wait { max_wait }
+    }
+}
+
+impl QuotaPolicy {
+    /// A client-side budget (or none: then only the vendor's announced budget counts) and
+    /// what to do when a budget is spent.
+    pub fn new(limit: Option<RateLimit>, when_exhausted: WhenExhausted) -> Self {
+        QuotaPolicy {
+            limit,
+            when_exhausted,
+        }
+    }
 }
 
 impl Default for QuotaPolicy {

@@ -257,10 +257,7 @@ impl FakeServer {
             "test-agent/1.0",
         )
         .transport_service(self.service())
-        .retry(RetryConfig {
-            initial_backoff: Duration::from_millis(100),
-            ..RetryConfig::default()
-        });
+        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)));
         configure(builder)
             .build(TestAuth {
                 lifetime: Duration::from_secs(3600),

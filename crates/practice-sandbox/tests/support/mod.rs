@@ -6,12 +6,17 @@ use std::time::Duration;
 use practice_sandbox::Sandbox;
 use serde_json::Value;
 
-/// A client that shows redirects rather than following them.
+/// A client that shows redirects rather than following them. One per test thread (each test
+/// has its own thread and runtime): since reqwest 0.13 a client loads the platform's trust
+/// store when built, too slow to repeat per request in the real-clock timing tests.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    thread_local! {
+        static CLIENT: reqwest::Client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+    }
+    CLIENT.with(Clone::clone)
 }
 
 /// JSON bodies without reqwest's `json` feature.

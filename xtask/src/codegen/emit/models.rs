@@ -151,7 +151,10 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
     let writes = s.fields.iter().map(|f| {
         let ident = names::ident(&f.rust);
         let wire = &f.wire;
-        let value = if types::needs_adapter(&f.ty) {
+        let value = if matches!(f.ty, Ty::Secret) {
+            // `Secret` is not `Serialize`: a record written back out carries its tokens.
+            quote!(self.#ident.as_ref().map(|secret| secret.expose()))
+        } else if types::needs_adapter(&f.ty) {
             let map = types::ser_fn(&f.ty, ctx);
             quote!(self.#ident.as_ref().map(#map))
         } else {

@@ -209,6 +209,12 @@ pub fn ser_fn(ty: &Ty, ctx: Ctx) -> TokenStream {
 
 /// A `&T` argument for `serialize_entry`/`json_body` from `r`, an expression of type `&T`.
 pub fn ser_arg(ty: &Ty, r: TokenStream, ctx: Ctx) -> TokenStream {
+    // `Secret` is not `Serialize` (a user's struct holding one must not leak it): the
+    // generated body says where the value leaves.
+    if matches!(ty, Ty::Secret) {
+        let secret = ctx.name("practice_core::Secret");
+        return quote!(#secret::expose(#r));
+    }
     if needs_adapter(ty) {
         let value = ser_value(ty, r, ctx);
         quote!(&#value)

@@ -678,7 +678,7 @@ impl serde::Serialize for Token {
             nulls,
             devs,
             "accessToken",
-            self.access_token.as_ref(),
+            self.access_token.as_ref().map(|secret| secret.expose()),
         )?;
         write_field(
             &mut map,

@@ -121,7 +121,7 @@ impl Endpoint for CreateTokenRequest {
                 let request = self.0;
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("clientId", &request.client_id)?;
-                map.serialize_entry("secretKey", &request.secret_key)?;
+                map.serialize_entry("secretKey", Secret::expose(&request.secret_key))?;
                 map.end()
             }
         }

@@ -1,0 +1,180 @@
+//! Testing your own code without a server (feature `test-util`): a [`Mock`] answers each
+//! operation as you say — with a record, an HTTP status or a connection failure — and answers
+//! the token calls itself. Add the feature to your dev-dependencies only:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! aloha-api = { version = "0.1", features = ["test-util"] }
+//! ```
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+//! use aloha_api::models::Client as Patient;
+//! use aloha_api::operations::LIST_CLIENTS;
+//! use aloha_api::test_util::{Answer, Mock};
+//!
+//! let mut patient = Patient::default();
+//! patient.client_id = Some(7);
+//! let mock = Mock::new().on(&LIST_CLIENTS, Answer::record(&[patient]));
+//! let client = mock.client()?;
+//! let clients = client.clients().await?;
+//! assert_eq!(clients[0].client_id, Some(7));
+//! assert_eq!(mock.calls(), ["postToken", "listClients"]);
+//! # Ok(()) }
+//! ```
+//!
+//! For a whole simulated vendor over HTTP (reports with data, faults, budgets), run the
+//! sandbox: `practice sandbox --print-env` prints the `ALOHA_*` variables that
+//! [`Client::from_env`] reads.
+
+use std::fmt;
+use std::time::Duration;
+
+use practice_core::bytes::Bytes;
+use practice_core::http::{Response, StatusCode};
+use practice_core::mock::{MockTransport, WireShape};
+use practice_core::serde_json::{self, Value};
+use practice_core::{Error, OperationMeta, RetryConfig};
+
+pub use practice_core::mock::Answer;
+/// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
+/// no serde_json dependency of their own).
+pub use practice_core::serde_json::json;
+
+use crate::{Client, ClientBuilder};
+
+/// Where the mock's clients point: loopback, so nothing could leave even by mistake.
+const MOCK_BASE_URL: &str = "http://127.0.0.1:9/customer";
+
+/// A stand-in for the Aloha API, answered by operation. Clones share answers and calls.
+#[derive(Clone)]
+pub struct Mock {
+    transport: MockTransport,
+}
+
+impl fmt::Debug for Mock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Mock").field(&self.transport).finish()
+    }
+}
+
+impl Default for Mock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Mock {
+    /// A mock with no answers yet; token calls are answered with a fresh token.
+    pub fn new() -> Self {
+        Mock {
+            transport: MockTransport::new(WireShape {
+                login,
+                success,
+                error,
+            }),
+        }
+    }
+
+    /// Answers every call of `operation` (a static of [`crate::operations`], such as
+    /// `LIST_CLIENTS`) with `answer`, replacing an earlier answer. Answering `POST_TOKEN`
+    /// replaces the built-in token answer (to test a refused login, say).
+    pub fn on(self, operation: &'static OperationMeta, answer: Answer) -> Self {
+        self.transport.answer(operation, answer);
+        self
+    }
+
+    /// The operations called so far by `operationId`, in order: token calls and retried
+    /// tries included.
+    pub fn calls(&self) -> Vec<&'static str> {
+        self.transport.calls()
+    }
+
+    /// How many times `operation` was called (each try counts).
+    pub fn calls_to(&self, operation: &'static OperationMeta) -> usize {
+        self.transport.calls_to(operation)
+    }
+
+    /// A client of this mock. Retries keep their number but wait only a millisecond.
+    pub fn client(&self) -> Result<Client, Error> {
+        self.builder().build()
+    }
+
+    /// A builder of a client of this mock, for other settings.
+    pub fn builder(&self) -> ClientBuilder {
+        Client::builder("mock-client-id", "mock-secret-key")
+            .base_url(MOCK_BASE_URL)
+            .retry(
+                RetryConfig::default()
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(1)),
+            )
+            .transport_service(self.transport.service())
+    }
+}
+
+/// A token answer without an expiry: valid for the vendor's three hours.
+fn login(_operation: &OperationMeta) -> Response<Bytes> {
+    Response::new(Bytes::from(success(json!({
+        "accessToken": "mock-access-token",
+        "refreshToken": "mock-refresh-token",
+    }))))
+}
+
+fn success(data: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "status": 200, "message": "Success", "data": data }))
+        .unwrap_or_default()
+}
+
+fn error(status: StatusCode) -> Vec<u8> {
+    let message = status.canonical_reason().unwrap_or("Error");
+    serde_json::to_vec(&json!({
+        "status": status.as_u16(),
+        "message": message,
+        "errors": [{ "name": "mock", "message": message }],
+    }))
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::operations::{LIST_CLIENTS, POST_TOKEN};
+
+    #[tokio::test]
+    async fn answers_by_operation_with_records_statuses_and_failures() {
+        let mock = Mock::new().on(&LIST_CLIENTS, Answer::json(json!([{"clientId": 3}])));
+        let client = mock.client().unwrap();
+        assert_eq!(client.clients().await.unwrap()[0].client_id, Some(3));
+
+        let mock = mock.on(&LIST_CLIENTS, Answer::status(404));
+        assert_eq!(
+            client.clients().await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+
+        let mock = mock.on(&LIST_CLIENTS, Answer::connection_refused());
+        assert_eq!(
+            client.clients().await.unwrap_err().kind(),
+            ErrorKind::Transport
+        );
+        // One token for the client; refused connections are retried (4 tries).
+        assert_eq!(mock.calls_to(&POST_TOKEN), 1);
+        assert_eq!(mock.calls_to(&LIST_CLIENTS), 1 + 1 + 4);
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_operation_fails_naming_it_and_a_refused_login_is_reported() {
+        let client = Mock::new().client().unwrap();
+        let err = client.clients().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        assert!(err.to_string().contains("listClients"), "{err}");
+
+        let mock = Mock::new()
+            .on(&POST_TOKEN, Answer::status(401))
+            .on(&LIST_CLIENTS, Answer::json(json!([])));
+        let err = mock.client().unwrap().clients().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Authentication, "{err}");
+    }
+}
