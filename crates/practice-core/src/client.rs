@@ -29,13 +29,13 @@ use crate::base_url::BaseUrl;
 use crate::error::Error;
 use crate::layer::auth::AuthService;
 use crate::layer::defaults::{default_headers, timeout_to_error};
-use crate::layer::quota::QuotaLayer;
+use crate::layer::quota::{QuotaLayer, QuotaShared};
 use crate::layer::read::read_once;
 use crate::layer::retry::RetryPolicy;
 use crate::layer::trace::TryTraceLayer;
 use crate::layer::transport::{HttpTransport, TransportConfig};
 use crate::operation::Endpoint;
-use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore};
+use crate::quota::{BudgetStatus, InMemoryQuotaStore, QuotaPolicy, QuotaStore};
 use crate::retry::{RetryClassifier, RetryConfig};
 use crate::send::Sender;
 use crate::service::TransportService;
@@ -177,8 +177,15 @@ impl ClientBuilder {
         let key = format!("{}:{}", self.profile.name(), credential_key);
         let sender = Arc::new(Sender::new(base, self.profile.name()));
 
+        let quota = QuotaLayer::new(
+            self.quota_store,
+            key.clone(),
+            self.quota,
+            self.timeouts.per_try,
+        );
+        let budget = quota.shared();
         let below_auth = ServiceBuilder::new()
-            .layer(QuotaLayer::new(self.quota_store, key.clone(), self.quota))
+            .layer(quota)
             .map_err(timeout_to_error)
             .timeout(self.timeouts.per_try)
             .map_request(default_headers(user_agent))
@@ -201,6 +208,7 @@ impl ClientBuilder {
         Ok(HttpClient {
             stack: TransportService::new(stack),
             sender,
+            budget,
         })
     }
 }
@@ -210,6 +218,7 @@ impl ClientBuilder {
 pub struct HttpClient {
     stack: TransportService,
     sender: Arc<Sender>,
+    budget: Arc<QuotaShared>,
 }
 
 impl HttpClient {
@@ -231,6 +240,13 @@ impl HttpClient {
             path = meta.path_template,
         );
         self.sender.send(&self.stack, endpoint, span).await
+    }
+
+    /// The budget as it stands: from our own count when a client-side limit is set (every
+    /// try and login counted, across the fleet with a shared store), otherwise from the
+    /// vendor's `X-RateLimit-*` headers on its last answer (`None` before any).
+    pub async fn budget(&self) -> Result<Option<BudgetStatus>, Error> {
+        self.budget.status().await
     }
 
     /// The configured base URL.
