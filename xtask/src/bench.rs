@@ -91,7 +91,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let quick = match args {
         [] => false,
         [flag] if flag == "--quick" => true,
-        _ => return Err("usage: cargo xtask bench [--quick]".to_owned()),
+        [flag] if flag == "--budget" => return run_budget_only(),
+        _ => return Err("usage: cargo xtask bench [--quick | --budget]".to_owned()),
     };
     let root = workspace_root();
     let started = Instant::now();
@@ -398,7 +399,7 @@ fn render(p: &Page) -> String {
     );
     render_stack(&mut s, p);
     render_report(&mut s, p);
-    render_budget(&mut s, p);
+    render_budget(&mut s, p.budget_cmd, &p.budget);
     render_weight(&mut s, p);
     s
 }
@@ -582,7 +583,35 @@ fn render_report(s: &mut String, p: &Page) {
     );
 }
 
-fn render_budget(s: &mut String, p: &Page) {
+/// `cargo xtask bench --budget`: runs only the budget bench and rewrites only the "Budget
+/// precision" section of `docs/benchmarks.md` (the rest of the page keeps its figures).
+fn run_budget_only() -> Result<(), String> {
+    let root = workspace_root();
+    let budget_cmd = "cargo bench -p practice-bench --bench budget";
+    run_shown(&root, budget_cmd, &[])?;
+    let budget = read_json(&root.join("target/practice-bench/budget.json"))?;
+    let mut section = String::new();
+    render_budget(&mut section, budget_cmd, &budget);
+    let path = root.join("docs/benchmarks.md");
+    let page = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let page = replace_section(&page, "## Budget precision", &section)
+        .ok_or("docs/benchmarks.md has no \"## Budget precision\" section")?;
+    std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+/// `page` with the section that starts at the line `heading` (up to the next `## `) replaced
+/// by `section`.
+fn replace_section(page: &str, heading: &str, section: &str) -> Option<String> {
+    let start = page.find(&format!("{heading}\n"))?;
+    let rest = &page[start + heading.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(page.len(), |i| start + heading.len() + i + 1);
+    Some(format!("{}{section}{}", &page[..start], &page[end..]))
+}
+
+fn render_budget(s: &mut String, budget_cmd: &str, budget: &Value) {
     let _ = writeln!(
         s,
         "## Budget precision\n\n\
@@ -590,14 +619,16 @@ fn render_budget(s: &mut String, p: &Page) {
          3,000 `client.patient(id)` calls of the real Aerona client from 50 tasks, over an \
          in-process transport answering after 30 ms, on tokio's paused clock (virtual time). \
          Every send is timed, logins included (the token lives an hour, so a 2.5-hour run logs \
-         in three times). The least possible span from first to last send is \
-         `floor((sends − 1) / 300) × (window + margin)`: send *i* (from 0) cannot go before \
-         `floor(i / 300)` whole windows. For exactly 3,000 sends and no margin that is the 9 \
-         windows = 135 min after the first 300; the logins make 3,003 sends, hence 10 \
-         windows.\n\n\
+         in three times). Each request holds its budget slot from its send until one window \
+         (plus margin) after its answer, so that no window at the vendor can overfill \
+         whatever the network delay (`docs/architecture.md`). The least possible span from \
+         first to last send is therefore `floor((sends − 1) / 300) × (window + margin + \
+         latency)`: send *i* (from 0) cannot go before `floor(i / 300)` such spans. For exactly \
+         3,000 sends and no margin that is 9 spans after the first 300; the logins make 3,003 \
+         sends, hence 10 spans.\n\n\
          | budget | sends | most in any 15 min | span, first to last send | least possible | over the least | ≤ 300 per 15 min | within 2% |\n\
          | --- | --- | --- | --- | --- | --- | --- | --- |",
-        p.budget_cmd,
+        budget_cmd,
     );
     for (key, label) in [
         (
@@ -606,7 +637,7 @@ fn render_budget(s: &mut String, p: &Page) {
         ),
         ("no_margin", "300 / 15 min, no margin"),
     ] {
-        let b = &p.budget[key];
+        let b = &budget[key];
         let _ = writeln!(
             s,
             "| {label} | {} | {} | {:.2} min | {:.2} min | {:+.3}% | {} | {} |",
@@ -661,6 +692,20 @@ fn render_weight(s: &mut String, p: &Page) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_named_section_is_replaced() {
+        let page = "# T\n\n## A\nold a\n\n## Budget precision\nold\n\n## Weight\nw\n";
+        let new =
+            replace_section(page, "## Budget precision", "## Budget precision\nnew\n\n").unwrap();
+        assert_eq!(
+            new,
+            "# T\n\n## A\nold a\n\n## Budget precision\nnew\n\n## Weight\nw\n"
+        );
+        let last = replace_section("## Budget precision\nold\n", "## Budget precision", "x\n");
+        assert_eq!(last.as_deref(), Some("x\n"));
+        assert!(replace_section(page, "## Missing", "x").is_none());
+    }
+
     use super::*;
 
     /// The dependency weight promise of the README and docs/architecture.md, enforced.

@@ -33,7 +33,11 @@ fn default_when_exhausted() -> WhenExhausted {
     WhenExhausted::wait_up_to(Duration::from_secs(16 * 60))
 }
 
-/// Added to the 15-minute window to absorb clock and network skew between us and Aerona.
+/// Added to the 15-minute window as a clock allowance only: network delay needs none, since
+/// every request holds its budget slot from hand-off to answer. It covers a difference in
+/// clock rate between us (or Redis) and Aerona over one window (0.09 s at 100 ppm), a step of
+/// Redis's wall clock of a few seconds, and the bytes of a try given up on that may still be
+/// on the way (its slot lapses this long after its per-try timeout).
 pub const DEFAULT_SAFETY_MARGIN: Duration = Duration::from_secs(5);
 
 /// A client of the Aerona API. Cheap to clone; clones share the connection pool, the token
@@ -119,6 +123,13 @@ impl Client {
         Client {
             http: self.http.with_deadline(deadline),
         }
+    }
+
+    /// The budget as it stands, from our own count (Aerona says nothing about its own):
+    /// requests left in the window, in flight, and when the next slot frees. With a shared
+    /// store the count is the fleet's.
+    pub async fn budget(&self) -> Result<Option<practice_core::BudgetStatus>, Error> {
+        self.http.budget().await
     }
 
     /// Sends any generated request (see [`crate::operations`]) through the client.

@@ -114,6 +114,12 @@ impl Client {
         }
     }
 
+    /// The budget as it stands: from the vendor's `X-RateLimit-*` headers on its last answer
+    /// (`None` before any), or from our own count when a client-side limit is set.
+    pub async fn budget(&self) -> Result<Option<practice_core::BudgetStatus>, Error> {
+        self.http.budget().await
+    }
+
     /// Sends any generated request (see [`crate::operations`]) through the client.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, Error> {
         self.http.execute(request).await

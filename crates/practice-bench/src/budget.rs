@@ -52,7 +52,8 @@ pub fn max_in_window(sorted: &[Instant], window: Duration) -> usize {
 
 /// The least time from the first to the last of `sends` requests under `limit` per
 /// `window`: send `i` (from 0) can go no earlier than `floor(i / limit)` windows after the
-/// first, so the last waits `floor((sends - 1) / limit)` windows.
+/// first, so the last waits `floor((sends - 1) / limit)` windows. Under the client's
+/// accounting a slot frees one span after its *answer*, so pass window + margin + latency.
 pub fn minimum_span(sends: usize, limit: usize, window: Duration) -> Duration {
     if sends == 0 || limit == 0 {
         return Duration::ZERO;

@@ -254,4 +254,9 @@ pub struct Search {
     /// Last date, YYYY-MM-DD.
     #[arg(long)]
     pub to: Option<String>,
+    /// Split the range into requests of N days each (default: one request for the whole
+    /// range, as each request costs Aerona budget). A record is printed once even if the
+    /// vendor returns it for two chunks.
+    #[arg(long, value_name = "N")]
+    pub chunk_days: Option<String>,
 }

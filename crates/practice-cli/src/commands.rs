@@ -67,9 +67,6 @@ fn progress(total: u64) -> ProgressBar {
     bar
 }
 
-/// Days per request when an Aerona search range is split.
-const DAYS_PER_CHUNK: u32 = 31;
-
 /// Input of an Aloha command, parsed.
 enum AlohaJob {
     Clients,
@@ -178,6 +175,9 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
         warn_deviations(rows.len(), &chunk.deviations);
         rows.extend(chunk.rows);
     }
+    if cli.verbose > 0 {
+        show_budget("aloha", client.budget().await);
+    }
     Ok(Output::Many(rows))
 }
 
@@ -285,9 +285,9 @@ fn encode(err: serde_json::Error) -> Failure {
 enum AeronaJob {
     Patients(Vec<i64>),
     Payment(i64),
-    Payments(Option<i64>, DateRange),
+    Payments(Option<i64>, DateRange, Option<u32>),
     Invoice(i64),
-    Invoices(Option<i64>, DateRange),
+    Invoices(Option<i64>, DateRange, Option<u32>),
     Clinicians(aerona_api::operations::ListCliniciansRequest),
     AppointmentTypes(aerona_api::operations::ListAppointmentTypesRequest),
     Slots(aerona_api::operations::FindAppointmentSlotsRequest),
@@ -343,13 +343,17 @@ fn parse_aerona(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
             AeronaJob::Patients(ids.iter().map(|t| id("ID", t)).collect::<Result<_, _>>()?)
         }
         AeronaCommand::Payment { id: text } => AeronaJob::Payment(id("ID", text)?),
-        AeronaCommand::Payments(s) => {
-            AeronaJob::Payments(opt_id("--patient", &s.patient)?, search_range(s)?)
-        }
+        AeronaCommand::Payments(s) => AeronaJob::Payments(
+            opt_id("--patient", &s.patient)?,
+            search_range(s)?,
+            chunk_days(s)?,
+        ),
         AeronaCommand::Invoice { id: text } => AeronaJob::Invoice(id("ID", text)?),
-        AeronaCommand::Invoices(s) => {
-            AeronaJob::Invoices(opt_id("--patient", &s.patient)?, search_range(s)?)
-        }
+        AeronaCommand::Invoices(s) => AeronaJob::Invoices(
+            opt_id("--patient", &s.patient)?,
+            search_range(s)?,
+            chunk_days(s)?,
+        ),
         AeronaCommand::Clinicians {
             practice,
             appointment_type,
@@ -538,21 +542,31 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
         }
         AeronaJob::Payment(pid) => single(typed_records(vec![client.payment(pid).await?])?)?,
         AeronaJob::Invoice(iid) => single(typed_records(vec![client.invoice(iid).await?])?)?,
-        AeronaJob::Payments(patient, range) => {
-            let rows: Vec<_> = client
-                .search_payments_in(patient, range, DAYS_PER_CHUNK)
-                .try_collect()
-                .await?;
-            let fetched = typed_records(rows)?;
+        AeronaJob::Payments(patient, range, chunks) => {
+            let rows = match chunks {
+                None => client.search_payments(patient, range).await?,
+                Some(days) => {
+                    client
+                        .stream_payments(patient, range, days)
+                        .try_collect()
+                        .await?
+                }
+            };
+            let fetched = typed_records(once_each(rows, |p| p.id))?;
             warn_deviations(0, &fetched.deviations);
             Output::Many(fetched.rows)
         }
-        AeronaJob::Invoices(patient, range) => {
-            let rows: Vec<_> = client
-                .search_invoices_in(patient, range, DAYS_PER_CHUNK)
-                .try_collect()
-                .await?;
-            let fetched = typed_records(rows)?;
+        AeronaJob::Invoices(patient, range, chunks) => {
+            let rows = match chunks {
+                None => client.search_invoices(patient, range).await?,
+                Some(days) => {
+                    client
+                        .stream_invoices(patient, range, days)
+                        .try_collect()
+                        .await?
+                }
+            };
+            let fetched = typed_records(once_each(rows, |i| i.id))?;
             warn_deviations(0, &fetched.deviations);
             Output::Many(fetched.rows)
         }
@@ -576,7 +590,44 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
             Output::One(record(&serde_json::json!({ "updated": updated })).map_err(encode)?)
         }
     };
+    if cli.verbose > 0 {
+        show_budget("aerona", client.budget().await);
+    }
     Ok(out)
+}
+
+/// `--chunk-days N`: a whole number of days, at least 1.
+fn chunk_days(search: &Search) -> Result<Option<u32>, Failure> {
+    let Some(text) = search.chunk_days.as_deref() else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u32>() {
+        Ok(days) if days > 0 => Ok(Some(days)),
+        _ => Err(Failure::input(format!(
+            "--chunk-days {text:?} is not a whole number of days of at least 1"
+        ))),
+    }
+}
+
+/// `rows` with every id after its first showing left out: chunks that meet at a boundary
+/// may both return a record. Records without an id are all kept.
+fn once_each<T>(rows: Vec<T>, id: impl Fn(&T) -> Option<i64>) -> Vec<T> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|row| id(row).is_none_or(|id| seen.insert(id)))
+        .collect()
+}
+
+/// `practice -v`: the budget as it stands after the command, on stderr.
+fn show_budget(
+    vendor: &str,
+    budget: Result<Option<practice_core::BudgetStatus>, aerona_api::Error>,
+) {
+    match budget {
+        Ok(Some(status)) => eprintln!("practice: {vendor} budget: {status}"),
+        Ok(None) => eprintln!("practice: {vendor} budget: not known yet (no answer carried it)"),
+        Err(err) => eprintln!("practice: {vendor} budget: could not be read ({err})"),
+    }
 }
 
 /// Writes `text` to stdout; a reader that has gone away (`| head`) is not a failure.
@@ -660,6 +711,22 @@ async fn serve_sandbox(port: u16, print_env: bool) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_returned_by_two_chunks_is_kept_once() {
+        let rows = vec![
+            (Some(1), "a"),
+            (Some(2), "b"),
+            (Some(1), "a again"),
+            (None, "x"),
+            (None, "y"),
+        ];
+        let kept = once_each(rows, |r| r.0);
+        assert_eq!(
+            kept,
+            [(Some(1), "a"), (Some(2), "b"), (None, "x"), (None, "y")]
+        );
+    }
 
     #[test]
     fn shell_quoting_survives_quotes_and_spaces() {

@@ -30,13 +30,13 @@ use crate::deadline::CallClock;
 use crate::error::Error;
 use crate::layer::auth::AuthService;
 use crate::layer::defaults::{default_headers, timeout_to_error};
-use crate::layer::quota::QuotaLayer;
+use crate::layer::quota::{QuotaLayer, QuotaShared};
 use crate::layer::read::read_once;
 use crate::layer::retry::RetryPolicy;
 use crate::layer::trace::TryTraceLayer;
 use crate::layer::transport::{HttpTransport, TransportConfig};
 use crate::operation::Endpoint;
-use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, WhenExhausted};
+use crate::quota::{BudgetStatus, InMemoryQuotaStore, QuotaPolicy, QuotaStore, WhenExhausted};
 use crate::redact::Redactor;
 use crate::retry::{RetryClassifier, RetryConfig};
 use crate::send::Sender;
@@ -244,8 +244,15 @@ impl ClientBuilder {
         });
         let sender = Arc::new(Sender::new(base, self.profile.name(), redactor.clone()));
 
+        let quota = QuotaLayer::new(
+            self.quota_store,
+            key.clone(),
+            self.quota,
+            self.timeouts.per_try,
+        );
+        let budget = quota.shared();
         let below_auth = ServiceBuilder::new()
-            .layer(QuotaLayer::new(self.quota_store, key.clone(), self.quota))
+            .layer(quota)
             .map_err(timeout_to_error)
             .timeout(self.timeouts.per_try)
             .map_request(default_headers(user_agent))
@@ -274,6 +281,7 @@ impl ClientBuilder {
             stack: TransportService::new(stack),
             sender,
             deadline,
+            budget,
         })
     }
 }
@@ -284,6 +292,7 @@ pub struct HttpClient {
     stack: TransportService,
     sender: Arc<Sender>,
     deadline: Duration,
+    budget: Arc<QuotaShared>,
 }
 
 impl HttpClient {
@@ -334,6 +343,13 @@ impl HttpClient {
         self.sender
             .send(&self.stack, endpoint, span, Some(clock))
             .await
+    }
+
+    /// The budget as it stands: from our own count when a client-side limit is set (every
+    /// try and login counted, across the fleet with a shared store), otherwise from the
+    /// vendor's `X-RateLimit-*` headers on its last answer (`None` before any).
+    pub async fn budget(&self) -> Result<Option<BudgetStatus>, Error> {
+        self.budget.status().await
     }
 
     /// The configured base URL.

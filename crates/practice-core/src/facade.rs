@@ -6,7 +6,8 @@ pub use crate::range::{DEFAULT_DAYS_PER_CHUNK, DateRange};
 /// Wire-format parsers and serde adapters (dates, times, money, raw records).
 pub use crate::wire;
 pub use crate::{
-    Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore, RateLimit, RenewalPolicy, RetryConfig,
-    Secret, Timeouts, TokenStore, TransportConfig, TransportService, WhenExhausted,
+    BudgetSource, BudgetStatus, Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore, RateLimit,
+    RenewalPolicy, RetryConfig, Secret, Timeouts, TokenStore, TransportConfig, TransportService,
+    WhenExhausted,
 };
 pub use crate::{rust_decimal, time};

@@ -50,6 +50,17 @@ impl ServerQuota {
     }
 }
 
+/// Reads `X-RateLimit-Limit`: the vendor's requests per window.
+pub fn rate_limit_limit(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("x-ratelimit-limit")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Time from now until a UTC epoch second (zero if past).
 pub fn until_epoch(epoch_seconds: u64) -> Duration {
     let now = SystemTime::now()

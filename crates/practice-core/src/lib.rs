@@ -49,7 +49,10 @@ pub use headers::ServerQuota;
 pub use layer::transport;
 pub use layer::transport::TransportConfig;
 pub use operation::{Endpoint, OperationMeta};
-pub use quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, WhenExhausted};
+pub use quota::{
+    BudgetSource, BudgetStatus, InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit,
+    WhenExhausted,
+};
 pub use range::DateRange;
 pub use redact::Redactor;
 pub use retry::{RetryClassifier, RetryConfig};

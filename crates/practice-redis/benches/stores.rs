@@ -1,6 +1,6 @@
 //! What sharing costs: one budget reservation and one token read through Redis (a local
 //! `redis-server` on loopback, started here) against the in-process stores, side by side.
-//! A reservation is one round trip to Redis running one Lua script.
+//! A reservation and its release are one round trip to Redis each, running one Lua script.
 
 #[path = "../tests/support/redis_server.rs"]
 mod redis_server;
@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::Criterion;
+use practice_core::quota::{Reservation, SlotRequest};
 use practice_core::{
     InMemoryQuotaStore, InMemoryTokenStore, QuotaStore, RateLimit, Secret, Token, TokenStore,
 };
@@ -26,7 +27,8 @@ fn stores(c: &mut Criterion) {
     let shared = RedisStore::builder(redis.url()).build().unwrap();
     let local_quota = InMemoryQuotaStore::new();
     let local_tokens = InMemoryTokenStore::new();
-    // An ample budget: every reservation is granted at once, as in steady state.
+    // An ample budget: every reservation is granted at once, as in steady state. Each is
+    // released at once, as an answer would, so the count stays small.
     let limit = RateLimit::new(u32::MAX, Duration::from_secs(1));
     let token = Token::valid_for(Secret::new("bench-token"), Duration::from_secs(3600));
     runtime.block_on(async {
@@ -34,25 +36,34 @@ fn stores(c: &mut Criterion) {
         local_tokens.put("bench:user", token).await.unwrap();
     });
 
-    let mut group = c.benchmark_group("reserve");
+    let ask = SlotRequest {
+        max_wait: Duration::ZERO,
+        lapse_after: Duration::from_secs(1),
+    };
+    let mut group = c.benchmark_group("reserve-release");
     group.bench_function("in-memory", |b| {
         b.to_async(&runtime).iter(|| async {
-            black_box(
+            if let Reservation::Granted { slot: Some(slot) } = local_quota
+                .reserve("bench:user", Some(&limit), ask)
+                .await
+                .unwrap()
+            {
                 local_quota
-                    .reserve("bench:user", Some(&limit), Duration::ZERO)
+                    .release("bench:user", black_box(slot))
                     .await
-                    .unwrap(),
-            )
+                    .unwrap();
+            }
         })
     });
     group.bench_function("redis", |b| {
         b.to_async(&runtime).iter(|| async {
-            black_box(
-                shared
-                    .reserve("bench:user", Some(&limit), Duration::ZERO)
-                    .await
-                    .unwrap(),
-            )
+            if let Reservation::Granted { slot: Some(slot) } = shared
+                .reserve("bench:user", Some(&limit), ask)
+                .await
+                .unwrap()
+            {
+                shared.release("bench:user", black_box(slot)).await.unwrap();
+            }
         })
     });
     group.finish();

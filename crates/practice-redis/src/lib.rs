@@ -113,6 +113,7 @@ impl RedisStoreBuilder {
             shared: Arc::new(Shared {
                 connection,
                 prefix: self.prefix,
+                lines: Default::default(),
             }),
         })
     }
@@ -138,6 +139,8 @@ pub struct RedisStore {
 struct Shared {
     connection: Connection,
     prefix: String,
+    /// Per credential, this process's line of callers waiting for budget.
+    lines: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl RedisStore {
@@ -153,7 +156,8 @@ impl RedisStore {
         }
     }
 
-    /// The Redis key of `what` (`token`, `token-claim`, `quota`, `quota-blocked`) for the
+    /// The Redis key of `what` (`token`, `token-claim`, `quota`, `quota-flight`,
+    /// `quota-blocked`) for the
     /// credential `key` (`<vendor>:<credential identity>`).
     fn key(&self, key: &str, what: &str) -> String {
         format!("{}:{key}:{what}", self.shared.prefix)

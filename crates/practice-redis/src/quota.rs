@@ -1,71 +1,151 @@
-//! [`QuotaStore`] on Redis: the same FIFO sliding-window reservations as the in-memory store,
-//! checked and taken in one Lua script on the Redis server's clock, so that concurrent
-//! processes can neither overfill a window nor race each other.
+//! [`QuotaStore`] on Redis: the same slot accounting as the in-memory store (see
+//! `practice_core::quota::store`), checked and taken in one Lua script on the Redis server's
+//! clock, so that concurrent processes can neither overfill a window nor race each other.
+//!
+//! Waiting: in each process the callers of one credential queue in line, and only the first
+//! asks Redis. It sleeps until the slot the script names frees; while other slots are still
+//! in flight (an answer in any process could bring that instant forward) it re-checks at the
+//! latest one span (window + drift allowance) later. That loses no time: an answer frees its
+//! slot only one span after it came back, so any answer after a check frees nothing before
+//! the next check. A waiting process thus runs at most one script per span, plus one per slot
+//! it is told of.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use practice_core::auth::BoxFuture;
-use practice_core::quota::Reservation;
+use practice_core::quota::{BudgetStatus, Reservation, SlotId, SlotRequest};
 use practice_core::{Error, QuotaStore, RateLimit, ServerQuota};
 use redis::Script;
+use tokio::time::Instant;
 
 use crate::RedisStore;
 use crate::connection::Outcome;
 
 static RESERVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/reserve.lua")));
+static RELEASE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/quota_release.lua")));
+static STATUS: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("lua/quota_status.lua")));
 static OBSERVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/observe.lua")));
 
+/// Lua numbers are doubles: every argument stays well inside 2^53.
+const LUA_MAX: u64 = 1 << 50;
+
 fn micros(duration: Duration) -> u64 {
-    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+    u64::try_from(duration.as_micros())
+        .unwrap_or(u64::MAX)
+        .min(LUA_MAX)
 }
 
-impl QuotaStore for RedisStore {
-    fn reserve<'a>(
-        &'a self,
-        key: &'a str,
-        limit: Option<&'a RateLimit>,
-        max_wait: Duration,
-    ) -> BoxFuture<'a, Result<Reservation, Error>> {
-        Box::pin(async move {
-            let log = self.key(key, "quota");
-            let blocked = self.key(key, "quota-blocked");
-            let member = practice_core::ClaimId::random();
-            let (count, span) = limit.map_or((0, 0), |l| {
-                (l.limit, micros(l.window.saturating_add(l.safety_margin)))
-            });
-            // Lua numbers are doubles: keep every argument well inside 2^53.
-            let max_wait = micros(max_wait).min(1 << 50);
+fn span_of(limit: &RateLimit) -> Duration {
+    limit.window.saturating_add(limit.safety_margin)
+}
+
+impl RedisStore {
+    /// This process's line of waiters for `key`.
+    fn line(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut lines = self.shared.lines.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(line) = lines.get(key) {
+            return line.clone();
+        }
+        lines.entry(key.to_owned()).or_default().clone()
+    }
+
+    async fn reserve_shared(
+        &self,
+        key: &str,
+        limit: Option<&RateLimit>,
+        ask: SlotRequest,
+    ) -> Result<Reservation, Error> {
+        let log = self.key(key, "quota");
+        let flight = self.key(key, "quota-flight");
+        let blocked = self.key(key, "quota-blocked");
+        let member = practice_core::ClaimId::random();
+        let (count, span) = limit.map_or((0, Duration::ZERO), |l| (l.limit, span_of(l)));
+        let now = Instant::now();
+        let deadline = now.checked_add(ask.max_wait).unwrap_or(now + LONG);
+        let line = self.line(key);
+        let _first_in_line = line.lock().await;
+        loop {
             let outcome = self
                 .shared
                 .connection
                 .run("quota reserve", async |conn| {
                     RESERVE
                         .key(&log)
+                        .key(&flight)
                         .key(&blocked)
                         .arg(count)
-                        .arg(span.min(1 << 50))
-                        .arg(max_wait)
+                        .arg(micros(span))
+                        .arg(micros(ask.lapse_after))
                         .arg(member.as_str())
-                        .invoke_async::<(i64, i64)>(conn)
+                        .invoke_async::<(i64, i64, i64)>(conn)
+                        .await
+                })
+                .await?;
+            let (granted, wait_us, exact) = match outcome {
+                Outcome::Shared(answer) => answer,
+                Outcome::Local => {
+                    let local = &self.shared.connection.local_quota;
+                    let ask = SlotRequest {
+                        max_wait: deadline.saturating_duration_since(Instant::now()),
+                        ..ask
+                    };
+                    return local.reserve(key, limit, ask).await;
+                }
+            };
+            if granted == 1 {
+                return Ok(Reservation::Granted {
+                    slot: limit.map(|_| SlotId::new(member.as_str())),
+                });
+            }
+            let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
+            let now = Instant::now();
+            let frees = now.checked_add(wait).unwrap_or(now + LONG);
+            if now >= deadline || (exact == 1 && frees > deadline) {
+                return Ok(Reservation::Denied { retry_after: wait });
+            }
+            // Exact: nothing can free a slot sooner. Otherwise re-check within one span.
+            let nap = if exact == 1 { wait } else { wait.min(span) };
+            let wake = now.checked_add(nap).unwrap_or(now + LONG).min(deadline);
+            tokio::time::sleep_until(wake).await;
+        }
+    }
+}
+
+/// Far enough ahead to stand for "never" on tokio's clock.
+const LONG: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+impl QuotaStore for RedisStore {
+    fn reserve<'a>(
+        &'a self,
+        key: &'a str,
+        limit: Option<&'a RateLimit>,
+        ask: SlotRequest,
+    ) -> BoxFuture<'a, Result<Reservation, Error>> {
+        Box::pin(self.reserve_shared(key, limit, ask))
+    }
+
+    fn release<'a>(&'a self, key: &'a str, slot: SlotId) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let log = self.key(key, "quota");
+            let flight = self.key(key, "quota-flight");
+            let outcome = self
+                .shared
+                .connection
+                .run("quota release", async |conn| {
+                    RELEASE
+                        .key(&log)
+                        .key(&flight)
+                        .arg(slot.as_str())
+                        .invoke_async::<i64>(conn)
                         .await
                 })
                 .await?;
             match outcome {
-                Outcome::Shared((granted, wait_us)) => {
-                    let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
-                    Ok(if granted == 1 {
-                        Reservation::Granted { wait }
-                    } else {
-                        Reservation::Denied { retry_after: wait }
-                    })
-                }
-                Outcome::Local => {
-                    let local = &self.shared.connection.local_quota;
-                    local
-                        .reserve(key, limit, Duration::from_micros(max_wait))
-                        .await
-                }
+                Outcome::Shared(_) => Ok(()),
+                Outcome::Local => self.shared.connection.local_quota.release(key, slot).await,
             }
         })
     }
@@ -76,7 +156,7 @@ impl QuotaStore for RedisStore {
                 return Ok(());
             }
             let blocked = self.key(key, "quota-blocked");
-            let reset_in = micros(quota.reset_in).min(1 << 50);
+            let reset_in = micros(quota.reset_in);
             let outcome = self
                 .shared
                 .connection
@@ -91,6 +171,43 @@ impl QuotaStore for RedisStore {
             match outcome {
                 Outcome::Shared(_) => Ok(()),
                 Outcome::Local => self.shared.connection.local_quota.observe(key, quota).await,
+            }
+        })
+    }
+
+    fn status<'a>(
+        &'a self,
+        key: &'a str,
+        limit: &'a RateLimit,
+    ) -> BoxFuture<'a, Result<BudgetStatus, Error>> {
+        Box::pin(async move {
+            let log = self.key(key, "quota");
+            let flight = self.key(key, "quota-flight");
+            let blocked = self.key(key, "quota-blocked");
+            let span = span_of(limit);
+            let outcome = self
+                .shared
+                .connection
+                .run("quota status", async |conn| {
+                    STATUS
+                        .key(&log)
+                        .key(&flight)
+                        .key(&blocked)
+                        .arg(limit.limit)
+                        .arg(micros(span))
+                        .invoke_async::<(u64, u64, u64)>(conn)
+                        .await
+                })
+                .await?;
+            match outcome {
+                Outcome::Shared((counted, in_flight, next_us)) => Ok(BudgetStatus::counted(
+                    u64::from(limit.limit),
+                    span,
+                    u64::from(limit.limit).saturating_sub(counted),
+                    in_flight,
+                    Duration::from_micros(next_us),
+                )),
+                Outcome::Local => self.shared.connection.local_quota.status(key, limit).await,
             }
         })
     }

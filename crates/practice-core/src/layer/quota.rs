@@ -1,25 +1,37 @@
 //! The quota layer: holds every request to the budget of one credential.
 //!
-//! It sits inside retry and auth, so every try and every token request is counted.
+//! It sits inside retry and auth, so every try and every token request is counted. Each try
+//! takes a slot before it is handed to the transport and holds it until its answer comes back
+//! (see [`crate::quota::store`] for why a slot spans that whole interval):
 //!
-//! A reservation whose caller gives up while waiting (its future dropped) is not handed back:
-//! the slot stays counted, so cancellation can only make the client more conservative, never
-//! push it over the budget.
+//!
+//! - an answer (any status) releases the slot: it counts for one more window from then;
+//! - a try that provably never left ([`Dispatch::NotSent`]) releases it as well;
+//! - a try given up after it may have left (a timeout, a broken connection) or cancelled by
+//!   its caller keeps the slot until its lapse bound — grant + per-try timeout + the drift
+//!   allowance — since its bytes may still be on the way to the vendor;
+//! - a caller that cancels while the release itself is under way (a shared store's round
+//!   trip) still releases: the drop guard hands the release to a task.
+//!
+//! A caller that gives up while *waiting* for a slot takes none.
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
+use tokio::time::Instant;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::deadline::{self, CallClock, Phase};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Dispatch, Error, ErrorKind};
+use crate::headers::rate_limit_limit;
 use crate::quota::budget::{QuotaPolicy, WhenExhausted};
-use crate::quota::store::{QuotaStore, Reservation};
+use crate::quota::status::BudgetStatus;
+use crate::quota::store::{QuotaStore, Reservation, SlotId, SlotRequest};
 use crate::request::{BoxFuture, operation_of};
 use crate::vendor::ResponseReading;
 
@@ -30,17 +42,65 @@ pub(crate) struct QuotaLayer {
     shared: Arc<QuotaShared>,
 }
 
-struct QuotaShared {
+/// What the vendor's headers said last.
+struct VendorCount {
+    limit: Option<u64>,
+    remaining: u64,
+    reset_at: Instant,
+}
+
+pub(crate) struct QuotaShared {
     store: Arc<dyn QuotaStore>,
     key: String,
     policy: QuotaPolicy,
+    /// How long an unreleased slot counts at most: per-try timeout + drift allowance.
+    lapse_after: Duration,
+    vendor: Mutex<Option<VendorCount>>,
 }
 
 impl QuotaLayer {
-    pub(crate) fn new(store: Arc<dyn QuotaStore>, key: String, policy: QuotaPolicy) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn QuotaStore>,
+        key: String,
+        policy: QuotaPolicy,
+        per_try: Duration,
+    ) -> Self {
+        let margin = policy
+            .limit
+            .as_ref()
+            .map_or(Duration::ZERO, |l| l.safety_margin);
         QuotaLayer {
-            shared: Arc::new(QuotaShared { store, key, policy }),
+            shared: Arc::new(QuotaShared {
+                store,
+                key,
+                policy,
+                lapse_after: per_try.saturating_add(margin),
+                vendor: Mutex::new(None),
+            }),
         }
+    }
+
+    /// A handle for reading the budget, kept by the client.
+    pub(crate) fn shared(&self) -> Arc<QuotaShared> {
+        self.shared.clone()
+    }
+}
+
+impl QuotaShared {
+    /// The budget as it stands: our own count under a client-side limit, otherwise what the
+    /// vendor's headers said last (`None` before any answer carried them).
+    pub(crate) async fn status(&self) -> Result<Option<BudgetStatus>, Error> {
+        if let Some(limit) = &self.policy.limit {
+            return self.store.status(&self.key, limit).await.map(Some);
+        }
+        let vendor = self.vendor.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(vendor.as_ref().map(|v| {
+            BudgetStatus::from_vendor(
+                v.limit,
+                v.remaining,
+                v.reset_at.saturating_duration_since(Instant::now()),
+            )
+        }))
     }
 }
 
@@ -60,6 +120,52 @@ impl<S> Layer<S> for QuotaLayer {
 pub(crate) struct QuotaService<S> {
     inner: S,
     layer: QuotaLayer,
+}
+
+/// A granted slot while its try runs. Dropped before the answer (cancelled): the slot lapses
+/// at its bound. Dropped after the answer, before the release finished: released by a task.
+struct SlotGuard {
+    layer: Arc<QuotaShared>,
+    slot: Option<SlotId>,
+    answered: bool,
+}
+
+impl SlotGuard {
+    /// The try is over and the vendor can no longer receive it: release the slot.
+    async fn release(mut self) -> Result<(), Error> {
+        self.answered = true;
+        let Some(slot) = self.slot.clone() else {
+            return Ok(());
+        };
+        let result = self.layer.store.release(&self.layer.key, slot).await;
+        self.slot = None;
+        result
+    }
+
+    /// The try may still reach the vendor: leave the slot to lapse at its bound.
+    fn keep(mut self) {
+        self.slot = None;
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        let Some(slot) = self.slot.take() else {
+            return;
+        };
+        if !self.answered {
+            tracing::debug!("a try was cancelled in flight; its budget slot lapses at its bound");
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let layer = self.layer.clone();
+            runtime.spawn(async move {
+                if let Err(err) = layer.store.release(&layer.key, slot).await {
+                    tracing::debug!(error = %err, "could not release a budget slot; it lapses at its bound");
+                }
+            });
+        }
+    }
 }
 
 impl<S> Service<Request<Bytes>> for QuotaService<S>
@@ -86,21 +192,25 @@ where
                 // No wait for budget outlasts the call's deadline.
                 WhenExhausted::Wait { max_wait } => max_wait.min(deadline::remaining(&request)),
             };
+            let ask = SlotRequest {
+                max_wait,
+                lapse_after: layer.lapse_after,
+            };
+            let asked = Instant::now();
+            // The store waits for the slot itself: while it does, a deadline that runs out
+            // names the wait; afterwards the phase the layers above set (sending, replaying)
+            // is back.
+            let before = CallClock::of(&request).map(CallClock::phase);
+            deadline::enter(&request, Phase::WaitingForBudget);
             let reservation = layer
                 .store
-                .reserve(&layer.key, layer.policy.limit.as_ref(), max_wait)
+                .reserve(&layer.key, layer.policy.limit.as_ref(), ask)
                 .await?;
-            match reservation {
-                Reservation::Granted { wait } if wait.is_zero() => {}
-                Reservation::Granted { wait } => {
-                    tracing::debug!(
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        "waiting for request budget"
-                    );
-                    deadline::enter(&request, Phase::WaitingForBudget);
-                    tokio::time::sleep(wait).await;
-                    deadline::enter(&request, Phase::Sending);
-                }
+            if let Some(phase) = before {
+                deadline::enter(&request, phase);
+            }
+            let slot = match reservation {
+                Reservation::Granted { slot } => slot,
                 Reservation::Denied { retry_after } => {
                     let mut err = Error::new(
                         ErrorKind::QuotaExhausted,
@@ -112,13 +222,44 @@ where
                     }
                     return Err(err);
                 }
+            };
+            let waited = asked.elapsed();
+            if waited >= Duration::from_millis(1) {
+                tracing::debug!(
+                    wait_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                    "waited for request budget"
+                );
             }
             if let Some(clock) = CallClock::of(&request) {
                 clock.mark_sent();
             }
-            let response = inner.oneshot(request).await?;
+            let guard = SlotGuard {
+                layer: layer.clone(),
+                slot,
+                answered: false,
+            };
+            let response = match inner.oneshot(request).await {
+                Ok(response) => response,
+                Err(err) if err.dispatch() == Dispatch::NotSent => {
+                    guard.release().await?;
+                    return Err(err);
+                }
+                Err(err) => {
+                    guard.keep();
+                    return Err(err);
+                }
+            };
+            guard.release().await?;
             // The vendor's count, as read once when the answer came back.
             if let Some(quota) = ResponseReading::of(&response).server_quota.clone() {
+                {
+                    let mut vendor = layer.vendor.lock().unwrap_or_else(|p| p.into_inner());
+                    *vendor = Some(VendorCount {
+                        limit: rate_limit_limit(response.headers()),
+                        remaining: quota.remaining,
+                        reset_at: crate::quota::store::later(Instant::now(), quota.reset_in),
+                    });
+                }
                 layer.store.observe(&layer.key, quota).await?;
             }
             Ok(response)
