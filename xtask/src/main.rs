@@ -2,7 +2,8 @@
 //!
 //! * `codegen [--check]` — regenerate each vendor crate's `src/generated/` from its
 //!   `openapi.yaml`; with `--check`, fail if the checked-in code is stale.
-//! * `release <version> [--dry-run]` — bump, changelog, checks, publish in dependency order.
+//! * `release-hook` — cargo-release's pre-release hook (`release.toml`): the changelog move,
+//!   the checks and `cargo semver-checks`; `cargo release` does the rest.
 //! * `bench [--quick]` — run every benchmark (stack overhead, large report, budget precision,
 //!   weight and clean build times) and rewrite `docs/benchmarks.md` with the figures.
 
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
-        Some("release") => release::run(&args[1..]),
+        Some("release-hook") => release::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release <version> [--dry-run] | cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

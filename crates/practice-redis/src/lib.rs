@@ -23,6 +23,9 @@
 //! * **Tokens** are stored with their remaining lifetime as the key's expiry. Renewal is claimed
 //!   with a lock that lapses on its own, so a crashed holder cannot block the fleet; the other
 //!   processes keep using a still-valid token, or wait for and reuse the new one.
+//! * **Webhook deduplication** ([`RedisDedupStore`]): receiver replicas share which Aerona
+//!   deliveries are claimed (a lease, `SET NX PX`) and which were handled (25 hours by
+//!   default), so each is handled once; a failed handler's claim is released for the retry.
 //! * **Failure**: when Redis cannot be reached, [`OnFailure`] decides between a typed error
 //!   ([`ErrorKind::SharedState`], nothing sent) and going on with this process's own state,
 //!   with a warning. The connection is re-established on its own.
@@ -37,6 +40,7 @@
 mod connection;
 mod quota;
 mod tokens;
+mod webhooks;
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,6 +48,7 @@ use std::time::Duration;
 
 use practice_core::Error;
 pub use practice_core::{QuotaStore, TokenStore};
+pub use webhooks::{DeliveryClaim, LONGEST_EXPIRY, RedisDedupStore};
 
 use connection::Connection;
 

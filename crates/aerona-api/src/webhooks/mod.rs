@@ -13,7 +13,8 @@
 //!   as JSON; a payload of a shape we do not know is kept whole, never rejected;
 //! * [`WebhookReceiver`] is a tower `Service` (mount it in axum or hyper) that checks, reads
 //!   the body within a size and a time limit, claims the delivery in a [`DedupStore`] (bounded
-//!   and in memory by default, 25 hours; a trait, so replicas can share one), and runs your
+//!   and in memory by default, 25 hours; a trait, so replicas can share one — with feature
+//!   `redis`, `aerona_api::redis::RedisDedupStore`), and runs your
 //!   [`WebhookHandler`] under a time limit. Only a handler that finished answers `200`; a
 //!   panic, a timeout or a copy of a delivery still in progress answer an error, so Aerona
 //!   retries.
@@ -47,6 +48,8 @@ mod delivery;
 mod event;
 mod handler;
 mod receiver;
+#[cfg(feature = "redis")]
+mod redis_dedup;
 
 pub use check::{DEFAULT_MAX_BODY, DeliveryCheck, Rejection};
 pub use dedup::{Claim, DEFAULT_CAPACITY, DEFAULT_RETENTION, DedupStore, InMemoryDedupStore};
