@@ -288,8 +288,8 @@ fn describe_plan(
     let data = plan.windows.len() as u64;
     let total = data.saturating_add(1);
     out.push_str(&format!(
-        "  {:<40} {:>6} requests (+1 login), {} windows already covered\n",
-        "total", total, plan.skipped
+        "  {:<40} {:>6} requests + 1 login = {total}; {} windows already covered\n",
+        "total", data, plan.skipped
     ));
     let duration = if aloha {
         // 1,000 a day, shared with whatever else uses the key today.

@@ -25,4 +25,6 @@ pub use error::SyncError;
 pub use fetch::Source;
 pub use plan::{Plan, Report, Window, plan};
 pub use run::{Progress, Summary, SyncOptions, dry_run, sync};
+/// The sqlx this crate speaks, for callers that read the tables through [`Db::pool`].
+pub use sqlx;
 pub use store::Changes;

@@ -11,7 +11,7 @@ use crate::db::{Db, Dialect};
 use crate::error::SyncError;
 use crate::generated::TABLES;
 use crate::plan::Window;
-use crate::schema::{Table, Value, fields};
+use crate::schema::{ColumnKind, Table, Value, fields};
 
 /// Rows changed in one table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,20 +79,25 @@ fn typed_values(table: &Table, record: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Binds `value` with the SQL type of its column, NULLs included: a prepared statement keeps
+/// the parameter types of its first use, so a NULL bound as text where a later row sends a
+/// number would be misread.
 fn bind<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     value: Value,
+    kind: ColumnKind,
     dialect: Dialect,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    match value {
-        Value::Null => query.bind(None::<String>),
+    match (kind, value) {
+        (ColumnKind::Integer, Value::Int(n)) => query.bind(n),
+        (ColumnKind::Integer, _) => query.bind(None::<i64>),
+        (ColumnKind::Boolean, Value::Bool(b)) => query.bind(b),
+        (ColumnKind::Boolean, _) => query.bind(None::<bool>),
         // PostgreSQL text cannot hold U+0000: the column stays empty, `record` keeps it.
-        Value::Text(t) if dialect == Dialect::Postgres && t.contains('\0') => {
-            query.bind(None::<String>)
+        (_, Value::Text(t)) if !(dialect == Dialect::Postgres && t.contains('\0')) => {
+            query.bind(Some(t))
         }
-        Value::Int(n) => query.bind(n),
-        Value::Bool(b) => query.bind(b),
-        Value::Text(t) => query.bind(t),
+        _ => query.bind(None::<String>),
     }
 }
 
@@ -194,8 +199,8 @@ pub async fn apply(
             .bind(window.key.clone())
             .bind(request.clone())
             .bind(fetched_at.clone());
-        for value in typed_values(table, record) {
-            query = bind(query, value, db.dialect);
+        for (value, column) in typed_values(table, record).into_iter().zip(table.columns) {
+            query = bind(query, value, column.kind, db.dialect);
         }
         query.execute(&mut *tx).await?;
         if std::ptr::eq(sql, &insert) {

@@ -2,7 +2,7 @@
 //! (`.ci/run` starts one). Without the variable the test is skipped with a notice, except in
 //! CI (`CI=true`), where it fails.
 
-use sqlx::Connection as _;
+use practice_sync::sqlx::{self, Connection as _};
 
 /// A new empty database's URL, or `None` (skip) when no server is configured.
 pub async fn fresh_database(test: &str) -> Option<String> {
