@@ -166,3 +166,84 @@ async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
     assert!(rows > 1500, "{rows}");
     s.stop().await;
 }
+
+/// Posts `body` to `path` on `port` and returns the status code.
+async fn post(port: u16, path: &str, body: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_serve_stores_each_event_once() {
+    let dir = std::env::temp_dir().join(format!("practice-sync-hooks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = format!("sqlite://{}", dir.join("hooks.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+
+    // No secret: refused before anything starts.
+    let out = Command::new(env!("CARGO_BIN_EXE_practice"))
+        .args(["webhooks", "serve", "--db", &db, "--port", "0"])
+        .env_clear()
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_practice"))
+        .args([
+            "webhooks",
+            "serve",
+            "--db",
+            &db,
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--secret-env", "HOOK_SECRET"])
+        .env_clear()
+        .env("HOOK_SECRET", "s3cret-token")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let body =
+        r#"{"event":"Appointment","action":"created","eventId":"evt-1","appointmentId":40001}"#;
+    let mut status = None;
+    for _ in 0..100 {
+        status = post(port, "/hooks/aerona/s3cret-token", body).await;
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, Some(200));
+    assert_eq!(
+        post(port, "/hooks/aerona/s3cret-token", body).await,
+        Some(200),
+        "a redelivery"
+    );
+    assert_eq!(post(port, "/hooks/aerona/wrong", body).await, Some(404));
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let db = Db::connect(&db).await.expect("connect");
+    let rows = sqlx::query("SELECT record, event FROM aerona_webhook_events")
+        .fetch_all(db.pool())
+        .await
+        .expect("read");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<String, _>(0), body);
+    assert_eq!(rows[0].get::<String, _>(1), "Appointment");
+    let _ = std::fs::remove_dir_all(&dir);
+}
