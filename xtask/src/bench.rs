@@ -27,7 +27,7 @@ pub const VENDOR_CRATES: [&str; 2] = ["aloha-api", "aerona-api"];
 
 /// Crates that must never be in a vendor crate's normal dependency tree: servers, CLIs, the
 /// sandbox, benchmarks, test tools and Redis (an opt-in feature only).
-pub const FORBIDDEN: [&str; 12] = [
+pub const FORBIDDEN: [&str; 14] = [
     "axum",
     "clap",
     "indicatif",
@@ -40,6 +40,8 @@ pub const FORBIDDEN: [&str; 12] = [
     "csv",
     "redis",
     "practice-redis",
+    "practice-sync",
+    "sqlx",
 ];
 
 /// The stack bench's criterion ids, with what each measures, in table order.

@@ -56,7 +56,7 @@ async fn stored(db: &Db, table: &str) -> Vec<serde_json::Value> {
         .iter()
         .map(|r| serde_json::from_str(&r.get::<String, _>(0)).expect("JSON"))
         .collect();
-    out.sort_by_key(|v| v.to_string());
+    out.sort_by_cached_key(|v| v.to_string());
     out
 }
 
@@ -65,7 +65,7 @@ fn sorted<T: serde::Serialize>(records: &[T]) -> Vec<serde_json::Value> {
         .iter()
         .map(|r| serde_json::to_value(r).expect("JSON"))
         .collect();
-    out.sort_by_key(|v| v.to_string());
+    out.sort_by_cached_key(|v| v.to_string());
     out
 }
 
