@@ -252,8 +252,15 @@ async fn one(
         lease::release(db, window, owner).await?;
         return Ok(Outcome::ByOther);
     }
-    requests.fetch_add(1, Ordering::Relaxed);
-    match source.fetch(window).await {
+    let fetched = source.fetch(window).await;
+    // A call refused by the client-side budget sent nothing: not a request.
+    if fetched.as_ref().map_or_else(
+        |e| e.dispatch() != practice_core::Dispatch::NotSent,
+        |_| true,
+    ) {
+        requests.fetch_add(1, Ordering::Relaxed);
+    }
+    match fetched {
         Ok(records) => {
             let changes = store::apply(db, window, &records, owner).await?;
             Ok(Outcome::Written(window.report.table(), changes))

@@ -377,3 +377,66 @@ async fn migrating_twice_changes_nothing() {
         .get(0);
     assert_eq!(n, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
+    let (_dir, url) = sqlite_url("budget");
+    let db = Db::connect(&url).await.expect("connect");
+    let opts = options(Report::ALOHA.to_vec(), "2024-01-01", "2024-06-30");
+    let planned = practice_sync::dry_run(&db, &opts)
+        .await
+        .expect("plan")
+        .windows
+        .len();
+
+    // A key with 10 requests left today: the token plus 9 windows at most.
+    let tight = SandboxConfig {
+        aloha_daily_limit: 10,
+        ..SandboxConfig::default()
+    };
+    let s = Sandbox::start(tight).await.expect("sandbox");
+    let first = practice_sync::sync(&db, &aloha(&s), &opts)
+        .await
+        .expect("a clean stop");
+    let when = first.stopped.expect("stopped early");
+    assert!(when.is_some(), "says when to run again");
+    let done: usize = practice_sync::plan::coverage(&db, Report::AlohaAppointments)
+        .await
+        .expect("coverage")
+        .len();
+    assert!(first.requests <= 10, "{first:?}");
+    let leases: i64 = sqlx::query("SELECT COUNT(*) FROM sync_leases")
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(leases, 0, "nothing left claimed");
+    s.stop().await;
+
+    // The next day (a fresh budget): only what is missing, plus the snapshot report again.
+    let s = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let resume = practice_sync::dry_run(&db, &opts).await.expect("plan");
+    assert!(
+        resume.windows.len() < planned,
+        "{done} months of appointments were kept"
+    );
+    let second = practice_sync::sync(&db, &aloha(&s), &opts)
+        .await
+        .expect("sync");
+    assert!(second.complete());
+    assert_eq!(
+        data_requests(&s).values().sum::<u64>(),
+        resume.windows.len() as u64
+    );
+    let Source::Aloha(client) = aloha(&s) else {
+        unreachable!()
+    };
+    let all = DateRange::parse("2024-01-01", "2024-06-30").expect("range");
+    assert_eq!(
+        stored(&db, "aloha_appointments").await,
+        sorted(&client.appointments(all).await.expect("appointments"))
+    );
+    s.stop().await;
+}
