@@ -64,6 +64,12 @@ impl Authenticator for AeronaAuth {
         })
     }
 
+    fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = vec![self.password.clone()];
+        secrets.extend(self.pin.clone());
+        secrets
+    }
+
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
         let value = sensitive_header(token.access().expose())?;
         request.headers_mut().insert(TOKEN_HEADER, value);

@@ -78,6 +78,15 @@ impl Client {
         }
     }
 
+    /// A clone whose calls must each end within `deadline` (logins, retries and waits for
+    /// budget included); clones share pool, tokens and budget. For one call:
+    /// `client.with_deadline(d).execute(&request)`.
+    pub fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+        Client {
+            http: self.http.with_deadline(deadline),
+        }
+    }
+
     /// Sends any generated request (see [`crate::operations`]) through the client.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, Error> {
         self.http.execute(request).await

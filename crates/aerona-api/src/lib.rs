@@ -19,6 +19,7 @@
 //! The models and requests are generated from `openapi.yaml` in this crate by
 //! `cargo xtask codegen`; see `docs/aerona.md` for the vendor's quirks and our assumptions.
 #![deny(missing_docs)]
+#![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 
 mod auth;

@@ -14,7 +14,25 @@ const MAX_RAW_ERROR: usize = 200;
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct AeronaProfile;
 
+/// At most `MAX_RAW_ERROR` characters of a vendor's text.
+fn capped(text: &str) -> String {
+    text.chars().take(MAX_RAW_ERROR).collect()
+}
+
+/// The vendor's messages, each capped: a body of any size is quoted by at most
+/// `MAX_RAW_ERROR` characters per message and name (the core masks credentials and tokens in
+/// the body before this reads it).
 pub(crate) fn error_messages(body: &[u8]) -> Vec<VendorMessage> {
+    uncapped_messages(body)
+        .into_iter()
+        .map(|m| VendorMessage {
+            name: m.name.as_deref().map(capped),
+            message: capped(&m.message),
+        })
+        .collect()
+}
+
+fn uncapped_messages(body: &[u8]) -> Vec<VendorMessage> {
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -52,10 +70,9 @@ pub(crate) fn error_messages(body: &[u8]) -> Vec<VendorMessage> {
                 // Empty, or an HTML error page from a proxy: nothing worth quoting.
                 return Vec::new();
             }
-            let cut: String = raw.chars().take(MAX_RAW_ERROR).collect();
             vec![VendorMessage {
                 name: None,
-                message: cut,
+                message: raw.to_owned(),
             }]
         }
     }
@@ -92,5 +109,16 @@ mod tests {
             error_messages(long.as_bytes())[0].message.len(),
             MAX_RAW_ERROR
         );
+        for body in [
+            format!(r#"{{"message":"{long}","field":"{long}"}}"#),
+            format!(r#"{{"nested":{{"deep":["{long}"]}}}}"#),
+            format!(r#""{long}""#),
+            format!("[\"{long}\"]"),
+        ] {
+            for m in error_messages(body.as_bytes()) {
+                assert!(m.message.chars().count() <= MAX_RAW_ERROR, "{body}");
+                assert!(m.name.map_or(0, |n| n.chars().count()) <= MAX_RAW_ERROR);
+            }
+        }
     }
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use practice_core::auth::{BoxFuture, sensitive_header};
 use practice_core::bytes::Bytes;
 use practice_core::http::{Request, header::AUTHORIZATION};
+use practice_core::time::OffsetDateTime;
+use practice_core::wire::Timestamp;
 use practice_core::{AuthContext, Authenticator, Error, ErrorKind, Secret, Token};
 
 use crate::generated::models::TokenData;
@@ -51,9 +53,25 @@ fn token_from(data: TokenData) -> Result<Token, Error> {
             "the token answer carried no accessToken",
         )
     })?;
-    let token = match data.access_token_expiration {
-        Some(at) => Token::expiring_at(access, at),
-        None => Token::valid_for(access, TOKEN_LIFETIME),
+    let token = match data.access_token_expiration.as_deref().map(str::trim) {
+        None | Some("") => Token::valid_for(access, TOKEN_LIFETIME),
+        Some(text) => match Timestamp::parse(text) {
+            Ok(at) if at > OffsetDateTime::now_utc() => Token::expiring_at(access, at),
+            // A token is not refused for its label: an unreadable expiry, or one already past
+            // (a skewed server clock), gets the documented lifetime, and a 401 still renews it.
+            Ok(_) => {
+                tracing::warn!(
+                    "the token answer's accessTokenExpiration is already past (clock skew?); assuming the documented 3 hours"
+                );
+                Token::valid_for(access, TOKEN_LIFETIME)
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "the token answer's accessTokenExpiration is unreadable; assuming the documented 3 hours"
+                );
+                Token::valid_for(access, TOKEN_LIFETIME)
+            }
+        },
     };
     Ok(match data.refresh_token.filter(|t| !t.is_empty()) {
         Some(refresh) => token.with_refresh(refresh),
@@ -84,6 +102,11 @@ impl Authenticator for AlohaAuth {
             }
             self.login(ctx).await
         })
+    }
+
+    fn secrets(&self) -> Vec<Secret> {
+        // The client id is half of the credential pair: masked as well.
+        vec![self.secret_key.clone(), Secret::new(self.client_id.clone())]
     }
 
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {

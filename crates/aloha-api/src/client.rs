@@ -73,6 +73,15 @@ impl Client {
         }
     }
 
+    /// A clone whose calls must each end within `deadline` (logins, retries and waits for
+    /// budget included); clones share pool, tokens and budget. For one call:
+    /// `client.with_deadline(d).execute(&request)`.
+    pub fn with_deadline(&self, deadline: std::time::Duration) -> Self {
+        Client {
+            http: self.http.with_deadline(deadline),
+        }
+    }
+
     /// Sends any generated request (see [`crate::operations`]) through the client.
     pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, Error> {
         self.http.execute(request).await
@@ -196,14 +205,14 @@ impl Client {
     ) -> Result<Vec<Row<R::Row>>, Error> {
         let request = R::request(range)?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy)
+        decode_rows(request.meta(), response.body(), policy).map_err(|e| self.http.redact(e))
     }
 
     /// The clients report, row by row (see [`report_rows`](Self::report_rows)).
     pub async fn client_rows(&self, policy: RowPolicy) -> Result<Vec<Row<models::Client>>, Error> {
         let request = ListClientsRequest::builder().build()?;
         let response = self.http.execute_raw(&request).await?;
-        decode_rows(request.meta(), response.body(), policy)
+        decode_rows(request.meta(), response.body(), policy).map_err(|e| self.http.redact(e))
     }
 
     /// A long range as a stream of rows in date order: the range is split into chunks of

@@ -17,6 +17,7 @@
 //! The models and requests are generated from `openapi.yaml` in this crate by
 //! `cargo xtask codegen`; see `docs/aloha.md` for the vendor's quirks.
 #![deny(missing_docs)]
+#![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 
 mod auth;

@@ -154,9 +154,11 @@ async fn every_report_is_requested_under_the_prefix_with_the_bearer_token() {
 #[tokio::test]
 async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() {
     let server = MockServer::start_async().await;
-    // Tokens that expire in 60 s are inside the renewal margin at once.
-    let token = token_mock(&server, "access-1", 60).await;
-    let refresh_body = token_body("access-2", 60);
+    // The first token lives 62 s and enters the 60 s renewal margin within 2 s; the second,
+    // refreshed 2.5 s in, expires 64 s after the start and enters it within 4 s. (A token
+    // issued with a lifetime inside the margin is trusted until it expires: tests/hostile.rs.)
+    let token = token_mock(&server, "access-1", 62).await;
+    let refresh_body = token_body("access-2", 64);
     let refresh = server
         .mock_async(|when, then| {
             when.method("POST").path(format!("{PREFIX}/refresh-token")).json_body(serde_json::json!({
@@ -183,14 +185,17 @@ async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() 
     let client = Client::builder("client-1", "secret-key-value")
         .base_url(server.url(PREFIX))
         .renewal(RenewalPolicy {
-            margin: Duration::from_secs(120),
+            margin: Duration::from_secs(60),
             retry_failed_after: Duration::ZERO,
             ..RenewalPolicy::default()
         })
         .build()
         .unwrap();
+    let into_margin = Duration::from_millis(2500);
     client.clients().await.unwrap(); // /token
+    tokio::time::sleep(into_margin).await;
     client.clients().await.unwrap(); // refresh → access-2
+    tokio::time::sleep(into_margin).await;
     client.clients().await.unwrap(); // refresh fails → /token again
     assert_eq!(token.calls_async().await, 2);
     assert_eq!(refresh.calls_async().await, 1);

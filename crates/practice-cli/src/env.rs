@@ -32,9 +32,10 @@ fn var(name: &str) -> Option<String> {
 pub fn aerona_rate_limit() -> Result<Option<RateLimit>, Failure> {
     match var("AERONA_RATE_LIMIT") {
         None => Ok(None),
-        Some(text) => RateLimit::parse(&text).map(Some).map_err(|_| {
+        Some(text) => RateLimit::parse(&text).map(Some).map_err(|err| {
             Failure::input(format!(
-                "AERONA_RATE_LIMIT={text:?} is not a budget such as 300/15m (units s, m, h)"
+                "AERONA_RATE_LIMIT={text:?} is not a budget such as 300/15m (units s, m, h, d; windows up to 366 days): {}",
+                err.message()
             ))
         }),
     }

@@ -58,6 +58,12 @@ impl From<Error> for Failure {
             _ => Exit::Failure,
         };
         let mut message = err.to_string();
+        if err.kind() == ErrorKind::AppliedUnreadable {
+            // The one failure where running the command again does harm.
+            message.push_str(
+                " — the write WAS applied: do not run this command again; look the record up instead",
+            );
+        }
         if matches!(exit, Exit::RateLimited)
             && let Some(after) = err.retry_after()
         {
@@ -93,6 +99,14 @@ mod tests {
         assert_eq!(code(Error::new(ErrorKind::OutcomeUnknown, "x")), 5);
         assert_eq!(code(Error::new(ErrorKind::Decode, "x")), 5);
         assert_eq!(code(Error::new(ErrorKind::Timeout, "x")), 5);
+        let applied = Failure::from(Error::new(ErrorKind::AppliedUnreadable, "x"));
+        assert_eq!(applied.exit as i32, 5);
+        assert!(
+            applied.message.contains("was applied")
+                && applied.message.contains("do not run this command again"),
+            "{}",
+            applied.message
+        );
         let limited = Failure::from(
             Error::new(ErrorKind::QuotaExhausted, "spent")
                 .with_retry_after(Duration::from_secs(90)),

@@ -26,6 +26,7 @@ use tower::{Layer, ServiceBuilder};
 use crate::auth::cache::TokenCache;
 use crate::auth::{AuthContext, Authenticator, InMemoryTokenStore, RenewalPolicy, TokenStore};
 use crate::base_url::BaseUrl;
+use crate::deadline::CallClock;
 use crate::error::Error;
 use crate::layer::auth::AuthService;
 use crate::layer::defaults::{default_headers, timeout_to_error};
@@ -35,7 +36,8 @@ use crate::layer::retry::RetryPolicy;
 use crate::layer::trace::TryTraceLayer;
 use crate::layer::transport::{HttpTransport, TransportConfig};
 use crate::operation::Endpoint;
-use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore};
+use crate::quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, WhenExhausted};
+use crate::redact::Redactor;
 use crate::retry::{RetryClassifier, RetryConfig};
 use crate::send::Sender;
 use crate::service::TransportService;
@@ -74,6 +76,7 @@ pub struct ClientBuilder {
     quota_store: Arc<dyn QuotaStore>,
     token_store: Arc<dyn TokenStore>,
     renewal: RenewalPolicy,
+    deadline: Option<Duration>,
 }
 
 impl ClientBuilder {
@@ -94,7 +97,17 @@ impl ClientBuilder {
             quota_store: Arc::new(InMemoryQuotaStore::new()),
             token_store: Arc::new(InMemoryTokenStore::new()),
             renewal: RenewalPolicy::default(),
+            deadline: None,
         }
+    }
+
+    /// The whole-call deadline: one call, with its logins, replays, retries, backoff and waits
+    /// for budget, ends within this. Default: twice the per-try timeout or the retry deadline,
+    /// whichever is longer, plus the longest wait for budget the quota policy allows
+    /// (2 minutes with the default settings).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// The base URL.
@@ -175,21 +188,41 @@ impl ClientBuilder {
         };
         let credential_key = authenticator.credential_key();
         let key = format!("{}:{}", self.profile.name(), credential_key);
-        let sender = Arc::new(Sender::new(base, self.profile.name()));
+        let redactor = Redactor::new();
+        for secret in authenticator.secrets() {
+            redactor.add_credential(&secret);
+        }
+        let deadline = self.deadline.unwrap_or_else(|| {
+            let budget_wait = match &self.quota.when_exhausted {
+                WhenExhausted::FailFast => Duration::ZERO,
+                WhenExhausted::Wait { max_wait } => *max_wait,
+            };
+            self.timeouts
+                .per_try
+                .saturating_mul(2)
+                .max(self.retry.deadline)
+                .saturating_add(budget_wait)
+        });
+        let sender = Arc::new(Sender::new(base, self.profile.name(), redactor.clone()));
 
         let below_auth = ServiceBuilder::new()
             .layer(QuotaLayer::new(self.quota_store, key.clone(), self.quota))
             .map_err(timeout_to_error)
             .timeout(self.timeouts.per_try)
             .map_request(default_headers(user_agent))
-            .map_response(read_once(self.profile.clone()))
+            .map_response(read_once(self.profile.clone(), redactor.clone()))
             .service(transport);
         // Erased behind an `Arc`: each layer above clones its inner service per call, and
         // one reference count is cheaper than cloning this chain (measured in
         // docs/performance.md). Token requests go through the same layers.
         let below_auth = TransportService::new(below_auth);
         let ctx = AuthContext::new(below_auth.clone(), sender.clone());
-        let cache = Arc::new(TokenCache::new(self.token_store, key, self.renewal));
+        let cache = Arc::new(TokenCache::new(
+            self.token_store,
+            key,
+            self.renewal,
+            redactor,
+        ));
         let authed = AuthService::new(below_auth, Arc::new(authenticator), cache, ctx);
 
         let traced = TryTraceLayer.layer(authed);
@@ -201,6 +234,7 @@ impl ClientBuilder {
         Ok(HttpClient {
             stack: TransportService::new(stack),
             sender,
+            deadline,
         })
     }
 }
@@ -210,13 +244,40 @@ impl ClientBuilder {
 pub struct HttpClient {
     stack: TransportService,
     sender: Arc<Sender>,
+    deadline: Duration,
 }
 
 impl HttpClient {
-    /// Validates, sends (through every layer) and decodes one request.
+    /// A clone whose calls have `deadline` as their whole-call deadline (for one call, or a
+    /// few: clones share pool, tokens and budget).
+    pub fn with_deadline(&self, deadline: Duration) -> Self {
+        HttpClient {
+            deadline,
+            ..self.clone()
+        }
+    }
+
+    /// The whole-call deadline of this client's calls.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Validates, sends (through every layer) and decodes one request. A write that is not
+    /// idempotent and is answered 2xx with an unreadable body fails with
+    /// [`ErrorKind::AppliedUnreadable`](crate::ErrorKind::AppliedUnreadable), never with a
+    /// decode error.
     pub async fn execute<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         let response = self.execute_raw(endpoint).await?;
-        endpoint.decode(response.body())
+        endpoint.decode(response.body()).map_err(|err| {
+            self.sender
+                .decode_failed(endpoint.meta(), response.status(), err)
+        })
+    }
+
+    /// The redaction of this client's credentials and tokens from an error, for errors a
+    /// vendor crate makes from an answer itself (row-by-row decoding).
+    pub fn redact(&self, err: Error) -> Error {
+        self.sender.redact(err)
     }
 
     /// Like [`execute`](Self::execute), but returns the successful answer undecoded, for
@@ -230,7 +291,10 @@ impl HttpClient {
             method = %meta.method,
             path = meta.path_template,
         );
-        self.sender.send(&self.stack, endpoint, span).await
+        let clock = CallClock::start(self.deadline);
+        self.sender
+            .send(&self.stack, endpoint, span, Some(clock))
+            .await
     }
 
     /// The configured base URL.
@@ -288,6 +352,14 @@ macro_rules! forward_client_settings {
         /// Per-try timeouts.
         pub fn timeouts(mut self, timeouts: $crate::Timeouts) -> Self {
             self.core = self.core.timeouts(timeouts);
+            self
+        }
+
+        /// The whole-call deadline: logins, replays, retries, backoff and waits for budget
+        /// included (default: twice the per-try timeout or the retry deadline, whichever is
+        /// longer, plus the longest wait for budget).
+        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.core = self.core.deadline(deadline);
             self
         }
 

@@ -3,6 +3,8 @@
 //! Messages never carry a credential, a token or a response body: the body excerpt kept for
 //! decode failures is reachable through [`Error::body_excerpt`] only, and `Debug` shows its
 //! length, not its text.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::fmt;
 use std::time::Duration;
@@ -42,6 +44,10 @@ pub enum ErrorKind {
     OutcomeUnknown,
     /// The answer could not be decoded into the documented type.
     Decode,
+    /// A write that is not idempotent was answered with success, so it was applied, but the
+    /// answer could not be read (the new id, say, is unknown). It was not retried and must not
+    /// be: look the result up instead. The decode failure is the error's source.
+    AppliedUnreadable,
     /// The store that processes share tokens and budgets through (Redis, for example) could
     /// not be reached, and its policy is to fail rather than go on alone; nothing was sent.
     SharedState,
@@ -61,6 +67,9 @@ impl ErrorKind {
             ErrorKind::Timeout => "timed out",
             ErrorKind::OutcomeUnknown => "outcome unknown: the request may have been applied",
             ErrorKind::Decode => "could not decode the response",
+            ErrorKind::AppliedUnreadable => {
+                "the write was applied, but its answer could not be read (do not retry it)"
+            }
             ErrorKind::SharedState => "the shared token and budget store is unavailable",
         }
     }
@@ -184,7 +193,10 @@ impl Error {
     /// Records when the caller may try again, as a delay from now.
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
         self.inner.retry_after = Some(delay);
-        self.inner.retry_at = Some(OffsetDateTime::now_utc() + delay);
+        // A delay past the calendar's end (a vendor's absurd header) has no instant.
+        self.inner.retry_at = time::Duration::try_from(delay)
+            .ok()
+            .and_then(|delay| OffsetDateTime::now_utc().checked_add(delay));
         self
     }
 
@@ -192,7 +204,42 @@ impl Error {
     pub fn with_retry_at(mut self, at: OffsetDateTime) -> Self {
         self.inner.retry_at = Some(at);
         let now = OffsetDateTime::now_utc();
-        self.inner.retry_after = Some((at - now).try_into().unwrap_or(Duration::ZERO));
+        // Provably safe: both instants lie within years ±9999, whose difference fits.
+        #[allow(clippy::arithmetic_side_effects)]
+        let left = at - now;
+        self.inner.retry_after = Some(left.try_into().unwrap_or(Duration::ZERO));
+        self
+    }
+
+    /// Rewrites every text this error carries that may quote the vendor: its message, the
+    /// vendor's names and messages, and the same in causes that are themselves [`Error`]s
+    /// (used to mask secrets; causes of other types carry no vendor text).
+    pub fn map_text(mut self, f: &dyn Fn(&str) -> String) -> Self {
+        self.inner.message = f(&self.inner.message);
+        for m in &mut self.inner.vendor_messages {
+            m.message = f(&m.message);
+            if let Some(name) = &m.name {
+                m.name = Some(f(name));
+            }
+        }
+        if let Some(detail) = &mut self.inner.decode {
+            detail.excerpt = f(&detail.excerpt);
+        }
+        if let Some(source) = self.inner.source.take() {
+            self.inner.source = Some(match source.downcast::<Error>() {
+                Ok(cause) => Box::new(cause.map_text(f)),
+                Err(other) => other,
+            });
+        }
+        self
+    }
+
+    /// Adds a sentence to the message (our own wording: no secret, no body text).
+    pub(crate) fn append_message(mut self, sentence: &str) -> Self {
+        if !self.inner.message.is_empty() {
+            self.inner.message.push_str("; ");
+        }
+        self.inner.message.push_str(sentence);
         self
     }
 

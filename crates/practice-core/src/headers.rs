@@ -1,6 +1,8 @@
 //! What response headers say about waiting and budgets: `Retry-After` and the
 //! `X-RateLimit-*` pair. Plain parsing, shared by the vendor hooks, the quota store and the
 //! retry policy; imports no layer.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -25,6 +27,26 @@ impl ServerQuota {
             remaining,
             reset_in: until_epoch(reset),
         })
+    }
+}
+
+impl ServerQuota {
+    /// The longest a vendor's announced reset is believed: one day, the longest window either
+    /// vendor documents. A reset further away (an epoch at the end of time, a bad clock) is
+    /// logged and capped, so that the client pauses for a day at most, not for centuries.
+    pub const MAX_RESET: Duration = Duration::from_secs(86_400);
+
+    /// [`reset_in`](Self::reset_in), capped at [`MAX_RESET`](Self::MAX_RESET).
+    pub fn capped_reset(&self) -> Duration {
+        if self.reset_in > Self::MAX_RESET {
+            tracing::warn!(
+                reset_in_s = self.reset_in.as_secs(),
+                cap_s = Self::MAX_RESET.as_secs(),
+                "the vendor announced a budget reset beyond the cap; capped"
+            );
+            return Self::MAX_RESET;
+        }
+        self.reset_in
     }
 }
 
@@ -56,7 +78,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let at = time::PrimitiveDateTime::parse(value, &format)
         .ok()?
         .assume_utc();
-    (at - time::OffsetDateTime::now_utc()).try_into().ok()
+    // Provably safe: both instants lie within years ±9999, whose difference fits.
+    #[allow(clippy::arithmetic_side_effects)]
+    let left = at - time::OffsetDateTime::now_utc();
+    left.try_into().ok()
 }
 
 #[cfg(test)]

@@ -8,11 +8,13 @@
 //! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
 //! policies, state and shared words the layers consult, and import no layer.
 #![deny(missing_docs)]
+#![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod base_url;
 pub mod client;
+pub mod deadline;
 pub mod decode;
 pub mod error;
 pub mod facade;
@@ -21,6 +23,7 @@ pub mod layer;
 pub mod operation;
 pub mod quota;
 pub mod range;
+pub mod redact;
 pub mod request;
 pub mod retry;
 pub mod secret;
@@ -36,6 +39,7 @@ pub use auth::{
 };
 pub use base_url::BaseUrl;
 pub use client::{ClientBuilder, HttpClient, Timeouts};
+pub use deadline::{CallClock, Phase};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, VendorMessage};
 pub use headers::ServerQuota;
 /// The transport layer, kept at its former path.
@@ -44,6 +48,7 @@ pub use layer::transport::TransportConfig;
 pub use operation::{Endpoint, OperationMeta};
 pub use quota::{InMemoryQuotaStore, QuotaPolicy, QuotaStore, RateLimit, WhenExhausted};
 pub use range::DateRange;
+pub use redact::Redactor;
 pub use retry::{RetryClassifier, RetryConfig};
 pub use secret::Secret;
 pub use service::TransportService;

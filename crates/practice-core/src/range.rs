@@ -1,5 +1,7 @@
 //! Long date ranges: split into chunks of a few days, fetched one after another within the
 //! quota, yielded as one stream of rows in date order. Memory holds one chunk at a time.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -57,7 +59,10 @@ impl DateRange {
 
     /// How many days the range covers.
     pub fn days(&self) -> i64 {
-        (self.end - self.start).whole_days() + 1
+        // Provably safe: two dates of years ±9999 are at most 2 × 9999 × 366 days apart.
+        #[allow(clippy::arithmetic_side_effects)]
+        let between = self.end - self.start;
+        between.whole_days().saturating_add(1)
     }
 
     /// Consecutive, non-overlapping chunks of at most `days_per_chunk` days covering the range
@@ -66,11 +71,15 @@ impl DateRange {
         if days_per_chunk == 0 {
             return Err(Error::invalid_request("days per chunk must be at least 1"));
         }
-        let step = Days::days(i64::from(days_per_chunk));
+        // The chunk's last day is `days_per_chunk - 1` days after its first; past the end of the
+        // calendar (December 9999) the range's own end is the bound.
+        let span = Days::days(i64::from(days_per_chunk).saturating_sub(1));
         let mut chunks = Vec::new();
         let mut start = self.start;
         while start <= self.end {
-            let end = (start + step - Days::days(1)).min(self.end);
+            let end = start
+                .checked_add(span)
+                .map_or(self.end, |e| e.min(self.end));
             chunks.push(DateRange { start, end });
             match end.next_day() {
                 Some(next) => start = next,

@@ -6,6 +6,8 @@
 //! idempotent retries only when it provably never left (connect failure, token failure);
 //! once it may have reached the server, a 5xx, reset or timeout becomes
 //! [`ErrorKind::OutcomeUnknown`] — never a duplicate write.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::time::Duration;
 
@@ -63,6 +65,11 @@ impl RetryConfig {
         ceiling.mul_f64(fastrand::f64())
     }
 }
+
+/// Set on a transient answer that was not retried because the vendor asked for a wait longer
+/// than the time left, so that the error can say so instead of waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VendorWait(pub Duration);
 
 /// What one outcome calls for.
 #[derive(Debug, Clone, PartialEq, Eq)]

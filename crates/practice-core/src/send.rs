@@ -1,15 +1,20 @@
 //! The one send path, used by the client for callers' requests and by authenticators for
 //! their token requests: validate and build the endpoint's request, send it through a
-//! service inside a span, and map a non-2xx answer to its error from the answer's reading.
+//! service inside a span (within the call's deadline, for callers' requests), and map a
+//! non-2xx answer to its error from the answer's reading. Every error leaving it has the
+//! client's credentials and tokens masked.
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::base_url::BaseUrl;
-use crate::error::Error;
+use crate::deadline::CallClock;
+use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::{Endpoint, OperationMeta};
+use crate::redact::Redactor;
+use crate::retry::VendorWait;
 use crate::service::TransportService;
 use crate::vendor::ResponseReading;
 
@@ -18,11 +23,42 @@ use crate::vendor::ResponseReading;
 pub(crate) struct Sender {
     base: BaseUrl,
     vendor: &'static str,
+    redactor: Redactor,
 }
 
 impl Sender {
-    pub(crate) fn new(base: BaseUrl, vendor: &'static str) -> Self {
-        Sender { base, vendor }
+    pub(crate) fn new(base: BaseUrl, vendor: &'static str, redactor: Redactor) -> Self {
+        Sender {
+            base,
+            vendor,
+            redactor,
+        }
+    }
+
+    /// Masks the client's credentials and tokens in an error.
+    pub(crate) fn redact(&self, err: Error) -> Error {
+        self.redactor.error(err)
+    }
+
+    /// The error for a 2xx answer that did not decode. For a write that is not idempotent the
+    /// answer says it was applied: the caller must learn that, not that it may try again.
+    pub(crate) fn decode_failed(
+        &self,
+        meta: &OperationMeta,
+        status: StatusCode,
+        err: Error,
+    ) -> Error {
+        let err = self.redact(err);
+        if meta.idempotent {
+            return err;
+        }
+        Error::new(
+            ErrorKind::AppliedUnreadable,
+            "the vendor accepted the write but its answer could not be read; do not send it again, look it up instead",
+        )
+        .with_operation(meta.name)
+        .with_status(status)
+        .with_source(err)
     }
 
     /// The vendor's name.
@@ -35,22 +71,40 @@ impl Sender {
         &self.base
     }
 
-    /// Validates, builds and sends `endpoint` through `service` inside `span`; a non-2xx
-    /// answer becomes the vendor's error.
+    /// Validates, builds and sends `endpoint` through `service` inside `span`, cut at the
+    /// deadline of `clock` if given; a non-2xx answer becomes the vendor's error.
     pub(crate) async fn send<E: Endpoint>(
         &self,
         service: &TransportService,
         endpoint: &E,
         span: tracing::Span,
+        clock: Option<CallClock>,
     ) -> Result<Response<Bytes>, Error> {
         let meta = endpoint.meta();
-        let request = self.build_request(endpoint)?;
-        let response = service
-            .call_shared(request)
-            .instrument(span)
-            .await
-            .map_err(|e| e.with_operation(meta.name))?;
-        ResponseReading::check(meta, response)
+        let mut request = self.build_request(endpoint)?;
+        let deadline = clock.as_ref().and_then(CallClock::deadline);
+        if let Some(clock) = &clock {
+            request.extensions_mut().insert(clock.clone());
+        }
+        let call = service.call_shared(request).instrument(span);
+        let outcome = match (deadline, &clock) {
+            (Some(at), Some(clock)) => tokio::time::timeout_at(at, call)
+                .await
+                .unwrap_or_else(|_| Err(deadline_passed(meta, clock))),
+            _ => call.await,
+        };
+        let response = outcome.map_err(|e| self.redact(e.with_operation(meta.name)))?;
+        let wait = response.extensions().get::<VendorWait>().copied();
+        ResponseReading::check(meta, response).map_err(|err| {
+            let err = match wait {
+                Some(VendorWait(after)) => err.append_message(&format!(
+                    "the vendor asks to wait {}s before trying again, longer than this call may take; not retried",
+                    after.as_secs()
+                )),
+                None => err,
+            };
+            self.redact(err)
+        })
     }
 
     /// Validates and builds the HTTP request of an endpoint. Nothing is sent here.
@@ -78,5 +132,27 @@ impl Sender {
             .extensions_mut()
             .insert::<&'static OperationMeta>(meta);
         Ok(request)
+    }
+}
+
+/// The error of a call cut at its deadline: says what it was doing, and, for a write that may
+/// have left, that its outcome is unknown.
+fn deadline_passed(meta: &OperationMeta, clock: &CallClock) -> Error {
+    let err = Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "the call's deadline of {}s ran out while {}",
+            clock.limit().as_secs(),
+            clock.phase()
+        ),
+    )
+    .with_operation(meta.name);
+    if !clock.maybe_sent() {
+        return err.with_dispatch(Dispatch::NotSent);
+    }
+    if meta.idempotent {
+        err
+    } else {
+        err.into_outcome_unknown()
     }
 }

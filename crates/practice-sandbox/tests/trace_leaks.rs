@@ -24,7 +24,7 @@ async fn every_operation_at_trace_level_leaks_no_credential_or_token() {
     let (capture, _guard) = Capture::trace_everything();
 
     let s = Sandbox::start(SandboxConfig {
-        aloha_token_ttl: Duration::from_secs(200),
+        aloha_token_ttl: Duration::from_secs(302),
         ..SandboxConfig::default()
     })
     .await
@@ -45,7 +45,9 @@ async fn every_operation_at_trace_level_leaks_no_credential_or_token() {
         "{:?}",
         aloha.client_authorizations(range).await.unwrap().len()
     ));
-    // Within the 5-minute renewal margin of a 200-second token: refresh-token is used.
+    // A 302-second token enters the 5-minute renewal margin within 2 s: refresh-token is used.
+    // (A token issued with a lifetime inside the margin would be used until it expires.)
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     outputs.push(format!(
         "{:?}",
         aloha.billing_ledger(range).await.unwrap().len()

@@ -87,8 +87,8 @@ pub struct TokenData {
     pub username: Option<String>,
     /// The bearer token.
     pub access_token: Option<Secret>,
-    /// When the access token expires (three hours after generation), RFC 3339 UTC.
-    pub access_token_expiration: Option<OffsetDateTime>,
+    /// When the access token expires (three hours after generation), RFC 3339 UTC. Kept as text: an unreadable or past expiry falls back to the documented lifetime instead of failing the login.
+    pub access_token_expiration: Option<String>,
     /// The token that renews it.
     pub refresh_token: Option<Secret>,
     /// The practice's subscription.
@@ -110,9 +110,7 @@ impl serde::Serialize for TokenData {
             &mut map,
             nulls,
             "accessTokenExpiration",
-            self.access_token_expiration
-                .as_ref()
-                .map(SerializeAsWrap::<OffsetDateTime, wire::Timestamp>::new),
+            self.access_token_expiration.as_ref(),
         )?;
         write_field(&mut map, nulls, "refreshToken", self.refresh_token.as_ref())?;
         write_field(
@@ -143,42 +141,26 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                 let mut out = TokenData::default();
                 while let Some(key) = map.next_key::<wire::FieldKey<'de>>()? {
                     match key.as_str() {
-                        "username" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.username = Some(value),
-                                None => out.explicit_nulls.mark("username"),
-                            }
-                        }
-                        "accessToken" => {
-                            match map.next_value::<Option<Secret>>()? {
-                                Some(value) => out.access_token = Some(value),
-                                None => out.explicit_nulls.mark("accessToken"),
-                            }
-                        }
-                        "accessTokenExpiration" => {
-                            match map
-                                .next_value::<
-                                    Option<DeserializeAsWrap<OffsetDateTime, wire::Timestamp>>,
-                                >()?
-                            {
-                                Some(value) => {
-                                    out.access_token_expiration = Some(value.into_inner());
-                                }
-                                None => out.explicit_nulls.mark("accessTokenExpiration"),
-                            }
-                        }
-                        "refreshToken" => {
-                            match map.next_value::<Option<Secret>>()? {
-                                Some(value) => out.refresh_token = Some(value),
-                                None => out.explicit_nulls.mark("refreshToken"),
-                            }
-                        }
-                        "subscriptionId" => {
-                            match map.next_value::<Option<String>>()? {
-                                Some(value) => out.subscription_id = Some(value),
-                                None => out.explicit_nulls.mark("subscriptionId"),
-                            }
-                        }
+                        "username" => match map.next_value::<Option<String>>()? {
+                            Some(value) => out.username = Some(value),
+                            None => out.explicit_nulls.mark("username"),
+                        },
+                        "accessToken" => match map.next_value::<Option<Secret>>()? {
+                            Some(value) => out.access_token = Some(value),
+                            None => out.explicit_nulls.mark("accessToken"),
+                        },
+                        "accessTokenExpiration" => match map.next_value::<Option<String>>()? {
+                            Some(value) => out.access_token_expiration = Some(value),
+                            None => out.explicit_nulls.mark("accessTokenExpiration"),
+                        },
+                        "refreshToken" => match map.next_value::<Option<Secret>>()? {
+                            Some(value) => out.refresh_token = Some(value),
+                            None => out.explicit_nulls.mark("refreshToken"),
+                        },
+                        "subscriptionId" => match map.next_value::<Option<String>>()? {
+                            Some(value) => out.subscription_id = Some(value),
+                            None => out.explicit_nulls.mark("subscriptionId"),
+                        },
                         _ => {
                             let raw = map.next_value::<Box<RawValue>>()?;
                             out.unknown_fields.insert(key.into_owned(), raw);

@@ -10,6 +10,7 @@ use crate::auth::token::Token;
 use crate::error::{Error, ErrorKind};
 use crate::operation::Endpoint;
 use crate::request::BoxFuture;
+use crate::secret::Secret;
 use crate::send::Sender;
 use crate::service::TransportService;
 
@@ -29,6 +30,13 @@ pub trait Authenticator: Send + Sync + 'static {
 
     /// Attaches `token` to an outgoing request.
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error>;
+
+    /// The credentials this authenticator holds (passwords, keys, PINs, and ids the vendor
+    /// treats as credentials), masked in every error and log line even when a vendor echoes
+    /// them. Tokens are masked without being listed here.
+    fn secrets(&self) -> Vec<Secret> {
+        Vec::new()
+    }
 }
 
 /// Lets an [`Authenticator`] send its token requests through the quota, timeout and transport
@@ -52,7 +60,9 @@ impl AuthContext {
     /// Validates, sends and decodes a token request.
     pub async fn execute<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         let response = self.execute_raw(endpoint).await?;
-        endpoint.decode(response.body())
+        endpoint
+            .decode(response.body())
+            .map_err(|err| self.sender.redact(err))
     }
 
     /// Like [`execute`](Self::execute), but returns the successful answer undecoded, for a
@@ -60,7 +70,9 @@ impl AuthContext {
     pub async fn execute_raw<E: Endpoint>(&self, endpoint: &E) -> Result<Response<Bytes>, Error> {
         let meta = endpoint.meta();
         let span = tracing::debug_span!("token", vendor = meta.vendor, operation = meta.name);
-        self.sender.send(&self.below_auth, endpoint, span).await
+        self.sender
+            .send(&self.below_auth, endpoint, span, None)
+            .await
     }
 }
 

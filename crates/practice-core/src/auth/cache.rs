@@ -1,6 +1,8 @@
 //! The core-owned cache in front of a [`TokenStore`]: renewal before expiry, single flight in
 //! the process and (through the store's renewal claim) across processes, and a failed renewal
 //! that never evicts a token still valid.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +12,8 @@ use tokio::time::Instant;
 use crate::auth::authenticator::{AuthContext, Authenticator};
 use crate::auth::store::{RenewalClaim, TokenStore};
 use crate::auth::token::Token;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::redact::Redactor;
 
 /// Renewal settings.
 #[derive(Debug, Clone)]
@@ -18,7 +21,9 @@ pub struct RenewalPolicy {
     /// Renew this long before expiry. Default 5 minutes.
     pub margin: Duration,
     /// After a failed renewal while the old token is still valid, wait this long before trying
-    /// again (so a vendor outage does not turn every call into a renewal attempt). Default 30 s.
+    /// again (so a vendor outage does not turn every call into a renewal attempt); with no
+    /// valid token, the pause starts at 1 s and doubles per failure up to this. Callers in the
+    /// pause get the last failure without a login. Default 30 s.
     pub retry_failed_after: Duration,
     /// With a shared [`TokenStore`], the longest one process may hold the renewal claim before
     /// the others stop waiting for it and renew themselves. Default 60 s.
@@ -40,26 +45,84 @@ impl Default for RenewalPolicy {
 const WAIT_FOR_RENEWAL: (Duration, Duration) =
     (Duration::from_millis(20), Duration::from_millis(500));
 
+/// The first pause after a failed renewal with no valid token to fall back on; it doubles
+/// with each failure in a row, up to [`RenewalPolicy::retry_failed_after`].
+const FIRST_FAILED_RENEWAL_PAUSE: Duration = Duration::from_secs(1);
+
+/// The last failed renewal, shared with every caller until the pause after it ends.
+struct Failure {
+    /// No renewal is tried before then.
+    until: Instant,
+    /// Failures in a row.
+    count: u32,
+    kind: ErrorKind,
+    /// The failure, already redacted, as `Display` wrote it.
+    text: String,
+}
+
+impl Failure {
+    /// The shared outcome, for a caller that did not make the attempt itself.
+    fn to_error(&self) -> Error {
+        let left = self.until.saturating_duration_since(Instant::now());
+        Error::new(
+            self.kind,
+            format!(
+                "the last token renewal failed and the next is not tried for {}ms: {}",
+                left.as_millis(),
+                self.text
+            ),
+        )
+    }
+}
+
 /// The core-owned cache in front of a [`TokenStore`]: single flight per process, renewal
-/// before expiry, and a failed renewal never evicts a token that is still valid.
+/// before expiry, and a failed renewal never evicts a token that is still valid. A failed
+/// renewal's outcome is shared with every caller until a pause (doubling per failure) ends,
+/// so a broken login answer costs one login per pause, whatever the concurrency.
 pub(crate) struct TokenCache {
     store: Arc<dyn TokenStore>,
     key: String,
-    renewal: tokio::sync::Mutex<Option<Instant>>,
+    renewal: tokio::sync::Mutex<Option<Failure>>,
     policy: RenewalPolicy,
+    redactor: Redactor,
 }
 
 impl TokenCache {
-    pub(crate) fn new(store: Arc<dyn TokenStore>, key: String, policy: RenewalPolicy) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn TokenStore>,
+        key: String,
+        policy: RenewalPolicy,
+        redactor: Redactor,
+    ) -> Self {
         TokenCache {
             store,
             key,
             renewal: tokio::sync::Mutex::new(None),
             policy,
+            redactor,
         }
     }
 
+    /// Remembers a token's secrets for redaction before it is used.
+    fn known(&self, token: Token) -> Token {
+        self.redactor.add_token(token.access());
+        if let Some(refresh) = token.refresh() {
+            self.redactor.add_token(refresh);
+        }
+        token
+    }
+
     pub(crate) async fn current(
+        &self,
+        auth: &dyn Authenticator,
+        ctx: &AuthContext,
+    ) -> Result<Token, Error> {
+        self.current_unrecorded(auth, ctx)
+            .await
+            .map(|t| self.known(t))
+    }
+
+    async fn current_unrecorded(
         &self,
         auth: &dyn Authenticator,
         ctx: &AuthContext,
@@ -70,19 +133,22 @@ impl TokenCache {
             return Ok(token);
         }
         // One renewal at a time in this process; whoever waited here finds the new token in
-        // the store.
+        // the store, or the failure the renewal ended in.
         let mut last_failure = self.renewal.lock().await;
         loop {
             let existing = self.store.get(&self.key).await?;
-            if let Some(token) = &existing {
-                if token.is_fresh(self.policy.margin) {
-                    return Ok(token.clone());
-                }
-                let backing_off = last_failure
-                    .is_some_and(|at| Instant::now() < at + self.policy.retry_failed_after);
-                if backing_off && token.is_valid() {
-                    return Ok(token.clone());
-                }
+            if let Some(token) = &existing
+                && token.is_fresh(self.policy.margin)
+            {
+                return Ok(token.clone());
+            }
+            if let Some(failure) = last_failure.as_ref()
+                && Instant::now() < failure.until
+            {
+                return match existing.filter(Token::is_valid) {
+                    Some(token) => Ok(token),
+                    None => Err(failure.to_error()),
+                };
             }
             // And one at a time across the processes sharing the store.
             match self
@@ -123,7 +189,8 @@ impl TokenCache {
     /// Re-reads the store until another process has stored a usable token, or its claim has
     /// lapsed (`None`).
     async fn wait_for_renewal(&self, lapses_in: Duration) -> Result<Option<Token>, Error> {
-        let deadline = Instant::now() + lapses_in;
+        let now = Instant::now();
+        let deadline = now.checked_add(lapses_in).unwrap_or(now);
         let (mut interval, longest) = WAIT_FOR_RENEWAL;
         loop {
             tokio::time::sleep(interval.min(deadline.saturating_duration_since(Instant::now())))
@@ -136,7 +203,7 @@ impl TokenCache {
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            interval = (interval * 2).min(longest);
+            interval = interval.saturating_mul(2).min(longest);
         }
     }
 
@@ -145,7 +212,7 @@ impl TokenCache {
         &self,
         auth: &dyn Authenticator,
         ctx: &AuthContext,
-        last_failure: &mut Option<Instant>,
+        last_failure: &mut Option<Failure>,
         existing: Option<&Token>,
     ) -> Result<Token, Error> {
         // Another process may have renewed between our read and our claim.
@@ -157,13 +224,14 @@ impl TokenCache {
         match auth.acquire(ctx, existing).await {
             Ok(token) => {
                 *last_failure = None;
+                let token = self.known(token);
                 self.store.put(&self.key, token.clone()).await?;
                 tracing::debug!(vendor = ctx.vendor(), "token renewed");
                 Ok(token)
             }
             Err(err) => match existing {
                 Some(token) if token.is_valid() => {
-                    *last_failure = Some(Instant::now());
+                    self.record_failure(last_failure, &err, self.policy.retry_failed_after);
                     tracing::warn!(
                         vendor = ctx.vendor(),
                         error = %err,
@@ -171,9 +239,32 @@ impl TokenCache {
                     );
                     Ok(token.clone())
                 }
-                _ => Err(err),
+                _ => {
+                    let count = last_failure.as_ref().map_or(0, |f| f.count);
+                    let pause = FIRST_FAILED_RENEWAL_PAUSE
+                        .saturating_mul(1u32.checked_shl(count).unwrap_or(u32::MAX))
+                        .min(self.policy.retry_failed_after);
+                    self.record_failure(last_failure, &err, pause);
+                    tracing::warn!(
+                        vendor = ctx.vendor(),
+                        error = %err,
+                        pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+                        "token renewal failed; callers get this failure until the pause ends"
+                    );
+                    Err(err)
+                }
             },
         }
+    }
+
+    fn record_failure(&self, last: &mut Option<Failure>, err: &Error, pause: Duration) {
+        let now = Instant::now();
+        *last = Some(Failure {
+            until: now.checked_add(pause).unwrap_or(now),
+            count: last.as_ref().map_or(0, |f| f.count).saturating_add(1),
+            kind: err.kind(),
+            text: self.redactor.text(&err.to_string()).into_owned(),
+        });
     }
 
     pub(crate) async fn replace_rejected(

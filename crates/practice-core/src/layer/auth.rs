@@ -4,6 +4,8 @@
 //! It sits inside the retry loop, so every try carries the token current at that moment, and
 //! the authenticator sends its own token requests through the quota layer, so logins count
 //! against the vendor's budget like any other request.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +16,7 @@ use tower::{Service, ServiceExt};
 
 use crate::auth::authenticator::{AuthContext, Authenticator};
 use crate::auth::cache::TokenCache;
+use crate::deadline::{self, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::request::{BoxFuture, clone_request, operation_of};
 
@@ -71,10 +74,12 @@ where
                 return inner.oneshot(request).await;
             }
             // A failure to obtain a token means the request itself was never sent.
+            deadline::enter(&request, Phase::Login);
             let token = cache
                 .current(auth.as_ref(), ctx)
                 .await
                 .map_err(|e| e.with_dispatch(Dispatch::NotSent))?;
+            deadline::enter(&request, Phase::Sending);
             let mut first = clone_request(&request);
             auth.apply(&mut first, &token)?;
             // The same service serves a replay, so the first try needs no clone of it.
@@ -86,10 +91,12 @@ where
             // The server refused the token (expired early, or invalidated): a 401 means the
             // request was not applied, so one replay with a renewed token is safe.
             tracing::debug!("token rejected; renewing once and replaying");
+            deadline::enter(&request, Phase::Login);
             let renewed = cache
                 .replace_rejected(&token, auth.as_ref(), ctx)
                 .await
                 .map_err(|e| e.with_dispatch(Dispatch::NotSent))?;
+            deadline::enter(&request, Phase::Replay);
             let mut replay = request;
             auth.apply(&mut replay, &renewed)?;
             let response = inner.oneshot(replay).await?;

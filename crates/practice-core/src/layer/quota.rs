@@ -5,6 +5,8 @@
 //! A reservation whose caller gives up while waiting (its future dropped) is not handed back:
 //! the slot stays counted, so cancellation can only make the client more conservative, never
 //! push it over the budget.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +16,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use tower::{Layer, Service, ServiceExt};
 
+use crate::deadline::{self, CallClock, Phase};
 use crate::error::{Error, ErrorKind};
 use crate::quota::budget::{QuotaPolicy, WhenExhausted};
 use crate::quota::store::{QuotaStore, Reservation};
@@ -80,7 +83,8 @@ where
             let operation = operation_of(&request).map(|m| m.name);
             let max_wait = match layer.policy.when_exhausted {
                 WhenExhausted::FailFast => Duration::ZERO,
-                WhenExhausted::Wait { max_wait } => max_wait,
+                // No wait for budget outlasts the call's deadline.
+                WhenExhausted::Wait { max_wait } => max_wait.min(deadline::remaining(&request)),
             };
             let reservation = layer
                 .store
@@ -90,10 +94,12 @@ where
                 Reservation::Granted { wait } if wait.is_zero() => {}
                 Reservation::Granted { wait } => {
                     tracing::debug!(
-                        wait_ms = wait.as_millis() as u64,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         "waiting for request budget"
                     );
+                    deadline::enter(&request, Phase::WaitingForBudget);
                     tokio::time::sleep(wait).await;
+                    deadline::enter(&request, Phase::Sending);
                 }
                 Reservation::Denied { retry_after } => {
                     let mut err = Error::new(
@@ -106,6 +112,9 @@ where
                     }
                     return Err(err);
                 }
+            }
+            if let Some(clock) = CallClock::of(&request) {
+                clock.mark_sent();
             }
             let response = inner.oneshot(request).await?;
             // The vendor's count, as read once when the answer came back.

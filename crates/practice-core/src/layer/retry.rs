@@ -1,5 +1,7 @@
 //! The retry layer: a `tower::retry::Policy` joining the classifier ("should we?") and the
 //! attempts/deadline settings ("may we?") of [`crate::retry`].
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 
@@ -7,9 +9,10 @@ use bytes::Bytes;
 use http::{Request, Response};
 use tokio::time::Instant;
 
+use crate::deadline::{self, Phase};
 use crate::error::{Error, ErrorKind};
 use crate::request::{Attempt, clone_request, operation_of};
-use crate::retry::{RetryClass, RetryClassifier, RetryConfig};
+use crate::retry::{RetryClass, RetryClassifier, RetryConfig, VendorWait};
 
 /// The `tower::retry::Policy` joining classifier and attempt settings. Cloned per call by tower, so its
 /// counters are per call.
@@ -62,20 +65,32 @@ impl tower::retry::Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolic
             }
             RetryClass::Retry { after } => after,
         };
-        // May we? Attempts, then the deadline.
+        // May we? Attempts, then the deadlines.
         if self.attempt >= self.config.max_attempts {
             return None;
         }
-        let delay = after.unwrap_or_else(|| self.config.backoff(self.attempt));
+        // The vendor's delay is a floor, not a replacement for backoff: a reset that has
+        // already passed (zero) must not turn into tries a millisecond apart.
+        let backoff = self.config.backoff(self.attempt);
+        let delay = after.map_or(backoff, |after| after.max(backoff));
         let started = self.started.unwrap_or_else(Instant::now);
-        if started.elapsed() + delay > self.config.deadline {
+        let retry_left = self.config.deadline.saturating_sub(started.elapsed());
+        let call_left = deadline::remaining(request);
+        if delay > retry_left || delay >= call_left {
+            if let Some(after) = after.filter(|after| *after >= call_left.min(retry_left))
+                && let Ok(response) = result
+            {
+                // Said in the error rather than waited for (see `send.rs`).
+                response.extensions_mut().insert(VendorWait(after));
+            }
             return None;
         }
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         request.extensions_mut().insert(Attempt(self.attempt));
+        deadline::enter(request, Phase::WaitingToRetry);
         tracing::debug!(
             attempt = self.attempt,
-            delay_ms = delay.as_millis() as u64,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             "retrying"
         );
         Some(tokio::time::sleep(delay))

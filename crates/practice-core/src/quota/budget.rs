@@ -1,5 +1,7 @@
 //! Budgets: how many requests per window ([`RateLimit`]), and what to do when one is spent
 //! ([`WhenExhausted`], [`QuotaPolicy`]).
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::time::Duration;
 
@@ -33,7 +35,9 @@ impl RateLimit {
     }
 
     /// Parses `N/<duration>` such as `300/15m`, `1000/1d` or `5/1s` (units `s`, `m`, `h`, `d`;
-    /// the number before the unit may be left out: `300/m`).
+    /// the number before the unit may be left out: `300/m`). Windows longer than
+    /// [`MAX_WINDOW`](Self::MAX_WINDOW) are refused: no vendor counts over years, and such a
+    /// number is a typo.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let bad = || {
             Error::invalid_request(format!(
@@ -60,14 +64,21 @@ impl RateLimit {
         if limit == 0 || amount == 0 {
             return Err(bad());
         }
-        Ok(RateLimit::new(
-            limit,
-            Duration::from_secs(amount.saturating_mul(seconds)),
-        ))
+        let window = Duration::from_secs(amount.saturating_mul(seconds));
+        if window > Self::MAX_WINDOW {
+            return Err(Error::invalid_request(format!(
+                "invalid rate limit {text:?}: the window is longer than {} days",
+                Self::MAX_WINDOW.as_secs() / 86_400
+            )));
+        }
+        Ok(RateLimit::new(limit, window))
     }
 
+    /// The longest window [`parse`](Self::parse) accepts: 366 days.
+    pub const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
     pub(crate) fn span(&self) -> Duration {
-        self.window + self.safety_margin
+        self.window.saturating_add(self.safety_margin)
     }
 }
 

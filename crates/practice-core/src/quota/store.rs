@@ -4,6 +4,8 @@
 //! is given the earliest instant at which sending it keeps every window within the budget,
 //! and sleeps until then. Reservations are FIFO, so waiting callers never stampede, the budget
 //! is never exceeded whatever the concurrency, and no slot is left idle while a caller waits.
+// Times, durations and dates here come from vendors and users: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -93,20 +95,30 @@ impl Window {
         }
         if let Some(limit) = limit {
             let span = limit.span();
-            while self.sent.front().is_some_and(|t| *t + span <= now) {
+            // A send whose window ends past the clock's range never leaves the window.
+            while self
+                .sent
+                .front()
+                .is_some_and(|t| t.checked_add(span).is_some_and(|end| end <= now))
+            {
                 self.sent.pop_front();
             }
             if let Some(last) = self.sent.back() {
                 at = at.max(*last);
             }
             let len = self.sent.len();
-            let limit_n = limit.limit as usize;
-            if len >= limit_n {
+            let limit_n = usize::try_from(limit.limit).unwrap_or(usize::MAX);
+            if len >= limit_n
+                && let Some(oldest) = self.sent.get(len.saturating_sub(limit_n))
+            {
                 // The window ending at `at` must hold at most `limit` sends, this one included.
-                at = at.max(self.sent[len - limit_n] + span);
+                match oldest.checked_add(span) {
+                    Some(free) => at = at.max(free),
+                    None => return Reservation::Denied { retry_after: span },
+                }
             }
         }
-        let wait = at - now;
+        let wait = at.saturating_duration_since(now);
         if wait > max_wait {
             return Reservation::Denied { retry_after: wait };
         }
@@ -132,7 +144,8 @@ impl QuotaStore for InMemoryQuotaStore {
         if quota.remaining == 0 {
             let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
             let window = windows.entry(key.to_owned()).or_default();
-            let until = Instant::now() + quota.reset_in;
+            let now = Instant::now();
+            let until = now.checked_add(quota.capped_reset()).unwrap_or(now);
             window.blocked_until = Some(window.blocked_until.map_or(until, |b| b.max(until)));
         }
         Box::pin(async { Ok(()) })
