@@ -27,7 +27,7 @@ pub const VENDOR_CRATES: [&str; 2] = ["aloha-api", "aerona-api"];
 
 /// Crates that must never be in a vendor crate's normal dependency tree: servers, CLIs, the
 /// sandbox, benchmarks, test tools and Redis (an opt-in feature only).
-pub const FORBIDDEN: [&str; 12] = [
+pub const FORBIDDEN: [&str; 14] = [
     "axum",
     "clap",
     "indicatif",
@@ -40,6 +40,8 @@ pub const FORBIDDEN: [&str; 12] = [
     "csv",
     "redis",
     "practice-redis",
+    "practice-sync",
+    "sqlx",
 ];
 
 /// The stack bench's criterion ids, with what each measures, in table order.
@@ -128,6 +130,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let budget_cmd = "cargo bench -p practice-bench --bench budget";
     run_shown(&root, budget_cmd, &[])?;
     let budget = read_json(&figures.join("budget.json"))?;
+    let sync = sync_bench(&root)?;
 
     let mut weights = Vec::new();
     for krate in VENDOR_CRATES {
@@ -160,6 +163,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         budget_cmd,
         budget,
         weights,
+        sync,
         total_s: started.elapsed().as_secs_f64(),
     });
     let path = root.join("docs/benchmarks.md");
@@ -225,7 +229,114 @@ struct Page {
     budget_cmd: &'static str,
     budget: Value,
     weights: Vec<Weight>,
+    sync: SyncFigures,
     total_s: f64,
+}
+
+/// A full sandbox sync into a fresh SQLite file.
+struct SyncFigures {
+    cmd: String,
+    /// Requests the dry run planned (the least possible: one per window), without the login.
+    planned: u64,
+    /// Data requests the run sent.
+    sent: u64,
+    rows: u64,
+    wall_s: f64,
+}
+
+/// Runs `practice sync aloha` over the sandbox's two years into a fresh SQLite file: first
+/// the dry run (the plan: the least possible requests), then the sync, timed.
+fn sync_bench(root: &Path) -> Result<SyncFigures, String> {
+    let dir = std::env::temp_dir().join(format!("practice-bench-sync-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let db = format!("sqlite://{}", dir.join("mirror.db").display());
+    let args = [
+        "run",
+        "--release",
+        "-q",
+        "-p",
+        "practice-cli",
+        "--",
+        "sync",
+        "aloha",
+        "--db",
+        &db,
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2025-12-31",
+    ];
+    let practice = |extra: &[&str]| {
+        Command::new(cargo())
+            .current_dir(root)
+            .args(args)
+            .args(extra)
+            .env_remove("ALOHA_CLIENT_ID")
+            .env_remove("ALOHA_SECRET_KEY")
+            .env_remove("ALOHA_BASE_URL")
+            .output()
+            .map_err(|e| format!("cargo run -p practice-cli: {e}"))
+    };
+    let plan = practice(&["--dry-run"])?;
+    let planned = parse_planned(&String::from_utf8_lossy(&plan.stdout))
+        .ok_or("the dry run printed no plan")?;
+    let started = Instant::now();
+    let out = practice(&[])?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !out.status.success() {
+        return Err(format!(
+            "practice sync failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let (sent, rows) = parse_summary(&String::from_utf8_lossy(&out.stderr))
+        .ok_or("practice sync printed no summary")?;
+    Ok(SyncFigures {
+        cmd: "cargo run --release -p practice-cli -- sync aloha --db sqlite://DIR/mirror.db --from 2024-01-01 --to 2025-12-31 [--dry-run]".to_owned(),
+        planned,
+        sent,
+        rows,
+        wall_s,
+    })
+}
+
+/// The data requests of `practice sync --dry-run`'s `total` line.
+fn parse_planned(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.trim_start().starts_with("total"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// (data requests sent, rows inserted) from `practice sync`'s summary on stderr.
+fn parse_summary(text: &str) -> Option<(u64, u64)> {
+    let sent = text
+        .lines()
+        .find_map(|l| l.strip_prefix("requests: "))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let rows = text
+        .lines()
+        .filter(|l| l.contains(" inserted,"))
+        .filter_map(|l| l.split_once(": ")?.1.split(' ').next()?.parse::<u64>().ok())
+        .sum();
+    Some((sent, rows))
+}
+
+fn render_sync(s: &mut String, p: &Page) {
+    let f = &p.sync;
+    let _ = writeln!(
+        s,
+        "\n## A full sandbox sync\n\n         `{}`: Aloha's five reports over two years (clients + 24 months of four reports)          into a fresh SQLite file, in one run.\n\n         | figure | value |\n| --- | --- |\n         | requests used (+ 1 login) | {} |\n         | least possible (one per window, + 1 login) | {} |\n         | wall time | {:.1} s |\n         | rows written | {} ({:.0} rows/s) |",
+        f.cmd,
+        f.sent.saturating_add(1),
+        f.planned.saturating_add(1),
+        f.wall_s,
+        f.rows,
+        f.rows as f64 / f.wall_s.max(1e-9),
+    );
 }
 
 /// Runs `command` (a shell-free `cargo …` line, optional `VAR=value` prefixes handled by
@@ -401,6 +512,7 @@ fn render(p: &Page) -> String {
     render_report(&mut s, p);
     render_budget(&mut s, p.budget_cmd, &p.budget);
     render_weight(&mut s, p);
+    render_sync(&mut s, p);
     s
 }
 
@@ -704,6 +816,14 @@ mod tests {
         let last = replace_section("## Budget precision\nold\n", "## Budget precision", "x\n");
         assert_eq!(last.as_deref(), Some("x\n"));
         assert!(replace_section(page, "## Missing", "x").is_none());
+    }
+
+    #[test]
+    fn sync_figures_are_read_from_the_commands_output() {
+        let plan = "plan (nothing sent):\n  aloha_clients   1 requests\n  total   97 requests + 1 login = 98; 0 windows already covered\n";
+        assert_eq!(super::parse_planned(plan), Some(97));
+        let summary = "aloha_appointments: 3600 inserted, 0 updated, 0 removed\naloha_clients: 300 inserted, 0 updated, 0 removed\nrequests: 97 (+ logins as needed); 0 windows already covered; 0 fetched by other processes\n";
+        assert_eq!(super::parse_summary(summary), Some((97, 3900)));
     }
 
     use super::*;

@@ -82,6 +82,12 @@ pub enum Command {
         #[arg(long)]
         print_env: bool,
     },
+    /// Mirror a vendor's records into SQLite or PostgreSQL (resumable, budget-aware).
+    #[command(subcommand)]
+    Sync(crate::sync::SyncCommand),
+    /// Aerona webhooks.
+    #[command(subcommand)]
+    Webhooks(crate::sync::WebhooksCommand),
     /// Print a shell completion script (e.g. `practice completions bash > practice.bash`).
     Completions {
         /// The shell.

@@ -26,6 +26,10 @@ pub async fn run(cli: &Cli) -> Result<Option<Output>, Failure> {
             serve_sandbox(*port, *print_env).await.map(|()| None)
         }
         Command::Completions { shell } => completions(*shell).map(|()| None),
+        Command::Sync(command) => crate::sync::sync(command, cli.concurrency, cli.sandbox)
+            .await
+            .map(|()| None),
+        Command::Webhooks(command) => crate::sync::webhooks(command).await.map(|()| None),
     }
 }
 

@@ -6,6 +6,7 @@ mod commands;
 mod env;
 mod exit;
 mod output;
+mod sync;
 mod terminal;
 
 use std::io::{IsTerminal, Write};

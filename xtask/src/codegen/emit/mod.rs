@@ -1,9 +1,11 @@
 //! Emits code from the [`ir`](super::ir) model with `quote`: [`models`] writes `models.rs`;
 //! [`operations`] writes `operations.rs` (request structs and builders), with the
 //! `Endpoint` impls from [`endpoint`]; [`types`] knows how each type is spelled and which
-//! `practice_core::wire` adapter it goes through.
+//! `practice_core::wire` adapter it goes through; [`sql`] writes the sync
+//! database's schema from every vendor's models.
 
 mod endpoint;
 pub mod models;
 pub mod operations;
+pub mod sql;
 pub mod types;

@@ -1,0 +1,249 @@
+//! `practice sync` as real processes: killed with SIGKILL at random moments and then
+//! completed, the database equals an uninterrupted run's; three processes on one PostgreSQL
+//! and one Redis fetch every window once, with one login.
+
+#[path = "../../practice-sync/tests/support/postgres.rs"]
+mod postgres;
+#[path = "../../practice-redis/tests/support/redis_server.rs"]
+mod redis_server;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use practice_sandbox::{Sandbox, SandboxConfig};
+use practice_sync::Db;
+use practice_sync::sqlx::{self, Row as _};
+
+const FROM: &str = "2024-01-01";
+const TO: &str = "2024-12-31";
+/// Clients + 12 months of four reports.
+const WINDOWS: u64 = 1 + 4 * 12;
+
+fn spawn(s: &Sandbox, db: &str, redis: Option<&str>) -> Child {
+    let c = s.credentials();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_practice"));
+    cmd.args(["sync", "aloha", "--db", db, "--from", FROM, "--to", TO])
+        .args(["--lease-seconds", "1"])
+        .env_clear()
+        .env("ALOHA_CLIENT_ID", &c.aloha_client_id)
+        .env("ALOHA_SECRET_KEY", &c.aloha_secret_key)
+        .env("ALOHA_BASE_URL", s.aloha_base_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(url) = redis {
+        cmd.env("PRACTICE_REDIS_URL", url);
+    }
+    cmd.spawn().expect("the binary runs")
+}
+
+async fn finish(child: Child) {
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every table's rows and the coverage, without the times they were fetched.
+async fn dump(url: &str) -> Vec<String> {
+    let db = Db::connect(url).await.expect("connect");
+    let mut out = Vec::new();
+    for table in practice_sync::generated::TABLES {
+        let sql = format!(
+            "SELECT row_key, record, window_key FROM {} ORDER BY row_key",
+            table.name
+        );
+        for row in sqlx::query(&sql).fetch_all(db.pool()).await.expect("read") {
+            out.push(format!(
+                "{} {} {} {}",
+                table.name,
+                row.get::<String, _>(0),
+                row.get::<String, _>(2),
+                row.get::<String, _>(1)
+            ));
+        }
+    }
+    let coverage = "SELECT report, window_key, CAST(row_count AS TEXT) FROM sync_coverage ORDER BY report, window_key";
+    for row in sqlx::query(coverage)
+        .fetch_all(db.pool())
+        .await
+        .expect("read")
+    {
+        out.push(format!(
+            "coverage {} {} {}",
+            row.get::<String, _>(0),
+            row.get::<String, _>(1),
+            row.get::<String, _>(2)
+        ));
+    }
+    let leases: i64 = sqlx::query("SELECT COUNT(*) FROM sync_leases")
+        .fetch_one(db.pool())
+        .await
+        .expect("read")
+        .get(0);
+    out.push(format!("leases {leases}"));
+    out
+}
+
+fn data_requests(s: &Sandbox) -> u64 {
+    s.stats()
+        .into_iter()
+        .filter(|(op, _)| op.starts_with("aloha.list"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_runs_then_completed_equal_an_uninterrupted_run() {
+    let dir = std::env::temp_dir().join(format!("practice-sync-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let whole = format!("sqlite://{}", dir.join("whole.db").display());
+    let killed = format!("sqlite://{}", dir.join("killed.db").display());
+    let s = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+
+    finish(spawn(&s, &whole, None)).await;
+    assert_eq!(data_requests(&s), WINDOWS);
+
+    let before = data_requests(&s);
+    let kills = 3;
+    for _ in 0..kills {
+        let mut child = spawn(&s, &killed, None);
+        tokio::time::sleep(Duration::from_millis(fastrand::u64(50..1200))).await;
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    finish(spawn(&s, &killed, None)).await;
+    // Re-sent: at most what was in flight at each kill (4 at a time) plus each run's
+    // snapshot report.
+    let sent = data_requests(&s) - before;
+    assert!(sent <= WINDOWS + kills * (4 + 1), "{sent} requests");
+
+    assert_eq!(dump(&killed).await, dump(&whole).await);
+    let _ = std::fs::remove_dir_all(&dir);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
+    let Some(url) = postgres::fresh_database("three_processes").await else {
+        return;
+    };
+    let Some(redis) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let s = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let children: Vec<Child> = (0..3)
+        .map(|_| spawn(&s, &url, Some(&redis.url())))
+        .collect();
+    for child in children {
+        finish(child).await;
+    }
+    for op in [
+        "aloha.listAppointments",
+        "aloha.listBillingLedger",
+        "aloha.listClientAuthorizations",
+        "aloha.listAuthorizationsWithoutAppointments",
+    ] {
+        assert_eq!(s.requests(op), 12, "{op}: each month once");
+    }
+    // The snapshot report: once per run at most (a process that starts after another
+    // fetched it fetches it again).
+    assert!((1..=3).contains(&s.requests("aloha.listClients")));
+    assert_eq!(s.requests("aloha.postToken"), 1, "one login for the fleet");
+    let rows: i64 = sqlx::query("SELECT COUNT(*) FROM aloha_appointments")
+        .fetch_one(Db::connect(&url).await.expect("connect").pool())
+        .await
+        .expect("count")
+        .get(0);
+    assert!(rows > 1500, "{rows}");
+    s.stop().await;
+}
+
+/// Posts `body` to `path` on `port` and returns the status code.
+async fn post(port: u16, path: &str, body: &str) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_serve_stores_each_event_once() {
+    let dir = std::env::temp_dir().join(format!("practice-sync-hooks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = format!("sqlite://{}", dir.join("hooks.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+
+    // No secret: refused before anything starts.
+    let out = Command::new(env!("CARGO_BIN_EXE_practice"))
+        .args(["webhooks", "serve", "--db", &db, "--port", "0"])
+        .env_clear()
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_practice"))
+        .args([
+            "webhooks",
+            "serve",
+            "--db",
+            &db,
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--secret-env", "HOOK_SECRET"])
+        .env_clear()
+        .env("HOOK_SECRET", "s3cret-token")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let body =
+        r#"{"event":"Appointment","action":"created","eventId":"evt-1","appointmentId":40001}"#;
+    let mut status = None;
+    for _ in 0..100 {
+        status = post(port, "/hooks/aerona/s3cret-token", body).await;
+        if status.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, Some(200));
+    assert_eq!(
+        post(port, "/hooks/aerona/s3cret-token", body).await,
+        Some(200),
+        "a redelivery"
+    );
+    assert_eq!(post(port, "/hooks/aerona/wrong", body).await, Some(404));
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let db = Db::connect(&db).await.expect("connect");
+    let rows = sqlx::query("SELECT record, event FROM aerona_webhook_events")
+        .fetch_all(db.pool())
+        .await
+        .expect("read");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<String, _>(0), body);
+    assert_eq!(rows[0].get::<String, _>(1), "Appointment");
+    let _ = std::fs::remove_dir_all(&dir);
+}

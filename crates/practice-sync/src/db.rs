@@ -1,0 +1,260 @@
+//! The database: connecting to SQLite or PostgreSQL through sqlx's `Any` driver, the SQL
+//! that differs between the two, and the schema's creation and additive migration.
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row as _};
+
+use crate::error::SyncError;
+use crate::generated::{POSTGRES, SQLITE, TABLES};
+use crate::schema::ColumnKind;
+
+/// Which SQL the database speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite (embedded, bundled).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A connected database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    pub(crate) dialect: Dialect,
+}
+
+/// Bookkeeping tables: the schema's version, which windows are covered, who fetches what.
+const BOOKKEEPING: &str = "
+CREATE TABLE IF NOT EXISTS sync_schema (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_coverage (
+    report TEXT NOT NULL,
+    window_key TEXT NOT NULL,
+    window_from TEXT,
+    window_to TEXT,
+    fetched_at TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
+    PRIMARY KEY (report, window_key)
+);
+CREATE TABLE IF NOT EXISTS sync_leases (
+    report TEXT NOT NULL,
+    window_key TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL,
+    PRIMARY KEY (report, window_key)
+);
+";
+
+impl Db {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and creates or
+    /// migrates the schema.
+    pub async fn connect(url: &str) -> Result<Db, SyncError> {
+        install_default_drivers();
+        let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            if path.is_empty() {
+                return Err(SyncError::Input("--db sqlite:// needs a file path".into()));
+            }
+            let sep = if path.contains('?') { '&' } else { '?' };
+            (Dialect::Sqlite, format!("sqlite://{path}{sep}mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Dialect::Postgres, url.to_owned())
+        } else {
+            return Err(SyncError::Input(
+                "--db must be sqlite://PATH or postgres://…".into(),
+            ));
+        };
+        // One SQLite connection: its writers take turns anyway, and one never waits on itself.
+        let connections = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => 8,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(connections)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL: a killed process loses no committed window, and commits need
+                        // no full fsync each; readers do not block the writer.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 10000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let db = Db { pool, dialect };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Which SQL the database speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The pool, for callers that read the tables themselves.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The `n`th (1-based) placeholder.
+    pub(crate) fn arg(&self, n: usize) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// The `n`th placeholder for a column of `kind`: PostgreSQL is handed text or numbers and
+    /// casts them to the column's type.
+    pub(crate) fn typed_arg(&self, n: usize, kind: ColumnKind) -> String {
+        let arg = self.arg(n);
+        if self.dialect == Dialect::Sqlite {
+            return arg;
+        }
+        let cast = match kind {
+            ColumnKind::Integer => "bigint",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Text => "text",
+            ColumnKind::Money => "numeric",
+            ColumnKind::IsoDate | ColumnKind::UsDate => "date",
+            ColumnKind::Clock => "time",
+            ColumnKind::Timestamp => "timestamptz",
+        };
+        format!("{arg}::{cast}")
+    }
+
+    /// A placeholder for a `fetched_at`/`received_at` timestamp given as RFC 3339 text.
+    pub(crate) fn stamp_arg(&self, n: usize) -> String {
+        match self.dialect {
+            Dialect::Sqlite => self.arg(n),
+            Dialect::Postgres => format!("${n}::timestamptz"),
+        }
+    }
+
+    /// Creates what is missing and adds columns a newer spec documents. Idempotent; in
+    /// PostgreSQL serialised by an advisory lock so that a fleet starting at once migrates
+    /// once.
+    async fn migrate(&self) -> Result<(), SyncError> {
+        let mut conn = self.pool.acquire().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_lock(719019)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let result = self.migrate_on(&mut conn).await;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock(719019)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    async fn migrate_on(&self, conn: &mut sqlx::AnyConnection) -> Result<(), SyncError> {
+        let ddl = match self.dialect {
+            Dialect::Sqlite => SQLITE,
+            Dialect::Postgres => POSTGRES,
+        };
+        let digest = format!("{:016x}", fnv64(ddl));
+        let current: Option<String> = sqlx::query("SELECT digest FROM sync_schema WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|row| row.try_get::<String, _>(0).ok());
+        if current.as_deref() == Some(digest.as_str()) {
+            return Ok(());
+        }
+        for statement in statements(BOOKKEEPING).chain(statements(ddl)) {
+            sqlx::query(statement).execute(&mut *conn).await?;
+        }
+        for table in TABLES {
+            let have = self.columns_of(conn, table.name).await?;
+            for column in table.columns {
+                if !have.iter().any(|c| c == column.name) {
+                    let ty = column_type(self.dialect, column.kind);
+                    let sql = format!("ALTER TABLE {} ADD COLUMN {} {ty}", table.name, column.name);
+                    sqlx::query(&sql).execute(&mut *conn).await?;
+                }
+            }
+        }
+        let upsert = format!(
+            "INSERT INTO sync_schema (id, digest) VALUES (1, {}) ON CONFLICT (id) DO UPDATE SET digest = excluded.digest",
+            self.arg(1)
+        );
+        sqlx::query(&upsert)
+            .bind(digest)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn columns_of(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        table: &str,
+    ) -> Result<Vec<String>, SyncError> {
+        let rows = match self.dialect {
+            Dialect::Sqlite => {
+                // Table names come from the generated list, never from input.
+                sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            Dialect::Postgres => {
+                sqlx::query(
+                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+                )
+                .bind(table)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        };
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.try_get::<String, _>(0).ok())
+            .collect())
+    }
+}
+
+fn column_type(dialect: Dialect, kind: ColumnKind) -> &'static str {
+    match (dialect, kind) {
+        (Dialect::Sqlite, ColumnKind::Integer | ColumnKind::Boolean) => "INTEGER",
+        (Dialect::Sqlite, _) => "TEXT",
+        (Dialect::Postgres, ColumnKind::Integer) => "BIGINT",
+        (Dialect::Postgres, ColumnKind::Boolean) => "BOOLEAN",
+        (Dialect::Postgres, ColumnKind::Text) => "TEXT",
+        (Dialect::Postgres, ColumnKind::Money) => "NUMERIC",
+        (Dialect::Postgres, ColumnKind::IsoDate | ColumnKind::UsDate) => "DATE",
+        (Dialect::Postgres, ColumnKind::Clock) => "TIME",
+        (Dialect::Postgres, ColumnKind::Timestamp) => "TIMESTAMPTZ",
+    }
+}
+
+/// The statements of a DDL text, comments dropped.
+fn statements(ddl: &str) -> impl Iterator<Item = &str> {
+    ddl.split(";\n")
+        .map(|s| s.trim().trim_end_matches(';'))
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+        })
+}
+
+/// FNV-1a: a stable digest of the schema text, so a changed spec is noticed.
+fn fnv64(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

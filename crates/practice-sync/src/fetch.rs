@@ -1,0 +1,102 @@
+//! One request per window, through the vendor crates: every row as the JSON the vendor sent.
+//! A row that fits its documented type is written back out from the typed model (the vendor
+//! crates round-trip records exactly); a row that does not is kept as its raw bytes.
+
+use aloha_api::{
+    Appointments, AuthorizationsWithoutAppointments, BillingLedger, ClientAuthorizations,
+    DateRangeReport, Row, RowPolicy,
+};
+use serde::Serialize;
+
+use crate::plan::{Report, Window};
+
+/// The clients that fetch, one per vendor of the run.
+#[derive(Clone)]
+pub enum Source {
+    /// Aloha.
+    Aloha(aloha_api::Client),
+    /// Aerona.
+    Aerona(aerona_api::Client),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Source::Aloha(_) => "Source::Aloha",
+            Source::Aerona(_) => "Source::Aerona",
+        })
+    }
+}
+
+fn json<T: Serialize>(row: &T) -> Result<String, practice_core::Error> {
+    serde_json::to_string(row).map_err(|e| {
+        practice_core::Error::new(
+            practice_core::ErrorKind::Decode,
+            format!("could not write a record back out: {e}"),
+        )
+    })
+}
+
+fn rows<T: Serialize>(rows: Vec<Row<T>>) -> Result<Vec<String>, practice_core::Error> {
+    rows.into_iter()
+        .map(|row| match row {
+            Row::Typed(t) => json(&t),
+            Row::Raw { raw, .. } => Ok(raw.get().to_owned()),
+        })
+        .collect()
+}
+
+fn typed<T: Serialize>(records: &[T]) -> Result<Vec<String>, practice_core::Error> {
+    records.iter().map(json).collect()
+}
+
+async fn aloha_report<R: DateRangeReport>(
+    client: &aloha_api::Client,
+    window: &Window,
+) -> Result<Vec<String>, practice_core::Error>
+where
+    R::Row: Serialize,
+{
+    let range = window
+        .range
+        .ok_or_else(|| practice_core::Error::invalid_request("a report window needs dates"))?;
+    rows(client.report_rows::<R>(range, RowPolicy::KeepRaw).await?)
+}
+
+impl Source {
+    /// The rows of `window`, in the order the vendor sent them.
+    pub async fn fetch(&self, window: &Window) -> Result<Vec<String>, practice_core::Error> {
+        let wrong =
+            || practice_core::Error::invalid_request("this report belongs to the other vendor");
+        match (self, window.report) {
+            (Source::Aloha(c), Report::AlohaClients) => {
+                rows(c.client_rows(RowPolicy::KeepRaw).await?)
+            }
+            (Source::Aloha(c), Report::AlohaAppointments) => {
+                aloha_report::<Appointments>(c, window).await
+            }
+            (Source::Aloha(c), Report::AlohaBillingLedger) => {
+                aloha_report::<BillingLedger>(c, window).await
+            }
+            (Source::Aloha(c), Report::AlohaClientAuthorizations) => {
+                aloha_report::<ClientAuthorizations>(c, window).await
+            }
+            (Source::Aloha(c), Report::AlohaAuthorizationsWithoutAppointments) => {
+                aloha_report::<AuthorizationsWithoutAppointments>(c, window).await
+            }
+            (Source::Aerona(c), Report::AeronaPayments) => {
+                let range = window.range.ok_or_else(wrong)?;
+                typed(&c.search_payments(None, range).await?)
+            }
+            (Source::Aerona(c), Report::AeronaInvoices) => {
+                let range = window.range.ok_or_else(wrong)?;
+                typed(&c.search_invoices(None, range).await?)
+            }
+            (Source::Aerona(c), Report::AeronaPatients) => {
+                let id = window.id.ok_or_else(wrong)?;
+                Ok(vec![json(&c.patient(id).await?)?])
+            }
+            _ => Err(wrong()),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! `practice-sync`: a resumable, budget-aware mirror of the Aloha and Aerona records in
+//! SQLite or PostgreSQL, as `practice sync` runs it. See `docs/sync.md`.
+//!
+//! - [`Db`] connects and creates or migrates the schema ([`generated`], from the specs);
+//! - [`plan()`] decides the windows a run needs (coverage + look-back);
+//! - [`sync()`] fetches each window under a lease ([`lease`]) and writes its rows with its
+//!   coverage in one transaction ([`store`]);
+//! - [`webhook`] stores Aerona webhook deliveries once each.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod db;
+mod error;
+mod fetch;
+pub mod generated;
+pub mod lease;
+pub mod plan;
+mod run;
+pub mod schema;
+pub mod store;
+pub mod webhook;
+
+pub use db::{Db, Dialect};
+pub use error::SyncError;
+pub use fetch::Source;
+pub use plan::{Plan, Report, Window, plan};
+pub use run::{Progress, Summary, SyncOptions, dry_run, sync};
+/// The sqlx this crate speaks, for callers that read the tables through [`Db::pool`].
+pub use sqlx;
+pub use store::Changes;

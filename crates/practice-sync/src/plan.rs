@@ -1,0 +1,317 @@
+//! What to fetch: the reports, their windows (whole calendar months, so that a window's
+//! rows are the same whichever `--from` asked for them), and which windows a run still needs
+//! given the coverage table and the look-back.
+
+use practice_core::DateRange;
+use practice_core::time::{
+    Date, Duration, Month, OffsetDateTime, format_description::well_known::Rfc3339,
+};
+use sqlx::Row as _;
+
+use crate::db::Db;
+use crate::error::SyncError;
+
+/// A report (or record kind) the sync fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Report {
+    /// Aloha's clients: one snapshot request, fetched every run.
+    AlohaClients,
+    /// Aloha appointments, per month.
+    AlohaAppointments,
+    /// Aloha's billing ledger, per month.
+    AlohaBillingLedger,
+    /// Aloha client authorizations, per month (no record id).
+    AlohaClientAuthorizations,
+    /// Aloha authorizations without appointments, per month (no record id).
+    AlohaAuthorizationsWithoutAppointments,
+    /// Aerona payments, per month.
+    AeronaPayments,
+    /// Aerona invoices, per month.
+    AeronaInvoices,
+    /// Aerona patients named by payments and invoices, one request each.
+    AeronaPatients,
+}
+
+impl Report {
+    /// Every Aloha report, in fetch order.
+    pub const ALOHA: [Report; 5] = [
+        Report::AlohaClients,
+        Report::AlohaAppointments,
+        Report::AlohaBillingLedger,
+        Report::AlohaClientAuthorizations,
+        Report::AlohaAuthorizationsWithoutAppointments,
+    ];
+
+    /// The table the report fills (also its name in `sync_coverage`).
+    pub fn table(self) -> &'static str {
+        match self {
+            Report::AlohaClients => "aloha_clients",
+            Report::AlohaAppointments => "aloha_appointments",
+            Report::AlohaBillingLedger => "aloha_billing_ledger",
+            Report::AlohaClientAuthorizations => "aloha_client_authorizations",
+            Report::AlohaAuthorizationsWithoutAppointments => {
+                "aloha_authorizations_without_appointments"
+            }
+            Report::AeronaPayments => "aerona_payments",
+            Report::AeronaInvoices => "aerona_invoices",
+            Report::AeronaPatients => "aerona_patients",
+        }
+    }
+
+    /// The name `--reports` takes.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Report::AlohaClients => "clients",
+            Report::AlohaAppointments => "appointments",
+            Report::AlohaBillingLedger => "billing-ledger",
+            Report::AlohaClientAuthorizations => "client-authorizations",
+            Report::AlohaAuthorizationsWithoutAppointments => "authorizations-without-appointments",
+            Report::AeronaPayments => "payments",
+            Report::AeronaInvoices => "invoices",
+            Report::AeronaPatients => "patients",
+        }
+    }
+
+    /// The Aloha report called `name` on the command line.
+    pub fn aloha_named(name: &str) -> Option<Report> {
+        Report::ALOHA
+            .into_iter()
+            .find(|r| r.cli_name() == name.trim())
+    }
+
+    /// The vendor operation that fetches it (for the `request` column and the stats).
+    pub fn operation(self) -> &'static str {
+        match self {
+            Report::AlohaClients => "aloha.listClients",
+            Report::AlohaAppointments => "aloha.listAppointments",
+            Report::AlohaBillingLedger => "aloha.listBillingLedger",
+            Report::AlohaClientAuthorizations => "aloha.listClientAuthorizations",
+            Report::AlohaAuthorizationsWithoutAppointments => {
+                "aloha.listAuthorizationsWithoutAppointments"
+            }
+            Report::AeronaPayments => "aerona.searchPayments",
+            Report::AeronaInvoices => "aerona.searchInvoices",
+            Report::AeronaPatients => "aerona.getPatient",
+        }
+    }
+
+    fn is_snapshot(self) -> bool {
+        self == Report::AlohaClients
+    }
+}
+
+/// One unit of work: one request, its rows written with its coverage in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// The report.
+    pub report: Report,
+    /// The window's identity within the report: `2024-03`, `all`, or `patient/ID`.
+    pub key: String,
+    /// The dates it asks for (none for snapshots and single records).
+    pub range: Option<DateRange>,
+    /// The record id asked for (patients).
+    pub id: Option<i64>,
+}
+
+impl Window {
+    /// The `request` column: which request the rows came from.
+    pub fn request(&self) -> String {
+        match (&self.range, self.id) {
+            (Some(range), _) => format!(
+                "{} {}..{}",
+                self.report.operation(),
+                range.start(),
+                range.end()
+            ),
+            (None, Some(id)) => format!("{} {id}", self.report.operation()),
+            (None, None) => self.report.operation().to_owned(),
+        }
+    }
+}
+
+/// The whole calendar months that cover `range`, one window each.
+pub fn month_windows(report: Report, range: DateRange) -> Result<Vec<Window>, SyncError> {
+    let bad = |what: &str| SyncError::Input(format!("cannot split the range into months: {what}"));
+    let mut windows = Vec::new();
+    let mut start = range.start().replace_day(1).map_err(|_| bad("first day"))?;
+    while start <= range.end() {
+        let next = first_of_next_month(start).ok_or_else(|| bad("month overflow"))?;
+        let end = next.previous_day().ok_or_else(|| bad("month end"))?;
+        windows.push(Window {
+            report,
+            key: format!("{:04}-{:02}", start.year(), u8::from(start.month())),
+            range: Some(DateRange::new(start, end).map_err(|e| bad(e.message()))?),
+            id: None,
+        });
+        start = next;
+    }
+    Ok(windows)
+}
+
+fn first_of_next_month(date: Date) -> Option<Date> {
+    let (year, month) = match date.month() {
+        Month::December => (date.year().checked_add(1)?, Month::January),
+        month => (date.year(), month.next()),
+    };
+    Date::from_calendar_date(year, month, 1).ok()
+}
+
+/// A window's coverage entry.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// When its rows were last fetched.
+    pub fetched_at: OffsetDateTime,
+}
+
+/// The coverage of `report`, by window key.
+pub async fn coverage(
+    db: &Db,
+    report: Report,
+) -> Result<std::collections::HashMap<String, Coverage>, SyncError> {
+    let sql = format!(
+        "SELECT window_key, fetched_at FROM sync_coverage WHERE report = {}",
+        db.arg(1)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(report.table())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let key: String = row.try_get(0).ok()?;
+            let at: String = row.try_get(1).ok()?;
+            let fetched_at = OffsetDateTime::parse(&at, &Rfc3339).ok()?;
+            Some((key, Coverage { fetched_at }))
+        })
+        .collect())
+}
+
+/// Whether a covered window must be fetched again: its rows could still change when they
+/// were fetched (the window ended less than `lookback` before), or it is a snapshot.
+pub fn stale(window: &Window, covered: Option<&Coverage>, lookback: Duration) -> bool {
+    let Some(covered) = covered else {
+        return true;
+    };
+    if window.report.is_snapshot() {
+        return true;
+    }
+    let Some(range) = &window.range else {
+        // A single record (a patient): fetched once.
+        return false;
+    };
+    let settled = range
+        .end()
+        .next_day()
+        .map(|d| d.midnight().assume_utc())
+        .and_then(|end| end.checked_add(lookback));
+    match settled {
+        Some(settled) => covered.fetched_at < settled,
+        None => true,
+    }
+}
+
+/// The windows a run must fetch, and the requests that takes.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The windows, in fetch order.
+    pub windows: Vec<Window>,
+    /// Windows already covered and settled, skipped.
+    pub skipped: usize,
+}
+
+impl Plan {
+    /// Requests per report.
+    pub fn per_report(&self) -> Vec<(Report, usize)> {
+        let mut out: Vec<(Report, usize)> = Vec::new();
+        for w in &self.windows {
+            match out.iter_mut().find(|(r, _)| *r == w.report) {
+                Some((_, n)) => *n += 1,
+                None => out.push((w.report, 1)),
+            }
+        }
+        out
+    }
+}
+
+/// The plan for `reports` over `range` (clients need no range).
+pub async fn plan(
+    db: &Db,
+    reports: &[Report],
+    range: DateRange,
+    lookback: Duration,
+) -> Result<Plan, SyncError> {
+    let mut plan = Plan::default();
+    for &report in reports {
+        let windows = if report.is_snapshot() {
+            vec![Window {
+                report,
+                key: "all".into(),
+                range: None,
+                id: None,
+            }]
+        } else {
+            month_windows(report, range)?
+        };
+        let covered = coverage(db, report).await?;
+        for window in windows {
+            if stale(&window, covered.get(&window.key), lookback) {
+                plan.windows.push(window);
+            } else {
+                plan.skipped += 1;
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// The patients named by stored payments and invoices whose record is not stored yet.
+pub async fn patient_windows(db: &Db) -> Result<Vec<Window>, SyncError> {
+    let sql = "SELECT DISTINCT patient_id FROM (SELECT patient_id FROM aerona_payments UNION SELECT patient_id FROM aerona_invoices) AS named WHERE patient_id IS NOT NULL ORDER BY patient_id";
+    let rows = sqlx::query(sql).fetch_all(&db.pool).await?;
+    let covered = coverage(db, Report::AeronaPatients).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| row.try_get::<i64, _>(0).ok())
+        .map(|id| Window {
+            report: Report::AeronaPatients,
+            key: format!("patient/{id}"),
+            range: None,
+            id: Some(id),
+        })
+        .filter(|w| !covered.contains_key(&w.key))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_whole_months() {
+        let range = DateRange::parse("2024-01-15", "2024-03-02").unwrap_or_else(|e| panic!("{e}"));
+        let windows =
+            month_windows(Report::AlohaAppointments, range).unwrap_or_else(|e| panic!("{e}"));
+        let keys: Vec<_> = windows.iter().map(|w| w.key.as_str()).collect();
+        assert_eq!(keys, ["2024-01", "2024-02", "2024-03"]);
+        let feb = windows[1]
+            .range
+            .as_ref()
+            .map(|r| (r.start().to_string(), r.end().to_string()));
+        assert_eq!(feb, Some(("2024-02-01".into(), "2024-02-29".into())));
+    }
+
+    #[test]
+    fn settled_windows_are_not_fetched_again() {
+        let range = DateRange::parse("2024-01-01", "2024-01-31").unwrap_or_else(|e| panic!("{e}"));
+        let window =
+            &month_windows(Report::AlohaAppointments, range).unwrap_or_else(|e| panic!("{e}"))[0];
+        let at = |s: &str| Coverage {
+            fetched_at: OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{e}")),
+        };
+        let lookback = Duration::days(30);
+        assert!(stale(window, None, lookback));
+        assert!(stale(window, Some(&at("2024-02-15T00:00:00Z")), lookback));
+        assert!(!stale(window, Some(&at("2024-03-02T00:00:00Z")), lookback));
+    }
+}

@@ -1,0 +1,238 @@
+//! The sync database's schema (`crates/practice-sync/src/generated/`) from the vendors' models:
+//! one table per record kind, a typed column per documented scalar field (snake_case; money
+//! exact; real dates and times), beside the record's JSON and where it came from. Written as
+//! DDL for SQLite and PostgreSQL and as a Rust table of columns that the sync engine reads.
+
+use std::fmt::Write as _;
+
+use heck::ToSnakeCase;
+
+use super::super::ir::{Api, EnumRepr, Model, StructModel, Ty};
+
+/// One synced record kind: which vendor model fills the table and what identifies a record.
+struct Kind {
+    table: &'static str,
+    vendor: &'static str,
+    model: &'static str,
+    /// The wire field that identifies a record; `None`: the report has no record id, and its
+    /// rows are kept per fetched window.
+    key: Option<&'static str>,
+}
+
+/// The record kinds, in table order. Which field is a record's id is not in the specs (the
+/// vendors do not say), so it is decided here.
+const KINDS: &[Kind] = &[
+    Kind {
+        table: "aloha_clients",
+        vendor: "aloha",
+        model: "Client",
+        key: Some("clientId"),
+    },
+    Kind {
+        table: "aloha_appointments",
+        vendor: "aloha",
+        model: "Appointment",
+        key: Some("appointmentId"),
+    },
+    Kind {
+        table: "aloha_billing_ledger",
+        vendor: "aloha",
+        model: "BillingLedgerEntry",
+        key: Some("invoiceId"),
+    },
+    Kind {
+        table: "aloha_client_authorizations",
+        vendor: "aloha",
+        model: "ClientAuthorization",
+        key: None,
+    },
+    Kind {
+        table: "aloha_authorizations_without_appointments",
+        vendor: "aloha",
+        model: "AuthorizationWithoutAppointments",
+        key: None,
+    },
+    Kind {
+        table: "aerona_payments",
+        vendor: "aerona",
+        model: "Payment",
+        key: Some("id"),
+    },
+    Kind {
+        table: "aerona_invoices",
+        vendor: "aerona",
+        model: "Invoice",
+        key: Some("id"),
+    },
+    Kind {
+        table: "aerona_patients",
+        vendor: "aerona",
+        model: "Patient",
+        key: None,
+    },
+];
+
+/// A typed column: SQL name, wire name, the engine's conversion.
+struct Column {
+    name: String,
+    wire: String,
+    kind: &'static str,
+}
+
+/// The column kind the engine converts a field with, or `None` for fields kept only in
+/// `record` (lists, nested records).
+fn column_kind(ty: &Ty) -> Option<&'static str> {
+    Some(match ty {
+        Ty::Int | Ty::Enum(_, EnumRepr::Int) => "Integer",
+        Ty::Bool => "Boolean",
+        Ty::Str | Ty::Secret | Ty::Enum(_, EnumRepr::Str) => "Text",
+        Ty::Money => "Money",
+        Ty::IsoDate => "IsoDate",
+        Ty::UsDate => "UsDate",
+        Ty::Clock => "Clock",
+        Ty::Timestamp => "Timestamp",
+        Ty::List(_) | Ty::Struct(_) | Ty::Record(_) | Ty::OpenRecord | Ty::Json => return None,
+    })
+}
+
+/// Columns every table has, before the typed ones; the engine fills them.
+const BOOKKEEPING: &[&str] = &["row_key", "record", "window_key", "request", "fetched_at"];
+
+fn sql_type(kind: &str, postgres: bool) -> &'static str {
+    match (kind, postgres) {
+        ("Integer", true) => "BIGINT",
+        ("Integer", false) => "INTEGER",
+        ("Boolean", true) => "BOOLEAN",
+        ("Boolean", false) => "INTEGER",
+        ("Money", true) => "NUMERIC",
+        ("IsoDate" | "UsDate", true) => "DATE",
+        ("Clock", true) => "TIME",
+        ("Timestamp", true) => "TIMESTAMPTZ",
+        _ => "TEXT",
+    }
+}
+
+fn columns(model: &StructModel, key: Option<&str>) -> Vec<Column> {
+    let mut out: Vec<Column> = Vec::new();
+    for field in &model.fields {
+        let Some(kind) = column_kind(&field.ty) else {
+            continue;
+        };
+        let mut name = field.rust.to_snake_case();
+        // Never shadow a bookkeeping column; `id` says less than the table's own id.
+        if BOOKKEEPING.contains(&name.as_str())
+            || (Some(field.wire.as_str()) == key && name == "id")
+        {
+            name = format!("{}_{name}", model.name.to_snake_case());
+        }
+        if out.iter().any(|c| c.name == name) {
+            continue;
+        }
+        out.push(Column {
+            name,
+            wire: field.wire.clone(),
+            kind,
+        });
+    }
+    out
+}
+
+fn find_model<'a>(apis: &'a [(String, Api)], kind: &Kind) -> Result<&'a StructModel, String> {
+    let api = apis
+        .iter()
+        .find(|(vendor, _)| vendor == kind.vendor)
+        .map(|(_, api)| api)
+        .ok_or_else(|| format!("no spec for vendor {}", kind.vendor))?;
+    api.models
+        .iter()
+        .find_map(|m| match m {
+            Model::Struct(s) if s.name == kind.model => Some(s),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            format!(
+                "{}: no model {} for {}",
+                kind.vendor, kind.model, kind.table
+            )
+        })
+}
+
+fn ddl(table: &str, columns: &[Column], postgres: bool) -> String {
+    let stamp = if postgres { "TIMESTAMPTZ" } else { "TEXT" };
+    let mut sql = format!(
+        "CREATE TABLE IF NOT EXISTS {table} (\n    row_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {stamp} NOT NULL"
+    );
+    for c in columns {
+        let _ = write!(sql, ",\n    {} {}", c.name, sql_type(c.kind, postgres));
+    }
+    sql.push_str("\n);\n");
+    let _ = writeln!(
+        sql,
+        "CREATE INDEX IF NOT EXISTS {table}_window ON {table} (window_key);"
+    );
+    sql
+}
+
+/// The webhook events table: not a vendor model (the payload is undocumented), so its
+/// columns are fixed: the delivery's identity, when it arrived, and the body as received.
+fn webhook_ddl(postgres: bool) -> String {
+    let stamp = if postgres { "TIMESTAMPTZ" } else { "TEXT" };
+    format!(
+        "CREATE TABLE IF NOT EXISTS aerona_webhook_events (\n    delivery_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    event TEXT,\n    received_at {stamp} NOT NULL\n);\n"
+    )
+}
+
+/// The files of `crates/practice-sync/src/generated/`: `mod.rs` (the tables as data),
+/// `sqlite.sql` and `postgres.sql`.
+pub fn files(apis: &[(String, Api)], header: &str) -> Result<Vec<(&'static str, String)>, String> {
+    let sql_header = header.replacen("//", "--", 1);
+    let mut sqlite = sql_header.clone();
+    let mut postgres = sql_header;
+    let mut rust = String::from(header);
+    rust.push_str(
+        "\n//! The sync tables, generated from the vendors' OpenAPI specs: their typed columns \
+         and the DDL for each dialect.\n\nuse crate::schema::{Column, ColumnKind, Table};\n\n\
+         /// The DDL of every table for SQLite.\npub const SQLITE: &str = include_str!(\"sqlite.sql\");\n\n\
+         /// The DDL of every table for PostgreSQL.\npub const POSTGRES: &str = include_str!(\"postgres.sql\");\n\n\
+         /// Every synced record kind, in table order.\npub const TABLES: &[Table] = &[\n",
+    );
+    for kind in KINDS {
+        let model = find_model(apis, kind)?;
+        let cols = columns(model, kind.key);
+        if let Some(key) = kind.key
+            && !cols.iter().any(|c| c.wire == key)
+        {
+            return Err(format!(
+                "{}: the key {key} is not a typed field",
+                kind.table
+            ));
+        }
+        sqlite.push('\n');
+        sqlite.push_str(&ddl(kind.table, &cols, false));
+        postgres.push('\n');
+        postgres.push_str(&ddl(kind.table, &cols, true));
+        let _ = writeln!(
+            rust,
+            "    Table {{ name: {:?}, vendor: {:?}, key: {:?}, columns: &[",
+            kind.table, kind.vendor, kind.key
+        );
+        for c in &cols {
+            let _ = writeln!(
+                rust,
+                "        Column {{ name: {:?}, wire: {:?}, kind: ColumnKind::{} }},",
+                c.name, c.wire, c.kind
+            );
+        }
+        rust.push_str("    ] },\n");
+    }
+    rust.push_str("];\n");
+    sqlite.push('\n');
+    sqlite.push_str(&webhook_ddl(false));
+    postgres.push('\n');
+    postgres.push_str(&webhook_ddl(true));
+    Ok(vec![
+        ("mod.rs", super::super::rustfmt(&rust)?),
+        ("sqlite.sql", sqlite),
+        ("postgres.sql", postgres),
+    ])
+}
