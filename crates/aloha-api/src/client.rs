@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
-use practice_core::decode::{Row, RowPolicy, refuse_deviations};
+use practice_core::decode::{Row, RowPolicy, RowStream, RowsAt, refuse_deviations};
 use practice_core::env::{Vars, process_env};
 use practice_core::time::Date;
 use practice_core::wire::Deviating;
@@ -275,6 +275,61 @@ impl Client {
             refuse_deviations(request.meta(), "data", &rows)?;
         }
         Ok(rows)
+    }
+
+    /// Any date-range report in one request, its rows decoded as they arrive: memory holds
+    /// one row (and one chunk of the answer) at a time, whatever the report's size. Each
+    /// [`StreamedRow`](crate::StreamedRow) has the row decoded as [`report_rows`](Self::report_rows)
+    /// decodes it (a deviating field kept as sent and named; `policy` for a row that does not
+    /// fit) and the row's exact bytes as sent.
+    ///
+    /// The call returns once the answer's headers are back (a login, a retry or a wait for
+    /// budget happen before, as for any call). The body is then read within the client's
+    /// deadline, at most the per-try timeout between two chunks and within its
+    /// [`StreamLimits`](crate::StreamLimits); the first error ends the stream, and the
+    /// request is never sent again by the stream (rows already yielded stay yielded).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
+    /// # let client = aloha_api::Client::builder("sandbox-client", "sandbox-secret").base_url(sandbox.aloha_base_url()).build()?;
+    /// use aloha_api::{Appointments, Row, RowPolicy};
+    /// let range = aloha_api::DateRange::parse("2024-01-01", "2024-12-31")?;
+    /// let mut rows = client.report_stream::<Appointments>(range, RowPolicy::Fail).await?;
+    /// let mut count = 0;
+    /// while let Some(row) = rows.next_row().await {
+    ///     let row = row?;
+    ///     if let Row::Typed(appointment) = row.row() {
+    ///         for deviation in appointment.deviations().iter() {
+    ///             eprintln!("row {}: {} kept as sent", row.index(), deviation.field());
+    ///         }
+    ///     }
+    ///     count += 1;
+    /// }
+    /// assert!(count > 1000);
+    /// # Ok(()) }
+    /// ```
+    pub async fn report_stream<R: DateRangeReport>(
+        &self,
+        range: DateRange,
+        policy: RowPolicy,
+    ) -> Result<RowStream<R::Row>, Error> {
+        let request = R::request(range)?;
+        self.http
+            .execute_rows(&request, RowsAt::Field("data"), policy)
+            .await
+    }
+
+    /// The clients report, its rows decoded as they arrive (see
+    /// [`report_stream`](Self::report_stream)).
+    pub async fn clients_stream(
+        &self,
+        policy: RowPolicy,
+    ) -> Result<RowStream<models::Client>, Error> {
+        let request = ListClientsRequest::builder().build()?;
+        self.http
+            .execute_rows(&request, RowsAt::Field("data"), policy)
+            .await
     }
 
     /// A long range as a stream of rows in date order: the range is split as the report allows

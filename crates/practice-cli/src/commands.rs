@@ -7,6 +7,7 @@ use std::time::Duration;
 use aloha_api::DateRangeReport;
 use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use practice_core::decode::{Row, RowPolicy, RowStream};
 use practice_core::time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 use practice_core::wire::Deviating;
 use practice_core::{DateRange, WhenExhausted, wire::IsoDate};
@@ -15,12 +16,13 @@ use practice_sandbox::{Sandbox, SandboxConfig};
 use crate::args::{AeronaCommand, AlohaCommand, Cli, Command, Range, Search, TimeOfDay};
 use crate::env::{self, AeronaTarget, AlohaTarget};
 use crate::exit::Failure;
-use crate::output::{Output, record, records};
+use crate::output::{Output, Printer, RecordWriter, record, records, write_failed};
 
-/// Runs the command; `None` when it printed nothing to stdout itself (`sandbox`).
-pub async fn run(cli: &Cli) -> Result<Option<Output>, Failure> {
+/// Runs the command; `None` when it printed to stdout itself (Aloha's reports, written as
+/// they arrive) or prints nothing there (`sandbox`).
+pub async fn run(cli: &Cli, printer: &Printer) -> Result<Option<Output>, Failure> {
     match &cli.command {
-        Command::Aloha(command) => aloha(cli, command).await.map(Some),
+        Command::Aloha(command) => aloha(cli, command, printer).await.map(|()| None),
         Command::Aerona(command) => aerona(cli, command).await.map(Some),
         Command::Sandbox { port, print_env } => {
             serve_sandbox(*port, *print_env).await.map(|()| None)
@@ -86,7 +88,7 @@ enum AlohaReport {
     AuthorizationsWithoutAppointments,
 }
 
-async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
+async fn aloha(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result<(), Failure> {
     use aloha_api::models;
     let job = match command {
         AlohaCommand::Clients => AlohaJob::Clients,
@@ -148,41 +150,43 @@ async fn aloha(cli: &Cli, command: &AlohaCommand) -> Result<Output, Failure> {
         builder = builder.token_store(store.clone()).quota_store(store);
     }
     let client = builder.build()?;
-    let fetched = match job {
-        AlohaJob::Clients => vec![typed_records(client.clients().await?)?],
+    let mut out = printer.records();
+    match job {
+        AlohaJob::Clients => {
+            let rows = client.clients_stream(RowPolicy::Fail).await?;
+            write_rows(rows, &mut out).await?;
+        }
         AlohaJob::Report(report, range, chunk_days) => {
             use aloha_api::{
                 Appointments, AuthorizationsWithoutAppointments, BillingLedger,
                 ClientAuthorizations,
             };
+            let (client, out) = (&client, &mut out);
             match report {
                 AlohaReport::Appointments => {
-                    report_chunks::<Appointments>(cli, &client, range, chunk_days).await?
+                    report_streamed::<Appointments>(cli, client, range, chunk_days, out).await?
                 }
                 AlohaReport::ClientAuthorizations => {
-                    report_chunks::<ClientAuthorizations>(cli, &client, range, chunk_days).await?
+                    report_streamed::<ClientAuthorizations>(cli, client, range, chunk_days, out)
+                        .await?
                 }
                 AlohaReport::BillingLedger => {
-                    report_chunks::<BillingLedger>(cli, &client, range, chunk_days).await?
+                    report_streamed::<BillingLedger>(cli, client, range, chunk_days, out).await?
                 }
                 AlohaReport::AuthorizationsWithoutAppointments => {
-                    report_chunks::<AuthorizationsWithoutAppointments>(
-                        cli, &client, range, chunk_days,
+                    report_streamed::<AuthorizationsWithoutAppointments>(
+                        cli, client, range, chunk_days, out,
                     )
                     .await?
                 }
             }
         }
-    };
-    let mut rows = Vec::new();
-    for chunk in fetched {
-        warn_deviations(rows.len(), &chunk.deviations);
-        rows.extend(chunk.rows);
     }
+    out.finish().map_err(write_failed)?;
     if cli.verbose > 0 {
         show_budget("aloha", client.budget().await);
     }
-    Ok(Output::Many(rows))
+    Ok(())
 }
 
 /// The records of one request, exactly as sent, and the fields that deviated from their
@@ -208,36 +212,58 @@ fn typed_records<T: serde::Serialize + Deviating>(rows: Vec<T>) -> Result<Fetche
     })
 }
 
-/// One Aloha report over `range`: one request by default; with `--chunk-days`, split as the
-/// report allows (see `aloha_api::Split`), so that no row comes twice or goes missing.
-async fn report_chunks<R: DateRangeReport>(
+/// One Aloha report over `range`, each record written as soon as it is decoded: one request
+/// by default; with `--chunk-days`, split as the report allows (see `aloha_api::Split`), so
+/// that no row comes twice or goes missing. Up to `--concurrency` chunks are requested ahead;
+/// their answers are read one after another, in date order.
+async fn report_streamed<R: DateRangeReport>(
     cli: &Cli,
     client: &aloha_api::Client,
     range: DateRange,
     chunk_days: Option<u32>,
-) -> Result<Vec<Fetched>, Failure>
-where
-    R::Row: serde::Serialize,
-{
+    out: &mut RecordWriter<impl std::io::Write>,
+) -> Result<(), Failure> {
     let chunks = match chunk_days {
         Some(days) => R::SPLIT.chunks(range, days)?,
         None => vec![range],
     };
     let bar = progress(chunks.len() as u64);
-    let fetched = futures_util::stream::iter(chunks)
-        .map(|chunk| {
-            let bar = bar.clone();
-            async move {
-                let rows = typed_records(client.report::<R>(chunk).await?);
-                bar.inc(1);
-                rows
-            }
-        })
-        .buffered(usize::from(cli.concurrency))
-        .try_collect()
-        .await?;
+    let mut answers = futures_util::stream::iter(chunks)
+        .map(|chunk| client.report_stream::<R>(chunk, RowPolicy::Fail))
+        .buffered(usize::from(cli.concurrency));
+    while let Some(rows) = answers.next().await {
+        write_rows(rows?, out).await?;
+        bar.inc(1);
+    }
     bar.finish_and_clear();
-    Ok(fetched)
+    Ok(())
+}
+
+/// Writes each row of one answer as it is decoded, exactly as sent, warning of every field
+/// that did not match its documented type.
+async fn write_rows<T>(
+    mut rows: RowStream<T>,
+    out: &mut RecordWriter<impl std::io::Write>,
+) -> Result<(), Failure>
+where
+    T: Deviating + serde::de::DeserializeOwned + Send + 'static,
+{
+    while let Some(row) = rows.next_row().await {
+        let row = row?;
+        // The splitter hands over complete JSON values and the row decoded: valid UTF-8.
+        let text = std::str::from_utf8(row.raw())
+            .map_err(|_| Failure::local("a record is not UTF-8 text"))?;
+        out.record(text).map_err(write_failed)?;
+        if let Row::Typed(record) = row.row() {
+            let deviations: Vec<_> = record
+                .deviations()
+                .iter()
+                .map(|d| (0, d.field(), d.expected()))
+                .collect();
+            warn_deviations(out.count().saturating_sub(1), &deviations);
+        }
+    }
+    Ok(())
 }
 
 /// The one record of a single-record command, with its warnings.

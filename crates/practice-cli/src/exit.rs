@@ -35,6 +35,14 @@ impl Failure {
         }
     }
 
+    /// The reader of stdout went away (`| head`): stop, quietly, with success.
+    pub fn reader_gone() -> Self {
+        Failure {
+            exit: Exit::Ok,
+            message: String::new(),
+        }
+    }
+
     /// A local failure that is not the input's fault (I/O, the sandbox).
     pub fn local(message: impl Into<String>) -> Self {
         Failure {

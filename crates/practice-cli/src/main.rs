@@ -16,7 +16,7 @@ use clap::Parser;
 
 use crate::args::Cli;
 use crate::exit::{Exit, Failure};
-use crate::output::{Columns, Format};
+use crate::output::{Columns, Format, Printer};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -59,7 +59,11 @@ fn main() -> ExitCode {
             )));
         }
     };
-    match runtime.block_on(commands::run(&cli)) {
+    let printer = Printer {
+        format,
+        columns: columns.clone(),
+    };
+    match runtime.block_on(commands::run(&cli, &printer)) {
         Ok(Some(output)) => {
             if let Err(failure) = output.check_fields(&columns) {
                 return report(failure);
@@ -82,6 +86,9 @@ fn main() -> ExitCode {
 }
 
 fn report(failure: Failure) -> ExitCode {
+    if failure.exit == Exit::Ok {
+        return ExitCode::SUCCESS;
+    }
     let first_line = failure.message.lines().next().unwrap_or("");
     // The message may quote vendor text: it must not steer the terminal.
     let message = terminal::escape(first_line);

@@ -26,7 +26,11 @@ use tower::{Layer, ServiceBuilder};
 use crate::auth::cache::TokenCache;
 use crate::auth::{AuthContext, Authenticator, InMemoryTokenStore, RenewalPolicy, TokenStore};
 use crate::base_url::BaseUrl;
+use crate::body::{BodyStream, StreamLimits};
 use crate::deadline::CallClock;
+use crate::decode::RowPolicy;
+use crate::decode::scan::RowsAt;
+use crate::decode::stream::RowStream;
 use crate::error::Error;
 use crate::layer::auth::AuthService;
 use crate::layer::defaults::{default_headers, timeout_to_error};
@@ -42,6 +46,8 @@ use crate::retry::{RetryClassifier, RetryConfig};
 use crate::send::Sender;
 use crate::service::TransportService;
 use crate::vendor::VendorProfile;
+use crate::wire::Deviating;
+use serde::de::DeserializeOwned;
 
 /// Per-try timeouts. Made with [`Timeouts::per_try`] or [`Timeouts::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +103,7 @@ pub struct ClientBuilder {
     token_store: Arc<dyn TokenStore>,
     renewal: RenewalPolicy,
     deadline: Option<Duration>,
+    stream_limits: StreamLimits,
 }
 
 /// Settings only: no credentials live in this builder, and the stores are shown by presence.
@@ -112,6 +119,7 @@ impl fmt::Debug for ClientBuilder {
             .field("quota", &self.quota)
             .field("renewal", &self.renewal)
             .field("deadline", &self.deadline)
+            .field("stream_limits", &self.stream_limits)
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +143,14 @@ impl ClientBuilder {
             token_store: Arc::new(InMemoryTokenStore::new()),
             renewal: RenewalPolicy::default(),
             deadline: None,
+            stream_limits: StreamLimits::default(),
         }
+    }
+
+    /// Limits of answers read as they arrive (reports streamed row by row).
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.stream_limits = limits;
+        self
     }
 
     /// The whole-call deadline: one call, with its logins, replays, retries, backoff and waits
@@ -282,6 +297,8 @@ impl ClientBuilder {
             sender,
             deadline,
             budget,
+            per_try: self.timeouts.per_try,
+            stream_limits: self.stream_limits,
         })
     }
 }
@@ -293,6 +310,9 @@ pub struct HttpClient {
     sender: Arc<Sender>,
     deadline: Duration,
     budget: Arc<QuotaShared>,
+    /// The longest gap between two chunks of a streamed answer.
+    per_try: Duration,
+    stream_limits: StreamLimits,
 }
 
 impl HttpClient {
@@ -345,6 +365,46 @@ impl HttpClient {
             .await
     }
 
+    /// Sends one request and reads its rows as they arrive: rows at `at` of the 2xx answer,
+    /// each decoded as [`decode_row`](crate::decode::decode_row) does, under `policy`. The
+    /// answer's headers come back within the call's deadline like any call (retried as any
+    /// call is); its body is then read within the same deadline, with at most the per-try
+    /// timeout between two chunks, and never fetched again: a body that breaks, stalls or
+    /// passes its [`StreamLimits`] ends the stream with an error.
+    pub async fn execute_rows<E: Endpoint, T>(
+        &self,
+        endpoint: &E,
+        at: RowsAt,
+        policy: RowPolicy,
+    ) -> Result<RowStream<T>, Error>
+    where
+        T: DeserializeOwned + Deviating + Send + 'static,
+    {
+        let meta = endpoint.meta();
+        let span = tracing::info_span!(
+            "call",
+            vendor = meta.vendor,
+            operation = meta.name,
+            method = %meta.method,
+            path = meta.path_template,
+        );
+        let clock = CallClock::start(self.deadline);
+        let deadline = clock.deadline();
+        let mut response = self
+            .sender
+            .send_streamed(&self.stack, endpoint, span, Some(clock))
+            .await?;
+        let body = BodyStream::of(&mut response, &self.stream_limits, self.per_try, deadline);
+        Ok(RowStream::new(
+            meta,
+            body,
+            at,
+            self.stream_limits.max_row_bytes,
+            policy,
+            self.sender.redactor().clone(),
+        ))
+    }
+
     /// The budget as it stands: from our own count when a client-side limit is set (every
     /// try and login counted, across the fleet with a shared store), otherwise from the
     /// vendor's `X-RateLimit-*` headers on its last answer (`None` before any).
@@ -389,6 +449,12 @@ macro_rules! forward_client_settings {
         /// Where tokens are kept (default: this process).
         pub fn token_store(mut self, store: ::std::sync::Arc<dyn $crate::TokenStore>) -> Self {
             self.core = self.core.token_store(store);
+            self
+        }
+
+        /// Limits of answers read as they arrive (default: 16 GiB an answer, 16 MiB a row).
+        pub fn stream_limits(mut self, limits: $crate::StreamLimits) -> Self {
+            self.core = self.core.stream_limits(limits);
             self
         }
 

@@ -51,6 +51,10 @@ pub enum ErrorKind {
     /// The store that processes share tokens and budgets through (Redis, for example) could
     /// not be reached, and its policy is to fail rather than go on alone; nothing was sent.
     SharedState,
+    /// The answer (or one row of a streamed answer) is larger than the configured limit
+    /// ([`TransportConfig`](crate::TransportConfig)). Not retried: the same request would
+    /// fetch the same answer again.
+    TooLarge,
 }
 
 impl ErrorKind {
@@ -71,6 +75,7 @@ impl ErrorKind {
                 "the write was applied, but its answer could not be read (do not retry it)"
             }
             ErrorKind::SharedState => "the shared token and budget store is unavailable",
+            ErrorKind::TooLarge => "the answer is larger than the configured limit",
         }
     }
 }

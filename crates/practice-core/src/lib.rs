@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod base_url;
+pub mod body;
 pub mod client;
 pub mod deadline;
 pub mod decode;
@@ -41,6 +42,7 @@ pub use auth::{
     TokenStore,
 };
 pub use base_url::BaseUrl;
+pub use body::{BodyStream, StreamLimits};
 pub use client::{ClientBuilder, HttpClient, Timeouts};
 pub use deadline::{CallClock, Phase};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, VendorMessage};

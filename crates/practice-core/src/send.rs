@@ -10,6 +10,7 @@ use http::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::base_url::BaseUrl;
+use crate::body::StreamRequest;
 use crate::deadline::CallClock;
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::{Endpoint, OperationMeta};
@@ -80,8 +81,39 @@ impl Sender {
         span: tracing::Span,
         clock: Option<CallClock>,
     ) -> Result<Response<Bytes>, Error> {
-        let meta = endpoint.meta();
+        let request = self.build_request(endpoint)?;
+        self.dispatch(service, endpoint.meta(), request, span, clock)
+            .await
+    }
+
+    /// As [`send`](Self::send), asking the transport to hand over a 2xx answer's body
+    /// undrained ([`StreamRequest`]), for the caller to read as it arrives.
+    pub(crate) async fn send_streamed<E: Endpoint>(
+        &self,
+        service: &TransportService,
+        endpoint: &E,
+        span: tracing::Span,
+        clock: Option<CallClock>,
+    ) -> Result<Response<Bytes>, Error> {
         let mut request = self.build_request(endpoint)?;
+        request.extensions_mut().insert(StreamRequest);
+        self.dispatch(service, endpoint.meta(), request, span, clock)
+            .await
+    }
+
+    /// The client's redaction, for errors made while reading a streamed answer.
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    async fn dispatch(
+        &self,
+        service: &TransportService,
+        meta: &'static OperationMeta,
+        mut request: Request<Bytes>,
+        span: tracing::Span,
+        clock: Option<CallClock>,
+    ) -> Result<Response<Bytes>, Error> {
         let deadline = clock.as_ref().and_then(CallClock::deadline);
         if let Some(clock) = &clock {
             request.extensions_mut().insert(clock.clone());

@@ -17,7 +17,8 @@ pub struct Cell {
 /// A record's fields in the order received. A scalar record (`true`, `42`) is one `value`.
 pub type Row = IndexMap<String, Cell>;
 
-fn cells(record: &RawValue) -> Row {
+/// The fields of one record as display cells.
+pub fn cells(record: &RawValue) -> Row {
     match serde_json::from_str::<IndexMap<String, Box<RawValue>>>(record.get()) {
         Ok(fields) => fields.into_iter().map(|(k, v)| (k, cell(&v))).collect(),
         Err(_) => IndexMap::from([("value".to_owned(), cell(record))]),

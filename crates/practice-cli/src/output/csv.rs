@@ -2,9 +2,7 @@
 
 use std::io::Write;
 
-use serde_json::value::RawValue;
-
-use super::cells::header_and_rows;
+use super::cells::Row;
 
 /// What a cell may begin with for a spreadsheet to read it as a formula (OWASP, "CSV
 /// Injection"): `=`, `+`, `-`, `@`, tab and carriage return.
@@ -21,42 +19,47 @@ pub fn inert(text: &str, was_string: bool) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes a header row and one row per record; `raw` leaves every cell exactly as received.
-pub fn write(
-    records: &[&RawValue],
-    fields: Option<&[String]>,
+/// Writes the header row, each cell made inert unless `raw` (field names come from the
+/// vendor too: an unknown field is named by it).
+pub fn write_header<W: Write>(
+    writer: &mut csv::Writer<W>,
+    header: &[String],
     raw: bool,
-    out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let (header, rows) = header_and_rows(records, fields);
-    let mut writer = csv::Writer::from_writer(out);
-    let protect = |text: &str, was_string: bool| -> String {
-        if raw {
-            text.to_owned()
-        } else {
-            inert(text, was_string).into_owned()
-        }
-    };
-    if !header.is_empty() {
-        // Field names come from the vendor too: an unknown field is named by it.
-        let names: Vec<_> = header.iter().map(|h| protect(h, true)).collect();
-        writer.write_record(&names).map_err(io_error)?;
+    if header.is_empty() {
+        return Ok(());
     }
-    for row in rows {
-        let cells: Vec<_> = header
-            .iter()
-            .map(|h| {
-                row.get(h)
-                    .map_or_else(String::new, |c| protect(&c.text, c.was_string))
-            })
-            .collect();
-        writer.write_record(&cells).map_err(io_error)?;
+    let names: Vec<_> = header.iter().map(|h| protect(h, true, raw)).collect();
+    writer.write_record(&names).map_err(io_error)
+}
+
+/// Writes one row of cells in `header`'s order; `raw` leaves every cell exactly as received.
+pub fn write_row<W: Write>(
+    writer: &mut csv::Writer<W>,
+    header: &[String],
+    row: &Row,
+    raw: bool,
+) -> std::io::Result<()> {
+    let cells: Vec<_> = header
+        .iter()
+        .map(|h| {
+            row.get(h)
+                .map_or_else(String::new, |c| protect(&c.text, c.was_string, raw))
+        })
+        .collect();
+    writer.write_record(&cells).map_err(io_error)
+}
+
+fn protect(text: &str, was_string: bool, raw: bool) -> String {
+    if raw {
+        text.to_owned()
+    } else {
+        inert(text, was_string).into_owned()
     }
-    writer.flush()
 }
 
 /// The I/O error inside a CSV error, so that a closed pipe is still seen as one.
-fn io_error(err: csv::Error) -> std::io::Error {
+pub fn io_error(err: csv::Error) -> std::io::Error {
     match err.into_kind() {
         csv::ErrorKind::Io(err) => err,
         other => std::io::Error::other(format!("could not write CSV: {other:?}")),

@@ -3,7 +3,10 @@
 
 mod cells;
 mod csv;
+mod stream;
 mod table;
+
+pub use stream::{RecordWriter, STREAM_BLOCK};
 
 use std::io::Write;
 
@@ -65,6 +68,35 @@ impl Columns {
     }
 }
 
+/// Where and how a command that prints as it fetches writes its records.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    /// The format.
+    pub format: Format,
+    /// The columns of the column formats.
+    pub columns: Columns,
+}
+
+impl Printer {
+    /// A writer of records to stdout, holding at most [`STREAM_BLOCK`] of them.
+    pub fn records(&self) -> RecordWriter<std::io::BufWriter<std::io::Stdout>> {
+        RecordWriter::new(
+            self.format,
+            &self.columns,
+            STREAM_BLOCK,
+            std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()),
+        )
+    }
+}
+
+/// The failure of writing to stdout: none worth a message when the reader has gone (`| head`).
+pub fn write_failed(err: std::io::Error) -> Failure {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::reader_gone();
+    }
+    Failure::local(format!("could not write the output: {err}"))
+}
+
 /// What a command produced.
 pub enum Output {
     /// One record (`payment ID`, `create-appointment`).
@@ -114,33 +146,16 @@ impl Output {
         out: &mut dyn Write,
     ) -> std::io::Result<()> {
         match (self, format) {
-            (Output::One(r), Format::Json) => writeln!(out, "{}", r.get()),
-            (Output::Many(rs), Format::Json) => {
-                out.write_all(b"[")?;
-                for (i, r) in rs.iter().enumerate() {
-                    if i > 0 {
-                        out.write_all(b",\n")?;
-                    } else {
-                        out.write_all(b"\n")?;
-                    }
-                    out.write_all(r.get().as_bytes())?;
+            (Output::One(r), Format::Json | Format::Ndjson) => writeln!(out, "{}", r.get()),
+            _ => {
+                // Everything is in memory already: one block, so the CSV header is the union
+                // of every record's fields.
+                let mut writer = RecordWriter::new(format, columns, usize::MAX, out);
+                for r in self.rows() {
+                    writer.record(r.get())?;
                 }
-                writeln!(out, "{}]", if rs.is_empty() { "" } else { "\n" })
+                writer.finish()
             }
-            (Output::One(r), Format::Ndjson) => writeln!(out, "{}", r.get()),
-            (Output::Many(rs), Format::Ndjson) => {
-                for r in rs {
-                    writeln!(out, "{}", r.get())?;
-                }
-                Ok(())
-            }
-            (_, Format::Csv) => csv::write(
-                &self.rows(),
-                columns.fields.as_deref(),
-                columns.csv_raw,
-                out,
-            ),
-            (_, Format::Table) => table::write(&self.rows(), columns.fields.as_deref(), out),
         }
     }
 

@@ -24,15 +24,16 @@ fn shown(text: &str) -> String {
     }
 }
 
-/// Writes a header, a rule, one line per record and a count.
-pub fn write(
+/// Writes one block of records: a header, a rule and one line per record, the columns as
+/// wide as this block needs. Nothing when the records have no field.
+pub fn write_block(
     records: &[&RawValue],
     fields: Option<&[String]>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let (header, rows) = header_and_rows(records, fields);
     if header.is_empty() {
-        return writeln!(out, "(no records)");
+        return Ok(());
     }
     let header_shown: Vec<String> = header.iter().map(|h| shown(h)).collect();
     let rows_shown: Vec<Vec<String>> = rows
@@ -72,10 +73,14 @@ pub fn write(
     for row in &rows_shown {
         writeln!(out, "{}", line(row))?;
     }
-    writeln!(
-        out,
-        "({} record{})",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    )
+    Ok(())
+}
+
+/// The closing line: how many records, or that there were none.
+pub fn write_count(count: usize, out: &mut dyn Write) -> std::io::Result<()> {
+    match count {
+        0 => writeln!(out, "(no records)"),
+        1 => writeln!(out, "(1 record)"),
+        n => writeln!(out, "({n} records)"),
+    }
 }

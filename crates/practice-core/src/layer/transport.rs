@@ -21,6 +21,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http::{Request, Response};
 
+use crate::body::{BodySource, StreamRequest, StreamedBody};
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::request::BoxFuture;
 
@@ -146,13 +147,38 @@ impl tower::Service<Request<Bytes>> for HttpTransport {
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         let client = self.client.clone();
         let limit = self.max_response_bytes;
+        let stream = StreamRequest::is_set(&request);
         Box::pin(async move {
             let request = reqwest::Request::try_from(request).map_err(|e| {
                 Error::invalid_request("could not build the HTTP request").with_source(e)
             })?;
             let response = client.execute(request).await.map_err(classify)?;
+            if stream && response.status().is_success() {
+                return Ok(hand_over(response));
+            }
             read_response(response, limit).await
         })
+    }
+}
+
+/// A 2xx answer whose caller reads the body as it arrives: the headers now, the body
+/// undrained in the extensions (bounded by the caller's [`BodyStream`](crate::BodyStream)).
+fn hand_over(mut response: reqwest::Response) -> Response<Bytes> {
+    let mut out = Response::new(Bytes::new());
+    *out.status_mut() = response.status();
+    *out.headers_mut() = std::mem::take(response.headers_mut());
+    *out.version_mut() = response.version();
+    out.extensions_mut()
+        .insert(StreamedBody::new(LiveBody(response)));
+    out
+}
+
+/// A reqwest body read chunk by chunk.
+struct LiveBody(reqwest::Response);
+
+impl BodySource for LiveBody {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
+        Box::pin(async move { self.0.chunk().await.map_err(classify) })
     }
 }
 
@@ -188,10 +214,13 @@ async fn read_response(
     Ok(out)
 }
 
+/// Not retried ([`ErrorKind::TooLarge`]): the same request would fetch the same answer.
 fn too_large(limit: usize) -> Error {
     Error::new(
-        ErrorKind::Transport,
-        format!("response larger than the {limit}-byte limit"),
+        ErrorKind::TooLarge,
+        format!(
+            "the answer is larger than the {limit}-byte limit (TransportConfig::max_response_bytes); a report this large can be streamed"
+        ),
     )
 }
 

@@ -7,6 +7,12 @@
 //! [`RowPolicy::Strict`], checked by [`refuse_deviations`], turns the first deviating field
 //! into an error naming the row and the field.
 
+pub mod scan;
+pub mod stream;
+
+pub use scan::RowsAt;
+pub use stream::{RowStream, StreamedRow};
+
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
