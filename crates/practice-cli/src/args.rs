@@ -53,6 +53,10 @@ pub struct Cli {
     /// Requests in flight for commands that make several (default 4).
     #[arg(long, global = true, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// Stop reading one answer past this many MiB (reports are read as they arrive, so this
+    /// bounds time and output, not memory).
+    #[arg(long, global = true, default_value_t = 16384, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_answer_mib: u64,
     /// Use the built-in sandbox even when credentials are set.
     #[arg(long, global = true)]
     pub sandbox: bool,

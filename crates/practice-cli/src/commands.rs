@@ -142,7 +142,12 @@ async fn aloha(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result<(
             (target, Some(sandbox))
         }
     };
-    let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
+    let limits = practice_core::StreamLimits::new(
+        cli.max_answer_mib.saturating_mul(1 << 20),
+        practice_core::StreamLimits::default().max_row_bytes,
+    );
+    let mut builder =
+        aloha_api::Client::builder(target.client_id, target.secret_key).stream_limits(limits);
     if let Some(base) = target.base_url {
         builder = builder.base_url(base);
     }
