@@ -94,7 +94,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [] => false,
         [flag] if flag == "--quick" => true,
         [flag] if flag == "--budget" => return run_budget_only(),
-        _ => return Err("usage: cargo xtask bench [--quick | --budget]".to_owned()),
+        [flag] if flag == "--cli-report" => return crate::bench_cli::run_only(),
+        _ => return Err("usage: cargo xtask bench [--quick | --budget | --cli-report]".to_owned()),
     };
     let root = workspace_root();
     let started = Instant::now();
@@ -130,6 +131,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let budget_cmd = "cargo bench -p practice-bench --bench budget";
     run_shown(&root, budget_cmd, &[])?;
     let budget = read_json(&figures.join("budget.json"))?;
+    let cli_report = crate::bench_cli::measure(&root, quick)?;
     let sync = sync_bench(&root)?;
 
     let mut weights = Vec::new();
@@ -162,6 +164,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         report,
         budget_cmd,
         budget,
+        cli_report,
         weights,
         sync,
         total_s: started.elapsed().as_secs_f64(),
@@ -228,6 +231,8 @@ struct Page {
     report: Value,
     budget_cmd: &'static str,
     budget: Value,
+    /// The rendered `--cli-report` section.
+    cli_report: String,
     weights: Vec<Weight>,
     sync: SyncFigures,
     total_s: f64,
@@ -341,7 +346,7 @@ fn render_sync(s: &mut String, p: &Page) {
 
 /// Runs `command` (a shell-free `cargo …` line, optional `VAR=value` prefixes handled by
 /// `env`) in `root`, echoing it; fails if it fails.
-fn run_shown(root: &Path, command: &str, env: &[(&str, &str)]) -> Result<(), String> {
+pub(crate) fn run_shown(root: &Path, command: &str, env: &[(&str, &str)]) -> Result<(), String> {
     eprintln!("$ {command}");
     let words: Vec<&str> = command
         .split_whitespace()
@@ -372,7 +377,7 @@ fn shell_output(command: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
+pub(crate) fn read_json(path: &Path) -> Result<Value, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -510,6 +515,8 @@ fn render(p: &Page) -> String {
     );
     render_stack(&mut s, p);
     render_report(&mut s, p);
+    s.push('\n');
+    s.push_str(&p.cli_report);
     render_budget(&mut s, p.budget_cmd, &p.budget);
     render_weight(&mut s, p);
     render_sync(&mut s, p);
@@ -714,7 +721,7 @@ fn run_budget_only() -> Result<(), String> {
 
 /// `page` with the section that starts at the line `heading` (up to the next `## `) replaced
 /// by `section`.
-fn replace_section(page: &str, heading: &str, section: &str) -> Option<String> {
+pub(crate) fn replace_section(page: &str, heading: &str, section: &str) -> Option<String> {
     let start = page.find(&format!("{heading}\n"))?;
     let rest = &page[start + heading.len()..];
     let end = rest

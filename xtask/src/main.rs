@@ -8,6 +8,7 @@
 //!   weight and clean build times) and rewrite `docs/benchmarks.md` with the figures.
 
 mod bench;
+mod bench_cli;
 mod codegen;
 mod release;
 
