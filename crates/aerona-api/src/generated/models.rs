@@ -639,7 +639,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "practiceName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "paymentType" => {
@@ -648,7 +648,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "paymentType",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "paymentMethod" => {
@@ -657,7 +657,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "paymentMethod",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "amount" => {
@@ -702,7 +702,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "paymentNote",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "paymentDate" => {
@@ -720,7 +720,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "cancellationNote",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "cancellationDate" => {
@@ -774,7 +774,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                                 "thirdPartyProviderName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -1140,7 +1140,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "status",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "saleItem" => {
@@ -1149,7 +1149,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "saleItem",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "userId" => {
@@ -1194,7 +1194,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "refundNote",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "refundDate" => {
@@ -1212,7 +1212,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "refundMethod",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "patientCarePlan" => {
@@ -1221,7 +1221,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "patientCarePlan",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "vatRate" => {
@@ -1248,7 +1248,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "adjustmentType",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "adjustmentNote" => {
@@ -1257,7 +1257,7 @@ impl<'de> serde::Deserialize<'de> for Invoice {
                                 "adjustmentNote",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "adjustmentAmount" => {
@@ -1517,7 +1517,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "forename",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "surname" => {
@@ -1526,7 +1526,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "surname",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "maidenName" => {
@@ -1535,7 +1535,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "maidenName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "occupation" => {
@@ -1544,7 +1544,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "occupation",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "dob" => {
@@ -1562,7 +1562,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "knownAs",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "address1" => {
@@ -1571,7 +1571,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "address1",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "address2" => {
@@ -1580,7 +1580,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "address2",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "address3" => {
@@ -1589,7 +1589,7 @@ impl<'de> serde::Deserialize<'de> for Patient {
                                 "address3",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {

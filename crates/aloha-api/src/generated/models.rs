@@ -81,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
                             out.name =
                                 out.deviations
                                     .read("name", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "message" => {
@@ -90,7 +90,7 @@ impl<'de> serde::Deserialize<'de> for ErrorDetail {
                                 "message",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -213,7 +213,7 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                                 "username",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "accessToken" => {
@@ -231,7 +231,7 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                                 "accessTokenExpiration",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "refreshToken" => {
@@ -249,7 +249,7 @@ impl<'de> serde::Deserialize<'de> for TokenData {
                                 "subscriptionId",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -397,7 +397,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "firstName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "lastName" => {
@@ -406,7 +406,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "lastName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "aliasName" => {
@@ -415,7 +415,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "aliasName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "imageUrl" => {
@@ -424,7 +424,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "imageUrl",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "officeId" => {
@@ -442,7 +442,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "office",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "isActive" => {
@@ -460,7 +460,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "street",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "city" => {
@@ -468,7 +468,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                             out.city =
                                 out.deviations
                                     .read("city", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "state" => {
@@ -476,7 +476,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                             out.state =
                                 out.deviations
                                     .read("state", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "zip" => {
@@ -484,7 +484,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                             out.zip =
                                 out.deviations
                                     .read("zip", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "inActiveDate" => {
@@ -493,7 +493,7 @@ impl<'de> serde::Deserialize<'de> for Client {
                                 "inActiveDate",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -1044,7 +1044,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "claimId",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "appointmentDate" => {
@@ -1080,7 +1080,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "clientName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "staffName" => {
@@ -1089,7 +1089,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "staffName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "gender" => {
@@ -1098,7 +1098,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "gender",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "appointmentLocation" => {
@@ -1107,7 +1107,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "appointmentLocation",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "patientAddress" => {
@@ -1116,7 +1116,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "patientAddress",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "insuredId" => {
@@ -1125,7 +1125,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "insuredId",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "office" => {
@@ -1134,7 +1134,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "office",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "renderingProviderNPI" => {
@@ -1143,7 +1143,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "renderingProviderNPI",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "renderingProvider" => {
@@ -1152,7 +1152,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "renderingProvider",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnosticCodes" => {
@@ -1161,7 +1161,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "diagnosticCodes",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnosticCodes2" => {
@@ -1170,7 +1170,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "diagnosticCodes2",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnosticCodes3" => {
@@ -1179,7 +1179,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "diagnosticCodes3",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "payerName" => {
@@ -1188,7 +1188,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "payerName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "authorizationNumber" => {
@@ -1197,7 +1197,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "authorizationNumber",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "chargeLineTimeZone" => {
@@ -1206,7 +1206,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "chargeLineTimeZone",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "officeTimeZone" => {
@@ -1215,7 +1215,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "officeTimeZone",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "serviceFacility" => {
@@ -1224,7 +1224,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "serviceFacility",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "serviceFacilityAddress" => {
@@ -1233,7 +1233,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "serviceFacilityAddress",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "clientCity" => {
@@ -1242,7 +1242,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "clientCity",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingAddress" => {
@@ -1251,7 +1251,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "billingAddress",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "canceledType" => {
@@ -1260,7 +1260,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "canceledType",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "serviceName" => {
@@ -1269,7 +1269,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "serviceName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingProviderNPI" => {
@@ -1278,7 +1278,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "billingProviderNPI",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingProvider" => {
@@ -1287,7 +1287,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "billingProvider",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingCode" => {
@@ -1296,7 +1296,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "billingCode",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "additionalCode" => {
@@ -1305,7 +1305,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "additionalCode",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "modifier" => {
@@ -1314,7 +1314,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "modifier",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "modifier2" => {
@@ -1323,7 +1323,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "modifier2",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "modifier3" => {
@@ -1332,7 +1332,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "modifier3",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "placeOfService" => {
@@ -1359,7 +1359,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "unitSize",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "charge" => {
@@ -1413,7 +1413,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "referringProviderName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "referringProviderNPI" => {
@@ -1422,7 +1422,7 @@ impl<'de> serde::Deserialize<'de> for Appointment {
                                 "referringProviderNPI",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingMinutes" => {
@@ -1545,7 +1545,7 @@ impl<'de> serde::Deserialize<'de> for AppointmentsEnvelope {
                                 "message",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "data" => {
@@ -1750,7 +1750,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                                 "startDate",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "endDate" => {
@@ -1759,7 +1759,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                                 "endDate",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "scheduledAppointments" => {
@@ -1804,7 +1804,7 @@ impl<'de> serde::Deserialize<'de> for ClientAuthorization {
                                 "rangeType",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -2098,7 +2098,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "clientName",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "office" => {
@@ -2107,7 +2107,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "office",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "billingCode" => {
@@ -2116,7 +2116,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "billingCode",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "modifiers" => {
@@ -2125,7 +2125,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "modifiers",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "placeOfService" => {
@@ -2170,7 +2170,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "primaryPayer",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "primaryPayment" => {
@@ -2224,7 +2224,7 @@ impl<'de> serde::Deserialize<'de> for BillingLedgerEntry {
                                 "renderingProvider",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {
@@ -2563,7 +2563,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "office",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "client_Name" => {
@@ -2572,7 +2572,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "client_Name",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "payer_Name" => {
@@ -2581,7 +2581,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "payer_Name",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "iD_with_Payer" => {
@@ -2590,7 +2590,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "iD_with_Payer",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "authorization_Number" => {
@@ -2599,7 +2599,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "authorization_Number",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "referring_Provider" => {
@@ -2608,7 +2608,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "referring_Provider",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "service_Name" => {
@@ -2617,7 +2617,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "service_Name",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "allowed_Limit" => {
@@ -2643,7 +2643,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "frequency",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "startDate" => {
@@ -2670,7 +2670,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "start_Date1",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "end_Date1" => {
@@ -2679,7 +2679,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "end_Date1",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "rendering_Provider" => {
@@ -2688,7 +2688,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "rendering_Provider",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "placeOfService" => {
@@ -2697,7 +2697,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "placeOfService",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "service_Facility" => {
@@ -2706,7 +2706,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "service_Facility",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnostic_Codes" => {
@@ -2715,7 +2715,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "diagnostic_Codes",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnostic_Codes2" => {
@@ -2724,7 +2724,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "diagnostic_Codes2",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "diagnostic_Codes3" => {
@@ -2733,7 +2733,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationWithoutAppointments {
                                 "diagnostic_Codes3",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "client_Id" => {

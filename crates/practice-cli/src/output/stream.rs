@@ -75,9 +75,15 @@ impl<W: Write> RecordWriter<W> {
                 out.write_all(raw.as_bytes())
             }
             (Out::Plain(out), Format::Ndjson) => {
-                for part in raw.as_bytes().split(|b| *b == b'\n' || *b == b'\r') {
-                    out.write_all(part)?;
+                // Line breaks can only be JSON whitespace here (inside strings they are
+                // escaped): dropping them keeps the value and makes it one line.
+                let bytes = raw.as_bytes();
+                let mut from = 0;
+                for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+                    out.write_all(&bytes[from..at])?;
+                    from = at + 1;
                 }
+                out.write_all(&bytes[from..])?;
                 out.write_all(b"\n")
             }
             (Out::Csv(_), _) => self.csv_record(raw),

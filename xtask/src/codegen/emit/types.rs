@@ -163,7 +163,8 @@ pub fn reader(ty: &Ty, ctx: Ctx) -> TokenStream {
     let expected = match ty {
         Ty::Int => "an integer",
         Ty::Bool => "a boolean",
-        Ty::Str | Ty::Secret => "a string",
+        Ty::Str => return quote!(|raw| #wire::read_string(raw, "a string")),
+        Ty::Secret => "a string",
         Ty::Enum(_, EnumRepr::Int) => {
             return quote!(|raw| #wire::read_code(raw, "an integer code"));
         }

@@ -83,7 +83,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAddress {
                             out.line1 =
                                 out.deviations
                                     .read("line1", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "city" => {
@@ -91,7 +91,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAddress {
                             out.city =
                                 out.deviations
                                     .read("city", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         _ => {
@@ -323,7 +323,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                             out.r#type =
                                 out.deviations
                                     .read("type", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "PIN" => {
@@ -331,7 +331,7 @@ impl<'de> serde::Deserialize<'de> for Payment {
                             out.pin_code =
                                 out.deviations
                                     .read("PIN", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         "address" => {
@@ -611,7 +611,7 @@ impl<'de> serde::Deserialize<'de> for ChargeEnvelope {
                                 "message",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "data" => {
@@ -822,7 +822,7 @@ impl<'de> serde::Deserialize<'de> for TokenEnvelope {
                                 "message",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "data" => {
@@ -923,7 +923,7 @@ impl<'de> serde::Deserialize<'de> for EnvelopeBase {
                                 "message",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         _ => {

@@ -216,7 +216,7 @@ impl<'de> serde::Deserialize<'de> for PutAppointmentsByAppointmentIdBodyNotesIte
                             out.text =
                                 out.deviations
                                     .read("text", raw, &mut out.explicit_nulls, |raw| {
-                                        wire::read_plain(raw, "a string")
+                                        wire::read_string(raw, "a string")
                                     });
                         }
                         _ => {
@@ -320,7 +320,7 @@ impl<'de> serde::Deserialize<'de> for GetPatientsSearchResponseItem {
                                 "forename",
                                 raw,
                                 &mut out.explicit_nulls,
-                                |raw| wire::read_plain(raw, "a string"),
+                                |raw| wire::read_string(raw, "a string"),
                             );
                         }
                         "dob" => {
