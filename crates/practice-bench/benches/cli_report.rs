@@ -4,7 +4,8 @@
 //!
 //! Each client is a child process started by a small Python harness that reports its wall
 //! time and peak RSS (`getrusage(RUSAGE_CHILDREN).ru_maxrss`); both write to `/dev/null`.
-//! The runs alternate, so load on a shared machine falls on both alike. The binary is
+//! Each client runs once unmeasured, then five times; the runs alternate, so load on a shared
+//! machine falls on both alike. CPU seconds (user + system) are reported beside the wall. The binary is
 //! `$PRACTICE_BIN` (`cargo xtask bench --cli-report` builds it in release). Writes
 //! `cli_report.json` (see `practice_bench::figures_dir`).
 
@@ -22,8 +23,8 @@ import resource, subprocess, sys, time
 started = time.perf_counter()
 done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 wall = time.perf_counter() - started
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stdout.write("%f %d %d\n" % (wall, peak_kib, done.returncode))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stdout.write("%f %d %d %f\n" % (wall, usage.ru_maxrss, done.returncode, usage.ru_utime + usage.ru_stime))
 sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
 "#;
 
@@ -43,6 +44,8 @@ for row in body["data"]:
 struct Run {
     wall_s: f64,
     peak_mib: f64,
+    /// User + system CPU seconds: less moved by other load on the machine than the wall.
+    cpu_s: f64,
 }
 
 fn measure(command: &[String], env: &[(&str, &str)]) -> Run {
@@ -56,13 +59,14 @@ fn measure(command: &[String], env: &[(&str, &str)]) -> Run {
     let text = String::from_utf8_lossy(&out.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     assert!(
-        fields.len() == 3 && fields[2] == "0",
+        fields.len() == 4 && fields[2] == "0",
         "{command:?} failed: {text} {}",
         String::from_utf8_lossy(&out.stderr)
     );
     Run {
         wall_s: fields[0].parse().expect("wall time"),
         peak_mib: fields[1].parse::<f64>().expect("peak") / 1024.0,
+        cpu_s: fields[3].parse().expect("CPU time"),
     }
 }
 
@@ -75,7 +79,7 @@ fn main() {
     let bin = std::env::var("PRACTICE_BIN")
         .expect("PRACTICE_BIN: the release `practice` binary (cargo xtask bench --cli-report)");
     let quick = std::env::var_os("PRACTICE_BENCH_QUICK").is_some();
-    let repeats = if quick { 1 } else { 3 };
+    let repeats = if quick { 1 } else { 5 };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client_py = practice_bench::figures_dir().join("aloha_client.py");
     std::fs::create_dir_all(practice_bench::figures_dir()).expect("figures dir");
@@ -115,6 +119,12 @@ fn main() {
             from.clone(),
             to.clone(),
         ];
+        // One unmeasured run of each first: the first read of the binaries and of the
+        // server's freshly generated body costs what no later run pays.
+        measure(&cli, &env);
+        if with_python {
+            measure(&python, &[]);
+        }
         let (mut cli_runs, mut py_runs) = (Vec::new(), Vec::new());
         for _ in 0..repeats {
             cli_runs.push(measure(&cli, &env));
@@ -127,6 +137,7 @@ fn main() {
                 json!({
                     "wall_s": median(runs.iter().map(|r| r.wall_s).collect()),
                     "peak_mib": runs.iter().map(|r| r.peak_mib).fold(0.0, f64::max),
+                    "cpu_s": median(runs.iter().map(|r| r.cpu_s).collect()),
                     "runs": runs.len(),
                 })
             })
