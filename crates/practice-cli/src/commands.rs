@@ -599,12 +599,21 @@ fn once_each<T>(rows: Vec<T>, id: impl Fn(&T) -> Option<i64>) -> Vec<T> {
 /// `practice -v`: the budget as it stands after the command, on stderr.
 fn show_budget(
     vendor: &str,
-    budget: Result<Option<practice_core::BudgetStatus>, aerona_api::Error>,
+    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
 ) {
+    eprintln!("{}", budget_line(vendor, budget));
+}
+
+/// One line on a vendor's budget as it stands: `practice -v` prints it after a command,
+/// `practice sync` at the end of its summary.
+pub(crate) fn budget_line(
+    vendor: &str,
+    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
+) -> String {
     match budget {
-        Ok(Some(status)) => eprintln!("practice: {vendor} budget: {status}"),
-        Ok(None) => eprintln!("practice: {vendor} budget: not known yet (no answer carried it)"),
-        Err(err) => eprintln!("practice: {vendor} budget: could not be read ({err})"),
+        Ok(Some(status)) => format!("practice: {vendor} budget: {status}"),
+        Ok(None) => format!("practice: {vendor} budget: not known yet (no answer carried it)"),
+        Err(err) => format!("practice: {vendor} budget: could not be read ({err})"),
     }
 }
 

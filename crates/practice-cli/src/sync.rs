@@ -183,6 +183,11 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
     bar.finish_and_clear();
     let summary = summary?;
     eprint!("{}", describe_summary(&summary));
+    // What the run leaves for the next one (or for other programs using the same key).
+    eprintln!(
+        "{}",
+        crate::commands::budget_line(if aloha { "aloha" } else { "aerona" }, source.budget().await)
+    );
     match summary.stopped {
         None => Ok(()),
         Some(at) => Err(Failure {
