@@ -160,10 +160,16 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         return Ok(());
     }
     let (source, _sandbox) = if aloha {
-        let env::Resolved { builder, sandbox: started } = env::aloha(sandbox).await?;
+        let env::Resolved {
+            builder,
+            sandbox: started,
+        } = env::aloha(sandbox).await?;
         (Source::Aloha(builder.build()?), started)
     } else {
-        let env::Resolved { builder, sandbox: started } = env::aerona(sandbox, rate_limit).await?;
+        let env::Resolved {
+            builder,
+            sandbox: started,
+        } = env::aerona(sandbox, rate_limit).await?;
         (Source::Aerona(builder.build()?), started)
     };
     let bar = progress_bar();
@@ -186,7 +192,10 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
     // What the run leaves for the next one (or for other programs using the same key).
     eprintln!(
         "{}",
-        crate::commands::budget_line(if aloha { "aloha" } else { "aerona" }, source.budget().await)
+        crate::commands::budget_line(
+            if aloha { "aloha" } else { "aerona" },
+            source.budget().await
+        )
     );
     match summary.stopped {
         None => Ok(()),

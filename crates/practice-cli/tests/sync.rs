@@ -170,11 +170,7 @@ async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
 
 /// `practice sync VENDOR` into a fresh SQLite file, with `env`; its summary
 /// (stderr), after checking it exited 0.
-async fn summary_of(
-    vendor: &str,
-    extra: &[&str],
-    env: &[(&str, String)],
-) -> String {
+async fn summary_of(vendor: &str, extra: &[&str], env: &[(&str, String)]) -> String {
     let dir = std::env::temp_dir().join(format!(
         "practice-sync-summary-{vendor}-{}",
         std::process::id()
@@ -221,8 +217,16 @@ async fn the_summary_counts_the_requests_the_vendor_received_and_shows_the_budge
         ("ALOHA_BASE_URL", s.aloha_base_url()),
     ];
     let summary = summary_of("aloha", &["--concurrency", "1"], &env).await;
-    assert_eq!(figure(&summary, "requests: "), data_requests(&s), "{summary}");
-    assert_eq!(data_requests(&s), 1 + 4 * 3, "clients + 3 months of 4 reports");
+    assert_eq!(
+        figure(&summary, "requests: "),
+        data_requests(&s),
+        "{summary}"
+    );
+    assert_eq!(
+        data_requests(&s),
+        1 + 4 * 3,
+        "clients + 3 months of 4 reports"
+    );
     let used: u64 = s
         .stats()
         .iter()
@@ -240,11 +244,10 @@ async fn the_summary_counts_the_requests_the_vendor_received_and_shows_the_budge
 
     // Aerona: payments and invoices, then the patients they name, in two stages that the
     // summary must add up; the budget is our own count, the login included.
-    let s = Sandbox::start(
-        SandboxConfig::default().with_aerona_budget(5000, Duration::from_secs(900)),
-    )
-    .await
-    .expect("sandbox");
+    let s =
+        Sandbox::start(SandboxConfig::default().with_aerona_budget(5000, Duration::from_secs(900)))
+            .await
+            .expect("sandbox");
     let c = s.credentials();
     let env = [
         ("AERONA_USERNAME", c.aerona_username.clone()),
@@ -257,7 +260,11 @@ async fn the_summary_counts_the_requests_the_vendor_received_and_shows_the_budge
     let patients = s.requests("aerona.getPatient");
     assert_eq!(searches, 2 * 3, "one search per month of each");
     assert!(patients > 0, "the payments and invoices name patients");
-    assert_eq!(figure(&summary, "requests: "), searches + patients, "{summary}");
+    assert_eq!(
+        figure(&summary, "requests: "),
+        searches + patients,
+        "{summary}"
+    );
     let traffic = s.aerona_traffic();
     assert_eq!(traffic.logins, 1);
     assert_eq!(traffic.arrivals.len() as u64, searches + patients + 1);
