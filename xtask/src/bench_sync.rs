@@ -38,6 +38,8 @@ struct Figures {
     /// The summary's budget line, after `aloha budget: `.
     budget: String,
     wall_s: f64,
+    /// When it ran (this section is rewritten alone, apart from the page's date).
+    date: String,
 }
 
 /// Builds the CLI, runs the dry run and then the sync (timed), and returns the rendered
@@ -86,12 +88,20 @@ fn measure_in(root: &Path, dir: &Path) -> Result<Figures, String> {
     let wall_s = started.elapsed().as_secs_f64();
     let (sent, rows, budget) = parse_summary(&String::from_utf8_lossy(&out.stderr))
         .ok_or("practice sync printed no summary")?;
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "an unknown date".to_owned());
     Ok(Figures {
         planned,
         sent,
         rows,
         budget,
         wall_s,
+        date,
     })
 }
 
@@ -146,8 +156,9 @@ fn render(f: &Figures) -> String {
          reports) from the CLI's built-in sandbox (in-process, on loopback) into a fresh SQLite \
          file, in one run with the default 4 requests in flight. The dry run before it gives \
          the least possible requests: one per window. The wall time is the sync's process, \
-         start to exit; the budget left is the summary's last line (Aloha's own count, from \
-         the headers of the last answer, 1,000 a day).\n\n\
+         start to exit; the budget left is the summary's last line (the vendor's count, from \
+         the headers of the last answer; 1,000 a day). Run on {} (`cargo xtask bench \
+         --sync`).\n\n\
          | figure | value |\n| --- | --- |\n\
          | requests used (+ 1 login) | {} |\n\
          | least possible (one per window, + 1 login) | {} |\n\
@@ -155,6 +166,7 @@ fn render(f: &Figures) -> String {
          | rows written | {} ({:.0} rows/s) |\n\
          | budget left | {} |\n\n\
          - **Requests used equal the least possible** — **{}**.",
+        f.date,
         f.sent.saturating_add(1),
         f.planned.saturating_add(1),
         f.wall_s,
@@ -198,6 +210,7 @@ mod tests {
             rows: 3900,
             budget: "902 of 1000 left".to_owned(),
             wall_s: 2.0,
+            date: "2026-12-02 01:00 UTC".to_owned(),
         };
         let section = render(&f);
         assert!(section.starts_with(&format!("{HEADING}\n")));
@@ -206,6 +219,7 @@ mod tests {
         assert!(section.contains("| rows written | 3900 (1950 rows/s) |\n"));
         assert!(section.contains("| budget left | 902 of 1000 left |\n"));
         assert!(section.contains("**met**"));
+        assert!(section.contains("Run on 2026-12-02 01:00 UTC"));
         let more = render(&Figures { sent: 99, ..f });
         assert!(more.contains("**not met**"));
         // No line indented into a code block by accident.
