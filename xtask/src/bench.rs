@@ -8,7 +8,9 @@
 //!   which write `target/practice-bench/{report,budget}.json`;
 //! * weight: `cargo tree -e normal` of each vendor crate against [`FORBIDDEN`] (also a unit
 //!   test, so CI enforces it), and each vendor crate's clean build time in a throwaway target
-//!   directory under `/tmp`.
+//!   directory under `/tmp`;
+//! * the CLI's streamed report (`bench_cli.rs`) and a full sandbox sync (`bench_sync.rs`),
+//!   each also runnable alone (`--cli-report`, `--sync`) to rewrite only its section.
 //!
 //! `--quick` shortens criterion's runs, repeats each report case once, and skips the clean
 //! builds; its page says so.
@@ -95,7 +97,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--quick" => true,
         [flag] if flag == "--budget" => return run_budget_only(),
         [flag] if flag == "--cli-report" => return crate::bench_cli::run_only(),
-        _ => return Err("usage: cargo xtask bench [--quick | --budget | --cli-report]".to_owned()),
+        [flag] if flag == "--sync" => return crate::bench_sync::run_only(),
+        _ => {
+            return Err(
+                "usage: cargo xtask bench [--quick | --budget | --cli-report | --sync]".to_owned(),
+            );
+        }
     };
     let root = workspace_root();
     let started = Instant::now();
@@ -132,7 +139,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     run_shown(&root, budget_cmd, &[])?;
     let budget = read_json(&figures.join("budget.json"))?;
     let cli_report = crate::bench_cli::measure(&root, quick)?;
-    let sync = sync_bench(&root)?;
+    let sync = crate::bench_sync::measure(&root)?;
 
     let mut weights = Vec::new();
     for krate in VENDOR_CRATES {
@@ -234,114 +241,9 @@ struct Page {
     /// The rendered `--cli-report` section.
     cli_report: String,
     weights: Vec<Weight>,
-    sync: SyncFigures,
+    /// The rendered `--sync` section.
+    sync: String,
     total_s: f64,
-}
-
-/// A full sandbox sync into a fresh SQLite file.
-struct SyncFigures {
-    cmd: String,
-    /// Requests the dry run planned (the least possible: one per window), without the login.
-    planned: u64,
-    /// Data requests the run sent.
-    sent: u64,
-    rows: u64,
-    wall_s: f64,
-}
-
-/// Runs `practice sync aloha` over the sandbox's two years into a fresh SQLite file: first
-/// the dry run (the plan: the least possible requests), then the sync, timed.
-fn sync_bench(root: &Path) -> Result<SyncFigures, String> {
-    let dir = std::env::temp_dir().join(format!("practice-bench-sync-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let db = format!("sqlite://{}", dir.join("mirror.db").display());
-    let args = [
-        "run",
-        "--release",
-        "-q",
-        "-p",
-        "practice-cli",
-        "--",
-        "sync",
-        "aloha",
-        "--db",
-        &db,
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2025-12-31",
-    ];
-    let practice = |extra: &[&str]| {
-        Command::new(cargo())
-            .current_dir(root)
-            .args(args)
-            .args(extra)
-            .env_remove("ALOHA_CLIENT_ID")
-            .env_remove("ALOHA_SECRET_KEY")
-            .env_remove("ALOHA_BASE_URL")
-            .output()
-            .map_err(|e| format!("cargo run -p practice-cli: {e}"))
-    };
-    let plan = practice(&["--dry-run"])?;
-    let planned = parse_planned(&String::from_utf8_lossy(&plan.stdout))
-        .ok_or("the dry run printed no plan")?;
-    let started = Instant::now();
-    let out = practice(&[])?;
-    let wall_s = started.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
-    if !out.status.success() {
-        return Err(format!(
-            "practice sync failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let (sent, rows) = parse_summary(&String::from_utf8_lossy(&out.stderr))
-        .ok_or("practice sync printed no summary")?;
-    Ok(SyncFigures {
-        cmd: "cargo run --release -p practice-cli -- sync aloha --db sqlite://DIR/mirror.db --from 2024-01-01 --to 2025-12-31 [--dry-run]".to_owned(),
-        planned,
-        sent,
-        rows,
-        wall_s,
-    })
-}
-
-/// The data requests of `practice sync --dry-run`'s `total` line.
-fn parse_planned(text: &str) -> Option<u64> {
-    let line = text.lines().find(|l| l.trim_start().starts_with("total"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// (data requests sent, rows inserted) from `practice sync`'s summary on stderr.
-fn parse_summary(text: &str) -> Option<(u64, u64)> {
-    let sent = text
-        .lines()
-        .find_map(|l| l.strip_prefix("requests: "))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    let rows = text
-        .lines()
-        .filter(|l| l.contains(" inserted,"))
-        .filter_map(|l| l.split_once(": ")?.1.split(' ').next()?.parse::<u64>().ok())
-        .sum();
-    Some((sent, rows))
-}
-
-fn render_sync(s: &mut String, p: &Page) {
-    let f = &p.sync;
-    let _ = writeln!(
-        s,
-        "\n## A full sandbox sync\n\n         `{}`: Aloha's five reports over two years (clients + 24 months of four reports)          into a fresh SQLite file, in one run.\n\n         | figure | value |\n| --- | --- |\n         | requests used (+ 1 login) | {} |\n         | least possible (one per window, + 1 login) | {} |\n         | wall time | {:.1} s |\n         | rows written | {} ({:.0} rows/s) |",
-        f.cmd,
-        f.sent.saturating_add(1),
-        f.planned.saturating_add(1),
-        f.wall_s,
-        f.rows,
-        f.rows as f64 / f.wall_s.max(1e-9),
-    );
 }
 
 /// Runs `command` (a shell-free `cargo …` line, optional `VAR=value` prefixes handled by
@@ -519,7 +421,8 @@ fn render(p: &Page) -> String {
     s.push_str(&p.cli_report);
     render_budget(&mut s, p.budget_cmd, &p.budget);
     render_weight(&mut s, p);
-    render_sync(&mut s, p);
+    s.push('\n');
+    s.push_str(&p.sync);
     s
 }
 
@@ -823,14 +726,6 @@ mod tests {
         let last = replace_section("## Budget precision\nold\n", "## Budget precision", "x\n");
         assert_eq!(last.as_deref(), Some("x\n"));
         assert!(replace_section(page, "## Missing", "x").is_none());
-    }
-
-    #[test]
-    fn sync_figures_are_read_from_the_commands_output() {
-        let plan = "plan (nothing sent):\n  aloha_clients   1 requests\n  total   97 requests + 1 login = 98; 0 windows already covered\n";
-        assert_eq!(super::parse_planned(plan), Some(97));
-        let summary = "aloha_appointments: 3600 inserted, 0 updated, 0 removed\naloha_clients: 300 inserted, 0 updated, 0 removed\nrequests: 97 (+ logins as needed); 0 windows already covered; 0 fetched by other processes\n";
-        assert_eq!(super::parse_summary(summary), Some((97, 3900)));
     }
 
     use super::*;

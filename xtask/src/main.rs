@@ -5,10 +5,13 @@
 //! * `release-hook` — cargo-release's pre-release hook (`release.toml`): the changelog move,
 //!   the checks and `cargo semver-checks`; `cargo release` does the rest.
 //! * `bench [--quick]` — run every benchmark (stack overhead, large report, budget precision,
-//!   weight and clean build times) and rewrite `docs/benchmarks.md` with the figures.
+//!   the CLI's streamed report, weight and clean build times, a full sandbox sync) and rewrite
+//!   `docs/benchmarks.md` with the figures; `--budget`, `--cli-report` or `--sync` runs one
+//!   of them and rewrites only its section.
 
 mod bench;
 mod bench_cli;
+mod bench_sync;
 mod codegen;
 mod release;
 
@@ -32,7 +35,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick | --budget | --cli-report | --sync]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

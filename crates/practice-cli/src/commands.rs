@@ -2,7 +2,6 @@
 //! sent, so invalid input exits 2 with nothing sent, not even a login.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use aloha_api::DateRangeReport;
 use futures_util::{StreamExt, TryStreamExt};
@@ -10,11 +9,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::decode::{Row, RowPolicy, RowStream};
 use practice_core::time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 use practice_core::wire::Deviating;
-use practice_core::{DateRange, WhenExhausted, wire::IsoDate};
+use practice_core::{DateRange, wire::IsoDate};
 use practice_sandbox::{Sandbox, SandboxConfig};
 
 use crate::args::{AeronaCommand, AlohaCommand, Cli, Command, Range, Search, TimeOfDay};
-use crate::env::{self, AeronaTarget, AlohaTarget};
+use crate::env;
 use crate::exit::Failure;
 use crate::output::{Output, Printer, RecordWriter, record, records, write_failed};
 
@@ -123,38 +122,15 @@ async fn aloha(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result<(
             }
         },
     )?;
-    let shared = env::shared_store()?;
-    let from_env = if cli.sandbox {
-        None
-    } else {
-        env::aloha_from_env()?
-    };
-    let (target, _sandbox) = match from_env {
-        Some(target) => (target, None),
-        None => {
-            let sandbox = env::start_sandbox("aloha").await?;
-            let creds = sandbox.credentials();
-            let target = AlohaTarget {
-                client_id: creds.aloha_client_id.clone(),
-                secret_key: creds.aloha_secret_key.clone().into(),
-                base_url: Some(sandbox.aloha_base_url()),
-            };
-            (target, Some(sandbox))
-        }
-    };
+    let env::Resolved {
+        builder,
+        sandbox: _sandbox,
+    } = env::aloha(cli.sandbox).await?;
     let limits = practice_core::StreamLimits::new(
         cli.max_answer_mib.saturating_mul(1 << 20),
         practice_core::StreamLimits::default().max_row_bytes,
     );
-    let mut builder =
-        aloha_api::Client::builder(target.client_id, target.secret_key).stream_limits(limits);
-    if let Some(base) = target.base_url {
-        builder = builder.base_url(base);
-    }
-    if let Some(store) = shared {
-        builder = builder.token_store(store.clone()).quota_store(store);
-    }
-    let client = builder.build()?;
+    let client = builder.stream_limits(limits).build()?;
     let mut out = printer.records();
     match job {
         AlohaJob::Clients => {
@@ -498,7 +474,6 @@ fn parse_aerona(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
 
 async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
     let rate_limit = env::aerona_rate_limit()?;
-    let shared = env::shared_store()?;
     let job = parse_aerona(command)?;
     // Payments and invoices are typed records: `--fields` is checked against their documented
     // fields before anything is sent. Patients have more fields than documented, and slots,
@@ -512,42 +487,10 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
         }
         _ => {}
     }
-    let from_env = if cli.sandbox {
-        None
-    } else {
-        env::aerona_from_env(rate_limit.clone())?
-    };
-    let (target, _sandbox) = match from_env {
-        Some(target) => (target, None),
-        None => {
-            let sandbox = env::start_sandbox("aerona").await?;
-            let creds = sandbox.credentials();
-            let target = AeronaTarget {
-                username: creds.aerona_username.clone(),
-                password: creds.aerona_password.clone().into(),
-                pin: None,
-                base_url: Some(sandbox.aerona_base_url()),
-                rate_limit,
-            };
-            (target, Some(sandbox))
-        }
-    };
-    let mut builder = aerona_api::Client::builder(target.username, target.password);
-    if let Some(pin) = target.pin {
-        builder = builder.pin(pin);
-    }
-    if let Some(base) = target.base_url {
-        builder = builder.base_url(base);
-    }
-    if let Some(store) = shared {
-        builder = builder.token_store(store.clone()).quota_store(store);
-    }
-    if let Some(limit) = target.rate_limit {
-        builder = builder.rate_limit(
-            limit,
-            WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
-        );
-    }
+    let env::Resolved {
+        builder,
+        sandbox: _sandbox,
+    } = env::aerona(cli.sandbox, rate_limit).await?;
     let client = builder.build()?;
     let out = match job {
         AeronaJob::Patients(ids) => {
@@ -656,12 +599,21 @@ fn once_each<T>(rows: Vec<T>, id: impl Fn(&T) -> Option<i64>) -> Vec<T> {
 /// `practice -v`: the budget as it stands after the command, on stderr.
 fn show_budget(
     vendor: &str,
-    budget: Result<Option<practice_core::BudgetStatus>, aerona_api::Error>,
+    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
 ) {
+    eprintln!("{}", budget_line(vendor, budget));
+}
+
+/// One line on a vendor's budget as it stands: `practice -v` prints it after a command,
+/// `practice sync` at the end of its summary.
+pub(crate) fn budget_line(
+    vendor: &str,
+    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
+) -> String {
     match budget {
-        Ok(Some(status)) => eprintln!("practice: {vendor} budget: {status}"),
-        Ok(None) => eprintln!("practice: {vendor} budget: not known yet (no answer carried it)"),
-        Err(err) => eprintln!("practice: {vendor} budget: could not be read ({err})"),
+        Ok(Some(status)) => format!("practice: {vendor} budget: {status}"),
+        Ok(None) => format!("practice: {vendor} budget: not known yet (no answer carried it)"),
+        Err(err) => format!("practice: {vendor} budget: could not be read ({err})"),
     }
 }
 

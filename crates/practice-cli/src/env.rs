@@ -2,26 +2,114 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use aerona_api::redis::{OnFailure, RedisStore};
-use practice_core::{RateLimit, Secret};
+use practice_core::{RateLimit, Secret, WhenExhausted};
 use practice_sandbox::{Sandbox, SandboxConfig};
 
 use crate::exit::Failure;
 
 /// Where Aloha calls go.
-pub struct AlohaTarget {
-    pub client_id: String,
-    pub secret_key: Secret,
-    pub base_url: Option<String>,
+struct AlohaTarget {
+    client_id: String,
+    secret_key: Secret,
+    base_url: Option<String>,
 }
 
 /// Where Aerona calls go.
-pub struct AeronaTarget {
-    pub username: String,
-    pub password: Secret,
-    pub pin: Option<Secret>,
-    pub base_url: Option<String>,
-    pub rate_limit: Option<RateLimit>,
+struct AeronaTarget {
+    username: String,
+    password: Secret,
+    pin: Option<Secret>,
+    base_url: Option<String>,
+}
+
+/// A vendor's client builder with its credentials, endpoint, shared store and budget set:
+/// from the environment, or for the built-in sandbox started for it. Every command that calls
+/// a vendor starts from here, so they all choose between the two the same way.
+pub struct Resolved<B> {
+    /// The builder; a command adds its own settings before `build()`.
+    pub builder: B,
+    /// The sandbox started for this run, if any: keep it alive while the client is used.
+    pub sandbox: Option<Sandbox>,
+}
+
+/// Aloha's client builder: the real API when its variables are set (unless `force_sandbox`,
+/// `--sandbox`), else the built-in sandbox.
+pub async fn aloha(force_sandbox: bool) -> Result<Resolved<aloha_api::ClientBuilder>, Failure> {
+    let shared = shared_store()?;
+    let from_env = if force_sandbox {
+        None
+    } else {
+        aloha_from_env()?
+    };
+    let (target, sandbox) = match from_env {
+        Some(target) => (target, None),
+        None => {
+            let sandbox = start_sandbox("aloha").await?;
+            let creds = sandbox.credentials();
+            let target = AlohaTarget {
+                client_id: creds.aloha_client_id.clone(),
+                secret_key: creds.aloha_secret_key.clone().into(),
+                base_url: Some(sandbox.aloha_base_url()),
+            };
+            (target, Some(sandbox))
+        }
+    };
+    let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
+    if let Some(base) = target.base_url {
+        builder = builder.base_url(base);
+    }
+    if let Some(store) = shared {
+        builder = builder.token_store(store.clone()).quota_store(store);
+    }
+    Ok(Resolved { builder, sandbox })
+}
+
+/// Aerona's client builder, as [`aloha`]; `rate_limit` (from [`aerona_rate_limit`]) replaces
+/// the vendor's default budget, and a call waits for it at most one window and a minute.
+pub async fn aerona(
+    force_sandbox: bool,
+    rate_limit: Option<RateLimit>,
+) -> Result<Resolved<aerona_api::ClientBuilder>, Failure> {
+    let shared = shared_store()?;
+    let from_env = if force_sandbox {
+        None
+    } else {
+        aerona_from_env()?
+    };
+    let (target, sandbox) = match from_env {
+        Some(target) => (target, None),
+        None => {
+            let sandbox = start_sandbox("aerona").await?;
+            let creds = sandbox.credentials();
+            let target = AeronaTarget {
+                username: creds.aerona_username.clone(),
+                password: creds.aerona_password.clone().into(),
+                pin: None,
+                base_url: Some(sandbox.aerona_base_url()),
+            };
+            (target, Some(sandbox))
+        }
+    };
+    let mut builder = aerona_api::Client::builder(target.username, target.password);
+    if let Some(pin) = target.pin {
+        builder = builder.pin(pin);
+    }
+    if let Some(base) = target.base_url {
+        builder = builder.base_url(base);
+    }
+    if let Some(store) = shared {
+        builder = builder.token_store(store.clone()).quota_store(store);
+    }
+    if let Some(limit) = rate_limit {
+        builder = builder.rate_limit(
+            limit,
+            WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
+        );
+    }
+    Ok(Resolved { builder, sandbox })
 }
 
 fn var(name: &str) -> Option<String> {
@@ -44,7 +132,7 @@ pub fn aerona_rate_limit() -> Result<Option<RateLimit>, Failure> {
 /// The Redis store that processes share tokens and budgets through, when `PRACTICE_REDIS_URL`
 /// is set; `PRACTICE_REDIS_ON_FAILURE` is `fail` (the default) or `local`. Read before
 /// anything starts: a bad setting is invalid input.
-pub fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
+fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
     let Some(url) = var("PRACTICE_REDIS_URL") else {
         return Ok(None);
     };
@@ -136,7 +224,7 @@ impl VendorVars {
 }
 
 /// The Aloha target from the environment; `None` when none of its variables is present.
-pub fn aloha_from_env() -> Result<Option<AlohaTarget>, Failure> {
+fn aloha_from_env() -> Result<Option<AlohaTarget>, Failure> {
     if !ALOHA.configured()? {
         return Ok(None);
     }
@@ -148,7 +236,7 @@ pub fn aloha_from_env() -> Result<Option<AlohaTarget>, Failure> {
 }
 
 /// The Aerona target from the environment; `None` when none of its variables is present.
-pub fn aerona_from_env(rate_limit: Option<RateLimit>) -> Result<Option<AeronaTarget>, Failure> {
+fn aerona_from_env() -> Result<Option<AeronaTarget>, Failure> {
     if !AERONA.configured()? {
         return Ok(None);
     }
@@ -157,7 +245,6 @@ pub fn aerona_from_env(rate_limit: Option<RateLimit>) -> Result<Option<AeronaTar
         password: Secret::new(required(AERONA.required[1])?),
         pin: var("AERONA_PIN").map(Secret::new),
         base_url: var("AERONA_BASE_URL"),
-        rate_limit,
     }))
 }
 
@@ -167,7 +254,7 @@ fn required(name: &str) -> Result<String, Failure> {
 }
 
 /// Starts the in-process sandbox and says so in one line on stderr.
-pub async fn start_sandbox(vendor: &str) -> Result<Sandbox, Failure> {
+async fn start_sandbox(vendor: &str) -> Result<Sandbox, Failure> {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| Failure::local(format!("could not start the built-in sandbox: {e}")))?;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::time::{self, Date, OffsetDateTime};
-use practice_core::{DateRange, WhenExhausted, wire::IsoDate};
+use practice_core::{DateRange, wire::IsoDate};
 use practice_sync::{Db, Plan, Progress, Report, Source, Summary, SyncError, SyncOptions};
 
-use crate::env::{self, AeronaTarget, AlohaTarget};
+use crate::env;
 use crate::exit::{Exit, Failure};
 
 /// `practice sync`.
@@ -159,74 +159,18 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         println!("{}", describe_plan(&plan, aloha, rate_limit.as_ref()));
         return Ok(());
     }
-    let shared = env::shared_store()?;
     let (source, _sandbox) = if aloha {
-        let from_env = if sandbox {
-            None
-        } else {
-            env::aloha_from_env()?
-        };
-        let (target, sandbox) = match from_env {
-            Some(t) => (t, None),
-            None => {
-                let sandbox = env::start_sandbox("aloha").await?;
-                let creds = sandbox.credentials();
-                let t = AlohaTarget {
-                    client_id: creds.aloha_client_id.clone(),
-                    secret_key: creds.aloha_secret_key.clone().into(),
-                    base_url: Some(sandbox.aloha_base_url()),
-                };
-                (t, Some(sandbox))
-            }
-        };
-        let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
-        if let Some(base) = target.base_url {
-            builder = builder.base_url(base);
-        }
-        if let Some(store) = shared {
-            builder = builder.token_store(store.clone()).quota_store(store);
-        }
-        (Source::Aloha(builder.build()?), sandbox)
+        let env::Resolved {
+            builder,
+            sandbox: started,
+        } = env::aloha(sandbox).await?;
+        (Source::Aloha(builder.build()?), started)
     } else {
-        let from_env = if sandbox {
-            None
-        } else {
-            env::aerona_from_env(rate_limit.clone())?
-        };
-        let (target, sandbox) = match from_env {
-            Some(t) => (t, None),
-            None => {
-                let sandbox = env::start_sandbox("aerona").await?;
-                let creds = sandbox.credentials();
-                let t = AeronaTarget {
-                    username: creds.aerona_username.clone(),
-                    password: creds.aerona_password.clone().into(),
-                    pin: None,
-                    base_url: Some(sandbox.aerona_base_url()),
-                    rate_limit: rate_limit.clone(),
-                };
-                (t, Some(sandbox))
-            }
-        };
-        let mut builder = aerona_api::Client::builder(target.username, target.password);
-        if let Some(pin) = target.pin {
-            builder = builder.pin(pin);
-        }
-        if let Some(base) = target.base_url {
-            builder = builder.base_url(base);
-        }
-        if let Some(store) = shared {
-            builder = builder.token_store(store.clone()).quota_store(store);
-        }
-        if let Some(limit) = target.rate_limit {
-            builder = builder.rate_limit(
-                limit,
-                WhenExhausted::Wait {
-                    max_wait: Duration::from_secs(16 * 60),
-                },
-            );
-        }
-        (Source::Aerona(builder.build()?), sandbox)
+        let env::Resolved {
+            builder,
+            sandbox: started,
+        } = env::aerona(sandbox, rate_limit).await?;
+        (Source::Aerona(builder.build()?), started)
     };
     let bar = progress_bar();
     let options = SyncOptions {
@@ -245,6 +189,14 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
     bar.finish_and_clear();
     let summary = summary?;
     eprint!("{}", describe_summary(&summary));
+    // What the run leaves for the next one (or for other programs using the same key).
+    eprintln!(
+        "{}",
+        crate::commands::budget_line(
+            if aloha { "aloha" } else { "aerona" },
+            source.budget().await
+        )
+    );
     match summary.stopped {
         None => Ok(()),
         Some(at) => Err(Failure {

@@ -1,6 +1,7 @@
 //! `practice sync` as real processes: killed with SIGKILL at random moments and then
 //! completed, the database equals an uninterrupted run's; three processes on one PostgreSQL
-//! and one Redis fetch every window once, with one login.
+//! and one Redis fetch every window once, with one login; the summary's requests are those
+//! the vendor received, and it shows the budget left.
 
 #[path = "../../practice-sync/tests/support/postgres.rs"]
 mod postgres;
@@ -164,6 +165,116 @@ async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
         .expect("count")
         .get(0);
     assert!(rows > 1500, "{rows}");
+    s.stop().await;
+}
+
+/// `practice sync VENDOR` into a fresh SQLite file, with `env`; its summary
+/// (stderr), after checking it exited 0.
+async fn summary_of(vendor: &str, extra: &[&str], env: &[(&str, String)]) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "practice-sync-summary-{vendor}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = format!("sqlite://{}", dir.join("mirror.db").display());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_practice"));
+    cmd.args(extra)
+        .args(["sync", vendor, "--db", &db, "--from", "2024-01-01"])
+        .args(["--to", "2024-03-31"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("join")
+        .expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+/// The figure after `label` on the summary's line starting with it.
+fn figure(summary: &str, label: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.strip_prefix(label))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} in {summary}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_summary_counts_the_requests_the_vendor_received_and_shows_the_budget_left() {
+    // Aloha, one request at a time, so that the last answer's headers are the key's budget
+    // after every request the sandbox counted (token request included).
+    let s = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let c = s.credentials();
+    let env = [
+        ("ALOHA_CLIENT_ID", c.aloha_client_id.clone()),
+        ("ALOHA_SECRET_KEY", c.aloha_secret_key.clone()),
+        ("ALOHA_BASE_URL", s.aloha_base_url()),
+    ];
+    let summary = summary_of("aloha", &["--concurrency", "1"], &env).await;
+    assert_eq!(
+        figure(&summary, "requests: "),
+        data_requests(&s),
+        "{summary}"
+    );
+    assert_eq!(
+        data_requests(&s),
+        1 + 4 * 3,
+        "clients + 3 months of 4 reports"
+    );
+    let used: u64 = s
+        .stats()
+        .iter()
+        .filter(|(op, _)| op.starts_with("aloha."))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        summary.contains(&format!(
+            "practice: aloha budget: {} of 1000 left; next slot free now (the vendor's headers)",
+            1000 - used
+        )),
+        "{used} requests used: {summary}"
+    );
+    s.stop().await;
+
+    // Aerona: payments and invoices, then the patients they name, in two stages that the
+    // summary must add up; the budget is our own count, the login included.
+    let s =
+        Sandbox::start(SandboxConfig::default().with_aerona_budget(5000, Duration::from_secs(900)))
+            .await
+            .expect("sandbox");
+    let c = s.credentials();
+    let env = [
+        ("AERONA_USERNAME", c.aerona_username.clone()),
+        ("AERONA_PASSWORD", c.aerona_password.clone()),
+        ("AERONA_BASE_URL", s.aerona_base_url()),
+        ("AERONA_RATE_LIMIT", "5000/15m".to_owned()),
+    ];
+    let summary = summary_of("aerona", &[], &env).await;
+    let searches = s.requests("aerona.searchPayments") + s.requests("aerona.searchInvoices");
+    let patients = s.requests("aerona.getPatient");
+    assert_eq!(searches, 2 * 3, "one search per month of each");
+    assert!(patients > 0, "the payments and invoices name patients");
+    assert_eq!(
+        figure(&summary, "requests: "),
+        searches + patients,
+        "{summary}"
+    );
+    let traffic = s.aerona_traffic();
+    assert_eq!(traffic.logins, 1);
+    assert_eq!(traffic.arrivals.len() as u64, searches + patients + 1);
+    assert!(
+        summary.contains(&format!(
+            "practice: aerona budget: {} of 5000 left",
+            5000 - traffic.arrivals.len()
+        )),
+        "{summary}"
+    );
     s.stop().await;
 }
 

@@ -122,16 +122,7 @@ impl Db {
         if self.dialect == Dialect::Sqlite {
             return arg;
         }
-        let cast = match kind {
-            ColumnKind::Integer => "bigint",
-            ColumnKind::Boolean => "boolean",
-            ColumnKind::Text => "text",
-            ColumnKind::Money => "numeric",
-            ColumnKind::IsoDate | ColumnKind::UsDate => "date",
-            ColumnKind::Clock => "time",
-            ColumnKind::Timestamp => "timestamptz",
-        };
-        format!("{arg}::{cast}")
+        format!("{arg}::{}", kind.sql_type(Dialect::Postgres))
     }
 
     /// A placeholder for a `fetched_at`/`received_at` timestamp given as RFC 3339 text.
@@ -183,7 +174,7 @@ impl Db {
             let have = self.columns_of(conn, table.name).await?;
             for column in table.columns {
                 if !have.iter().any(|c| c == column.name) {
-                    let ty = column_type(self.dialect, column.kind);
+                    let ty = column.kind.sql_type(self.dialect);
                     let sql = format!("ALTER TABLE {} ADD COLUMN {} {ty}", table.name, column.name);
                     sqlx::query(&sql).execute(&mut *conn).await?;
                 }
@@ -225,20 +216,6 @@ impl Db {
             .iter()
             .filter_map(|row| row.try_get::<String, _>(0).ok())
             .collect())
-    }
-}
-
-fn column_type(dialect: Dialect, kind: ColumnKind) -> &'static str {
-    match (dialect, kind) {
-        (Dialect::Sqlite, ColumnKind::Integer | ColumnKind::Boolean) => "INTEGER",
-        (Dialect::Sqlite, _) => "TEXT",
-        (Dialect::Postgres, ColumnKind::Integer) => "BIGINT",
-        (Dialect::Postgres, ColumnKind::Boolean) => "BOOLEAN",
-        (Dialect::Postgres, ColumnKind::Text) => "TEXT",
-        (Dialect::Postgres, ColumnKind::Money) => "NUMERIC",
-        (Dialect::Postgres, ColumnKind::IsoDate | ColumnKind::UsDate) => "DATE",
-        (Dialect::Postgres, ColumnKind::Clock) => "TIME",
-        (Dialect::Postgres, ColumnKind::Timestamp) => "TIMESTAMPTZ",
     }
 }
 

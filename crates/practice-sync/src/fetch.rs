@@ -64,6 +64,17 @@ where
 }
 
 impl Source {
+    /// The vendor's budget as it stands (see `aloha_api::Client::budget` and
+    /// `aerona_api::Client::budget`): what a run leaves for the next.
+    pub async fn budget(
+        &self,
+    ) -> Result<Option<practice_core::BudgetStatus>, practice_core::Error> {
+        match self {
+            Source::Aloha(c) => c.budget().await,
+            Source::Aerona(c) => c.budget().await,
+        }
+    }
+
     /// The rows of `window`, in the order the vendor sent them.
     pub async fn fetch(&self, window: &Window) -> Result<Vec<String>, practice_core::Error> {
         let wrong =

@@ -167,7 +167,9 @@ async fn work(
         });
     }
     let stop = AtomicBool::new(false);
-    let requests = AtomicU64::new(0);
+    // Counted on from what earlier stages of the run sent (Aerona: payments and invoices,
+    // then patients), so that the summary holds the run's total, not the last stage's.
+    let requests = AtomicU64::new(summary.requests);
     while !pending.is_empty() {
         let outcomes: Vec<(Window, Result<Outcome, SyncError>)> =
             futures_util::stream::iter(pending.drain(..))

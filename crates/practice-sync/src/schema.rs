@@ -4,6 +4,8 @@
 use practice_core::time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use serde_json::value::RawValue;
 
+use crate::db::Dialect;
+
 /// How a documented field is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -68,18 +70,39 @@ impl ColumnKind {
     /// The value of a field sent as `raw` JSON.
     pub fn convert(self, raw: &RawValue) -> Value {
         let text = raw.get();
-        let string = || serde_json::from_str::<String>(text).ok();
-        let converted = match self {
-            ColumnKind::Integer => text.parse::<i64>().ok().map(Value::Int),
-            ColumnKind::Boolean => text.parse::<bool>().ok().map(Value::Bool),
-            ColumnKind::Text => string().map(Value::Text),
-            ColumnKind::Money => money(text).map(Value::Text),
-            ColumnKind::IsoDate => string().and_then(|s| iso_date(&s)).map(Value::Text),
-            ColumnKind::UsDate => string().and_then(|s| us_date(&s)).map(Value::Text),
-            ColumnKind::Clock => string().and_then(|s| clock(&s)).map(Value::Text),
-            ColumnKind::Timestamp => string().and_then(|s| timestamp(&s)).map(Value::Text),
+        // Dates and times are sent as strings and stored in one canonical text form.
+        let canonical: fn(&str) -> Option<String> = match self {
+            ColumnKind::Integer => return text.parse().map_or(Value::Null, Value::Int),
+            ColumnKind::Boolean => return text.parse().map_or(Value::Null, Value::Bool),
+            ColumnKind::Money => return money(text).map_or(Value::Null, Value::Text),
+            ColumnKind::Text => {
+                return serde_json::from_str(text).map_or(Value::Null, Value::Text);
+            }
+            ColumnKind::IsoDate => iso_date,
+            ColumnKind::UsDate => us_date,
+            ColumnKind::Clock => clock,
+            ColumnKind::Timestamp => timestamp,
         };
-        converted.unwrap_or(Value::Null)
+        serde_json::from_str::<String>(text)
+            .ok()
+            .and_then(|s| canonical(&s))
+            .map_or(Value::Null, Value::Text)
+    }
+
+    /// The column's SQL type in `dialect`, as the generated DDL declares it (the migration
+    /// adds new columns with it; PostgreSQL placeholders are cast to it).
+    pub fn sql_type(self, dialect: Dialect) -> &'static str {
+        match (dialect, self) {
+            (Dialect::Sqlite, ColumnKind::Integer | ColumnKind::Boolean) => "INTEGER",
+            (Dialect::Sqlite, _) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Integer) => "BIGINT",
+            (Dialect::Postgres, ColumnKind::Boolean) => "BOOLEAN",
+            (Dialect::Postgres, ColumnKind::Text) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Money) => "NUMERIC",
+            (Dialect::Postgres, ColumnKind::IsoDate | ColumnKind::UsDate) => "DATE",
+            (Dialect::Postgres, ColumnKind::Clock) => "TIME",
+            (Dialect::Postgres, ColumnKind::Timestamp) => "TIMESTAMPTZ",
+        }
     }
 }
 
@@ -186,55 +209,76 @@ mod tests {
         RawValue::from_string(text.to_owned()).unwrap_or_else(|_| panic!("bad JSON {text}"))
     }
 
+    /// `(kind, the field as sent, what is stored)`; `None` is NULL.
+    fn check(cases: &[(ColumnKind, &str, Option<&str>)]) {
+        for &(kind, sent, stored) in cases {
+            let expected = stored.map_or(Value::Null, |t| Value::Text(t.into()));
+            assert_eq!(kind.convert(&raw(sent)), expected, "{kind:?} {sent}");
+        }
+    }
+
     #[test]
     fn money_keeps_its_digits() {
-        assert_eq!(
-            ColumnKind::Money.convert(&raw("125.50")),
-            Value::Text("125.50".into())
-        );
-        assert_eq!(
-            ColumnKind::Money.convert(&raw("-3")),
-            Value::Text("-3".into())
-        );
-        assert_eq!(
-            ColumnKind::Money.convert(&raw("\"7.10\"")),
-            Value::Text("7.10".into())
-        );
-        assert_eq!(ColumnKind::Money.convert(&raw("1e3")), Value::Null);
-        assert_eq!(ColumnKind::Money.convert(&raw("null")), Value::Null);
+        use ColumnKind::Money;
+        check(&[
+            (Money, "125.50", Some("125.50")),
+            (Money, "-3", Some("-3")),
+            (Money, "\"7.10\"", Some("7.10")),
+            (Money, "1e3", None),
+            (Money, "null", None),
+        ]);
     }
 
     #[test]
     fn dates_and_times_become_iso() {
-        assert_eq!(
-            ColumnKind::UsDate.convert(&raw("\"03-07-2024\"")),
-            Value::Text("2024-03-07".into())
-        );
-        assert_eq!(
-            ColumnKind::UsDate.convert(&raw("\"02-30-2024\"")),
-            Value::Null
-        );
-        assert_eq!(
-            ColumnKind::IsoDate.convert(&raw("\"2024-03-07\"")),
-            Value::Text("2024-03-07".into())
-        );
-        assert_eq!(
-            ColumnKind::Clock.convert(&raw("\"09:05 AM\"")),
-            Value::Text("09:05:00".into())
-        );
-        assert_eq!(
-            ColumnKind::Clock.convert(&raw("\"12:30 AM\"")),
-            Value::Text("00:30:00".into())
-        );
-        assert_eq!(
-            ColumnKind::Clock.convert(&raw("\"01:30 PM\"")),
-            Value::Text("13:30:00".into())
-        );
-        assert_eq!(
-            ColumnKind::Timestamp.convert(&raw("\"2024-10-26T02:00:00+02:00\"")),
-            Value::Text("2024-10-26T00:00:00Z".into())
-        );
+        use ColumnKind::{Clock, IsoDate, Timestamp, UsDate};
+        check(&[
+            (UsDate, "\"03-07-2024\"", Some("2024-03-07")),
+            (UsDate, "\"02-30-2024\"", None),
+            (IsoDate, "\"2024-03-07\"", Some("2024-03-07")),
+            (Clock, "\"09:05 AM\"", Some("09:05:00")),
+            (Clock, "\"12:30 AM\"", Some("00:30:00")),
+            (Clock, "\"01:30 PM\"", Some("13:30:00")),
+            (
+                Timestamp,
+                "\"2024-10-26T02:00:00+02:00\"",
+                Some("2024-10-26T00:00:00Z"),
+            ),
+            (Timestamp, "12", None),
+        ]);
         assert_eq!(ColumnKind::Integer.convert(&raw("\"12\"")), Value::Null);
+        assert_eq!(ColumnKind::Integer.convert(&raw("12")), Value::Int(12));
         assert_eq!(ColumnKind::Boolean.convert(&raw("true")), Value::Bool(true));
+        assert_eq!(
+            ColumnKind::Text.convert(&raw("\"a\\u00e9\"")),
+            Value::Text("a\u{e9}".into())
+        );
+        assert_eq!(ColumnKind::Text.convert(&raw("3")), Value::Null);
+    }
+
+    /// The migration adds columns with `sql_type`: it must be the type the generated DDL
+    /// gives every typed column, in both dialects.
+    #[test]
+    fn sql_types_are_those_of_the_generated_ddl() {
+        for (dialect, ddl) in [
+            (Dialect::Sqlite, crate::generated::SQLITE),
+            (Dialect::Postgres, crate::generated::POSTGRES),
+        ] {
+            for table in crate::generated::TABLES {
+                let body = ddl
+                    .split(&format!("CREATE TABLE IF NOT EXISTS {} (\n", table.name))
+                    .nth(1)
+                    .and_then(|rest| rest.split("\n);").next())
+                    .unwrap_or_else(|| panic!("{dialect:?}: no table {}", table.name));
+                for column in table.columns {
+                    let line = format!("    {} {}", column.name, column.kind.sql_type(dialect));
+                    assert!(
+                        body.lines().any(|l| l.trim_end_matches(',') == line),
+                        "{dialect:?} {}: {line:?}",
+                        table.name
+                    );
+                }
+            }
+        }
     }
 }

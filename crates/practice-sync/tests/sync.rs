@@ -271,6 +271,9 @@ async fn aerona_round_trip(url: &str) {
         300,
         "each named patient once"
     );
+    // The summary counts every stage of the run: the searches and then the patients.
+    assert_eq!(summary.requests, data_requests(&s).values().sum::<u64>());
+    assert_eq!(summary.requests, 36 + 36 + 300);
     let all = DateRange::parse("2024-01-01", "2026-12-31").expect("range");
     let payments = client.search_payments(None, all).await.expect("payments");
     assert_eq!(payments.len(), 1200);

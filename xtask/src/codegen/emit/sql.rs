@@ -98,17 +98,42 @@ fn column_kind(ty: &Ty) -> Option<&'static str> {
 /// Columns every table has, before the typed ones; the engine fills them.
 const BOOKKEEPING: &[&str] = &["row_key", "record", "window_key", "request", "fetched_at"];
 
-fn sql_type(kind: &str, postgres: bool) -> &'static str {
-    match (kind, postgres) {
-        ("Integer", true) => "BIGINT",
-        ("Integer", false) => "INTEGER",
-        ("Boolean", true) => "BOOLEAN",
-        ("Boolean", false) => "INTEGER",
-        ("Money", true) => "NUMERIC",
-        ("IsoDate" | "UsDate", true) => "DATE",
-        ("Clock", true) => "TIME",
-        ("Timestamp", true) => "TIMESTAMPTZ",
-        _ => "TEXT",
+/// The two databases' DDL differ only in the types of their columns.
+#[derive(Clone, Copy)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
+
+    /// The generated file holding this dialect's DDL.
+    fn file(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite.sql",
+            Dialect::Postgres => "postgres.sql",
+        }
+    }
+
+    /// The SQL type of a typed column of `kind` (SQLite keeps money, dates and times as text).
+    fn column_type(self, kind: &str) -> &'static str {
+        match (self, kind) {
+            (Dialect::Sqlite, "Integer" | "Boolean") => "INTEGER",
+            (Dialect::Sqlite, _) => "TEXT",
+            (Dialect::Postgres, "Integer") => "BIGINT",
+            (Dialect::Postgres, "Boolean") => "BOOLEAN",
+            (Dialect::Postgres, "Money") => "NUMERIC",
+            (Dialect::Postgres, "IsoDate" | "UsDate") => "DATE",
+            (Dialect::Postgres, "Clock") => "TIME",
+            (Dialect::Postgres, "Timestamp") => "TIMESTAMPTZ",
+            (Dialect::Postgres, _) => "TEXT",
+        }
+    }
+
+    /// The type of the stamps the engine writes (`fetched_at`, `received_at`).
+    fn stamp(self) -> &'static str {
+        self.column_type("Timestamp")
     }
 }
 
@@ -157,13 +182,13 @@ fn find_model<'a>(apis: &'a [(String, Api)], kind: &Kind) -> Result<&'a StructMo
         })
 }
 
-fn ddl(table: &str, columns: &[Column], postgres: bool) -> String {
-    let stamp = if postgres { "TIMESTAMPTZ" } else { "TEXT" };
+fn ddl(table: &str, columns: &[Column], dialect: Dialect) -> String {
     let mut sql = format!(
-        "CREATE TABLE IF NOT EXISTS {table} (\n    row_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {stamp} NOT NULL"
+        "CREATE TABLE IF NOT EXISTS {table} (\n    row_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {} NOT NULL",
+        dialect.stamp()
     );
     for c in columns {
-        let _ = write!(sql, ",\n    {} {}", c.name, sql_type(c.kind, postgres));
+        let _ = write!(sql, ",\n    {} {}", c.name, dialect.column_type(c.kind));
     }
     sql.push_str("\n);\n");
     let _ = writeln!(
@@ -175,27 +200,29 @@ fn ddl(table: &str, columns: &[Column], postgres: bool) -> String {
 
 /// The webhook events table: not a vendor model (the payload is undocumented), so its
 /// columns are fixed: the delivery's identity, when it arrived, and the body as received.
-fn webhook_ddl(postgres: bool) -> String {
-    let stamp = if postgres { "TIMESTAMPTZ" } else { "TEXT" };
+fn webhook_ddl(dialect: Dialect) -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS aerona_webhook_events (\n    delivery_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    event TEXT,\n    received_at {stamp} NOT NULL\n);\n"
+        "CREATE TABLE IF NOT EXISTS aerona_webhook_events (\n    delivery_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    event TEXT,\n    received_at {} NOT NULL\n);\n",
+        dialect.stamp()
     )
+}
+
+/// One dialect's whole DDL file: every table in order, then the webhook events.
+fn schema(header: &str, tables: &[(&Kind, Vec<Column>)], dialect: Dialect) -> String {
+    let mut sql = header.replacen("//", "--", 1);
+    for (kind, columns) in tables {
+        sql.push('\n');
+        sql.push_str(&ddl(kind.table, columns, dialect));
+    }
+    sql.push('\n');
+    sql.push_str(&webhook_ddl(dialect));
+    sql
 }
 
 /// The files of `crates/practice-sync/src/generated/`: `mod.rs` (the tables as data),
 /// `sqlite.sql` and `postgres.sql`.
 pub fn files(apis: &[(String, Api)], header: &str) -> Result<Vec<(&'static str, String)>, String> {
-    let sql_header = header.replacen("//", "--", 1);
-    let mut sqlite = sql_header.clone();
-    let mut postgres = sql_header;
-    let mut rust = String::from(header);
-    rust.push_str(
-        "\n//! The sync tables, generated from the vendors' OpenAPI specs: their typed columns \
-         and the DDL for each dialect.\n\nuse crate::schema::{Column, ColumnKind, Table};\n\n\
-         /// The DDL of every table for SQLite.\npub const SQLITE: &str = include_str!(\"sqlite.sql\");\n\n\
-         /// The DDL of every table for PostgreSQL.\npub const POSTGRES: &str = include_str!(\"postgres.sql\");\n\n\
-         /// Every synced record kind, in table order.\npub const TABLES: &[Table] = &[\n",
-    );
+    let mut tables = Vec::new();
     for kind in KINDS {
         let model = find_model(apis, kind)?;
         let cols = columns(model, kind.key);
@@ -207,16 +234,23 @@ pub fn files(apis: &[(String, Api)], header: &str) -> Result<Vec<(&'static str, 
                 kind.table
             ));
         }
-        sqlite.push('\n');
-        sqlite.push_str(&ddl(kind.table, &cols, false));
-        postgres.push('\n');
-        postgres.push_str(&ddl(kind.table, &cols, true));
+        tables.push((kind, cols));
+    }
+    let mut rust = String::from(header);
+    rust.push_str(
+        "\n//! The sync tables, generated from the vendors' OpenAPI specs: their typed columns \
+         and the DDL for each dialect.\n\nuse crate::schema::{Column, ColumnKind, Table};\n\n\
+         /// The DDL of every table for SQLite.\npub const SQLITE: &str = include_str!(\"sqlite.sql\");\n\n\
+         /// The DDL of every table for PostgreSQL.\npub const POSTGRES: &str = include_str!(\"postgres.sql\");\n\n\
+         /// Every synced record kind, in table order.\npub const TABLES: &[Table] = &[\n",
+    );
+    for (kind, cols) in &tables {
         let _ = writeln!(
             rust,
             "    Table {{ name: {:?}, vendor: {:?}, key: {:?}, columns: &[",
             kind.table, kind.vendor, kind.key
         );
-        for c in &cols {
+        for c in cols {
             let _ = writeln!(
                 rust,
                 "        Column {{ name: {:?}, wire: {:?}, kind: ColumnKind::{} }},",
@@ -226,13 +260,11 @@ pub fn files(apis: &[(String, Api)], header: &str) -> Result<Vec<(&'static str, 
         rust.push_str("    ] },\n");
     }
     rust.push_str("];\n");
-    sqlite.push('\n');
-    sqlite.push_str(&webhook_ddl(false));
-    postgres.push('\n');
-    postgres.push_str(&webhook_ddl(true));
-    Ok(vec![
-        ("mod.rs", super::super::rustfmt(&rust)?),
-        ("sqlite.sql", sqlite),
-        ("postgres.sql", postgres),
-    ])
+    let mut files = vec![("mod.rs", super::super::rustfmt(&rust)?)];
+    files.extend(
+        Dialect::ALL
+            .iter()
+            .map(|&dialect| (dialect.file(), schema(header, &tables, dialect))),
+    );
+    Ok(files)
 }
