@@ -107,8 +107,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let started = Instant::now();
     let machine = Machine::read();
-    let date = shell_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
-        .unwrap_or_else(|_| "unknown date".to_owned());
+    let date = utc_now();
 
     let stack_args = if quick {
         "--warm-up-time 1 --measurement-time 1 --sample-size 10"
@@ -271,7 +270,7 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-pub(crate) fn shell_output(command: &mut Command) -> Result<String, String> {
+fn shell_output(command: &mut Command) -> Result<String, String> {
     let output = command.output().map_err(|e| e.to_string())?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
@@ -620,6 +619,27 @@ fn run_budget_only() -> Result<(), String> {
     let page = replace_section(&page, "## Budget precision", &section)
         .ok_or("docs/benchmarks.md has no \"## Budget precision\" section")?;
     std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+/// Rewrites the section headed `heading` of `docs/benchmarks.md` with `section`, or appends
+/// it when the page has none: for a bench run alone (`--cli-report`, `--sync`).
+pub(crate) fn write_section(root: &Path, heading: &str, section: &str) -> Result<(), String> {
+    let path = root.join("docs/benchmarks.md");
+    let page = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let page = match replace_section(&page, heading, section) {
+        Some(page) => page,
+        None => format!("{}\n\n{section}", page.trim_end()),
+    };
+    std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+/// Now, in UTC to the minute, for the date a page or section gives.
+pub(crate) fn utc_now() -> String {
+    shell_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "an unknown date".to_owned())
 }
 
 /// `page` with the section that starts at the line `heading` (up to the next `## `) replaced

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::bench::{read_json, replace_section, run_shown, shell_output};
+use crate::bench::{read_json, run_shown, utc_now, write_section};
 use crate::workspace_root;
 
 /// The section's heading in `docs/benchmarks.md`.
@@ -42,19 +42,11 @@ pub fn run_only() -> Result<(), String> {
     let root = workspace_root();
     let section = measure(&root, false)?;
     // The page's heading dates the last full run; a section measured alone says when it was.
-    let date = shell_output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
-        .unwrap_or_else(|_| "an unknown date".to_owned());
     let section = format!(
-        "{section}\nThis section was measured alone (`cargo xtask bench --cli-report`) on {date}.\n"
+        "{section}\nThis section was measured alone (`cargo xtask bench --cli-report`) on {}.\n",
+        utc_now()
     );
-    let path = root.join("docs/benchmarks.md");
-    let page = std::fs::read_to_string(&path)
-        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let page = match replace_section(&page, HEADING, &section) {
-        Some(page) => page,
-        None => format!("{}\n\n{section}", page.trim_end()),
-    };
-    std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
+    write_section(&root, HEADING, &section)
 }
 
 fn render(figures: &Value) -> String {

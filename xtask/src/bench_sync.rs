@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::bench::{replace_section, run_shown};
+use crate::bench::{run_shown, utc_now, write_section};
 use crate::workspace_root;
 
 /// The section's heading in `docs/benchmarks.md`.
@@ -88,13 +88,7 @@ fn measure_in(root: &Path, dir: &Path) -> Result<Figures, String> {
     let wall_s = started.elapsed().as_secs_f64();
     let (sent, rows, budget) = parse_summary(&String::from_utf8_lossy(&out.stderr))
         .ok_or("practice sync printed no summary")?;
-    let date = Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "an unknown date".to_owned());
+    let date = utc_now();
     Ok(Figures {
         planned,
         sent,
@@ -109,14 +103,7 @@ fn measure_in(root: &Path, dir: &Path) -> Result<Figures, String> {
 pub fn run_only() -> Result<(), String> {
     let root = workspace_root();
     let section = measure(&root)?;
-    let path = root.join("docs/benchmarks.md");
-    let page = std::fs::read_to_string(&path)
-        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let page = match replace_section(&page, HEADING, &section) {
-        Some(page) => page,
-        None => format!("{}\n\n{section}", page.trim_end()),
-    };
-    std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
+    write_section(&root, HEADING, &section)
 }
 
 /// The data requests of `practice sync --dry-run`'s `total` line.

@@ -351,14 +351,7 @@ impl HttpClient {
     /// Like [`execute`](Self::execute), but returns the successful answer undecoded, for
     /// decoders of the vendor crate's own (row by row, streaming).
     pub async fn execute_raw<E: Endpoint>(&self, endpoint: &E) -> Result<Response<Bytes>, Error> {
-        let meta = endpoint.meta();
-        let span = tracing::info_span!(
-            "call",
-            vendor = meta.vendor,
-            operation = meta.name,
-            method = %meta.method,
-            path = meta.path_template,
-        );
+        let span = call_span(endpoint.meta());
         let clock = CallClock::start(self.deadline);
         self.sender
             .send(&self.stack, endpoint, span, Some(clock))
@@ -380,14 +373,7 @@ impl HttpClient {
     where
         T: DeserializeOwned + Deviating + Send + 'static,
     {
-        let meta = endpoint.meta();
-        let span = tracing::info_span!(
-            "call",
-            vendor = meta.vendor,
-            operation = meta.name,
-            method = %meta.method,
-            path = meta.path_template,
-        );
+        let span = call_span(endpoint.meta());
         let clock = CallClock::start(self.deadline);
         let deadline = clock.deadline();
         let mut response = self
@@ -396,7 +382,7 @@ impl HttpClient {
             .await?;
         let body = BodyStream::of(&mut response, &self.stream_limits, self.per_try, deadline);
         Ok(RowStream::new(
-            meta,
+            endpoint.meta(),
             body,
             at,
             self.stream_limits.max_row_bytes,
@@ -514,4 +500,15 @@ macro_rules! forward_client_settings {
             self
         }
     };
+}
+
+/// The span of one call, around its tries, logins and waits.
+fn call_span(meta: &crate::operation::OperationMeta) -> tracing::Span {
+    tracing::info_span!(
+        "call",
+        vendor = meta.vendor,
+        operation = meta.name,
+        method = %meta.method,
+        path = meta.path_template,
+    )
 }

@@ -239,7 +239,11 @@ mod tests {
             );
         }
         for raw in ["5", "null", "true", "[]", r#"{"a":1}"#] {
-            assert_eq!(read_string(raw, "a string"), Reading::Refused("a string"), "{raw}");
+            assert_eq!(
+                read_string(raw, "a string"),
+                Reading::Refused("a string"),
+                "{raw}"
+            );
         }
     }
 

@@ -36,7 +36,9 @@ use time::{Date, OffsetDateTime, Time};
 
 pub mod deviation;
 
-pub use deviation::{Deviating, Deviation, Deviations, Reading, read_code, read_plain, read_string};
+pub use deviation::{
+    Deviating, Deviation, Deviations, Reading, read_code, read_plain, read_string,
+};
 
 /// Exact money: a JSON number (or numeric string) read digit for digit into a [`Decimal`] and
 /// written back as a JSON number with the same digits.
