@@ -418,30 +418,6 @@ impl Client {
             |i: &models::Invoice| i.date,
         )
     }
-
-    /// The former name of [`stream_payments`](Self::stream_payments), kept for callers that
-    /// still use it.
-    #[doc(hidden)]
-    pub fn search_payments_in(
-        &self,
-        patient_id: Option<i64>,
-        range: DateRange,
-        days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
-        self.stream_payments(patient_id, range, days_per_chunk)
-    }
-
-    /// The former name of [`stream_invoices`](Self::stream_invoices), kept for callers that
-    /// still use it.
-    #[doc(hidden)]
-    pub fn search_invoices_in(
-        &self,
-        patient_id: Option<i64>,
-        range: DateRange,
-        days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
-        self.stream_invoices(patient_id, range, days_per_chunk)
-    }
 }
 
 impl ClientBuilder {

@@ -408,12 +408,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The former name of [`rate_limit`](Self::rate_limit), kept for callers that use it.
-    #[doc(hidden)]
-    pub fn client_side_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.rate_limit(limit, when_exhausted)
-    }
-
     /// Builds the client. Fails on an unusable configuration (for example a plain-http base
     /// URL that is not loopback); sends nothing.
     pub fn build(self) -> Result<Client, Error> {

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use core_support::{FakeServer, GetThing, SECRET, TOKEN_PREFIX};
 use http::Request;
 use practice_core::{
-    ErrorKind, HttpClient, InnerService, QuotaPolicy, RateLimit, RenewalPolicy, TokenStore,
+    ErrorKind, HttpClient, QuotaPolicy, RateLimit, RenewalPolicy, TokenStore, TransportService,
     WhenExhausted,
 };
 use practice_redis::{OnFailure, RedisStore};
@@ -37,9 +37,9 @@ fn store(server: &RedisServer, on_failure: OnFailure) -> Arc<RedisStore> {
 }
 
 /// The fake vendor, with logins that take `login_takes`, so that renewals overlap.
-fn vendor(fake: &FakeServer, login_takes: Duration) -> InnerService {
+fn vendor(fake: &FakeServer, login_takes: Duration) -> TransportService {
     let inner = fake.service();
-    InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+    TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let inner = inner.clone();
         async move {
             // The server records the request on arrival; its answer comes `login_takes` later.
