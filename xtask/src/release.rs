@@ -10,6 +10,7 @@
 //! for the workspace, so it is done for one crate only ([`ACTS_FOR`]).
 
 mod changelog;
+mod semver;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -83,6 +84,9 @@ struct HookEnv {
     workspace_root: PathBuf,
     /// `RELEASE_RUN_CHECKS=1`: run the checks in a dry run too.
     run_checks: bool,
+    /// `RELEASE_SEMVER_BASELINE`: the git revision to compare the API with, instead of the last
+    /// release tag (a first release, a rehearsal).
+    semver_baseline: Option<String>,
 }
 
 impl HookEnv {
@@ -102,6 +106,7 @@ impl HookEnv {
             dry_run: need("DRY_RUN")? != "false",
             workspace_root: need("WORKSPACE_ROOT")?.into(),
             run_checks: var("RELEASE_RUN_CHECKS").is_some_and(|v| v == "1"),
+            semver_baseline: var(semver::BASELINE_VAR),
         })
     }
 }
@@ -148,27 +153,55 @@ pub fn run(args: &[String]) -> Result<(), String> {
     semver_check(root, &env, dry)
 }
 
-/// `cargo semver-checks` against the newest `v*` tag reachable from HEAD. Run in a dry run
-/// too (it only reads). Without a tag there is nothing published to break: skipped.
+/// `cargo semver-checks` of every publishable library crate against the baseline
+/// ([`semver::baseline`]: `RELEASE_SEMVER_BASELINE`, else the newest `v*` tag reachable from
+/// HEAD). Run in a dry run too (it only reads). No baseline: the first release, nothing
+/// published to break; skipped, and said so.
 fn semver_check(root: &Path, env: &HookEnv, dry: &str) -> Result<(), String> {
-    let Ok(baseline) = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v*"]) else {
+    let tag = git(root, &["describe", "--tags", "--abbrev=0", "--match", "v*"]).ok();
+    let Some(baseline) = semver::baseline(
+        env.semver_baseline.as_deref(),
+        tag.as_deref().map(str::trim),
+    ) else {
         println!(
             "{dry}semver check: no release tag (v*) yet, so no published API to compare with; \
-             skipped"
+             skipped ({}=<git rev> compares with a revision anyway)",
+            semver::BASELINE_VAR
         );
         return Ok(());
     };
-    let baseline = baseline.trim();
+    let rev = &baseline.rev;
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| {
+        format!(
+            "the semver baseline `{rev}` ({}) is not a commit",
+            baseline.why
+        )
+    })?;
+    println!("{dry}semver check: baseline {rev} ({})", baseline.why);
+    let metadata = cargo_output(root, &["metadata", "--no-deps", "--format-version", "1"])?;
+    let plan = semver::plan(&semver::packages(&metadata)?, rev, |manifest| {
+        git(root, &["cat-file", "-e", &format!("{rev}:{manifest}")]).is_ok()
+    });
+    for (name, why) in &plan.skipped {
+        println!("{dry}semver check: {name} skipped: {why}");
+    }
+    if plan.compare.is_empty() {
+        println!("{dry}semver check: no crate to compare");
+        return Ok(());
+    }
     let release_type = release_type(&env.prev_version, &env.new_version)?;
-    let args = [
-        "semver-checks",
-        "--workspace",
-        "--baseline-rev",
-        baseline,
-        "--release-type",
-        release_type,
-    ];
-    println!("{dry}check: cargo {}", args.join(" "));
+    let args = semver::args(&plan.compare, rev, release_type);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    println!("{dry}check: {}", show_cargo(&[], &args));
     if !semver_checks_installed() {
         let missing =
             "cargo-semver-checks is not installed (`cargo install cargo-semver-checks --locked`)";
@@ -181,9 +214,13 @@ fn semver_check(root: &Path, env: &HookEnv, dry: &str) -> Result<(), String> {
     run_cargo(root, &[], &args)
 }
 
-/// The kind of bump from `prev` to `new` (`x.y.z`, pre-release ignored), as
-/// `cargo semver-checks --release-type` takes it. Before 1.0 a minor bump may break, and
-/// cargo-semver-checks knows that.
+/// The level of the bump from `prev` to `new` (`x.y.z`, pre-release ignored), as
+/// `cargo semver-checks --release-type` takes it, by Cargo's convention: the leftmost non-zero
+/// component is the major one, so 0.1.0 → 0.2.0 is `major` (may break) and 0.1.0 → 0.1.1 is
+/// `minor`. cargo-semver-checks takes an explicit `--release-type` literally (`minor` on
+/// 0.1.0 → 0.2.0 would refuse every break), and in a dry run the tree still holds the old
+/// version, so the level must be computed here. The same version twice (a first release)
+/// gives the least next change: `minor` before 1.0, `patch` after.
 fn release_type(prev: &str, new: &str) -> Result<&'static str, String> {
     let parts = |v: &str| -> Result<[u64; 3], String> {
         let core = v.split(['-', '+']).next().unwrap_or(v);
@@ -197,12 +234,14 @@ fn release_type(prev: &str, new: &str) -> Result<&'static str, String> {
             .map_err(|_| format!("{v} is not a version x.y.z"))
     };
     let (prev, new) = (parts(prev)?, parts(new)?);
-    Ok(if new[0] != prev[0] {
-        "major"
-    } else if new[1] != prev[1] {
-        "minor"
-    } else {
-        "patch"
+    // Which component changes (none: the next patch, the least next change), measured from
+    // the major one (the leftmost non-zero; 0.0.z counts its last).
+    let changed = (0..3).find(|&i| prev[i] != new[i]).unwrap_or(2);
+    let major = (0..2).find(|&i| new[i] != 0).unwrap_or(2);
+    Ok(match changed.saturating_sub(major) {
+        0 => "major",
+        1 => "minor",
+        _ => "patch",
     })
 }
 
@@ -238,6 +277,25 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
         .map_err(|e| format!("could not run `{shown}`: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{shown}` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// Runs a cargo command and returns what it printed, failing if it fails.
+fn cargo_output(root: &Path, args: &[&str]) -> Result<String, String> {
+    let shown = show_cargo(&[], args);
+    let out = Command::new(cargo())
+        .args(args)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    if out.status.success() {
+        String::from_utf8(out.stdout).map_err(|_| format!("`{shown}` printed invalid UTF-8"))
     } else {
         Err(format!(
             "`{shown}` failed: {}",
@@ -322,23 +380,33 @@ mod tests {
                 dry_run: true,
                 workspace_root: "/ws".into(),
                 run_checks: false,
+                semver_baseline: None,
             }
         );
         let mut real = base.to_vec();
         real[3] = ("DRY_RUN", "false");
         real.push(("RELEASE_RUN_CHECKS", "1"));
+        real.push(("RELEASE_SEMVER_BASELINE", "04543b2"));
         let env = HookEnv::from_vars(vars(&real)).unwrap();
         assert!(!env.dry_run && env.run_checks);
+        assert_eq!(env.semver_baseline.as_deref(), Some("04543b2"));
         let err = HookEnv::from_vars(vars(&base[1..])).unwrap_err();
         assert!(err.contains("CRATE_NAME is not set"), "{err}");
     }
 
     #[test]
-    fn release_types_follow_the_bump() {
-        assert_eq!(release_type("0.1.0", "0.2.0").unwrap(), "minor");
-        assert_eq!(release_type("0.1.0", "0.1.1").unwrap(), "patch");
+    fn release_types_follow_cargos_convention() {
+        // Before 1.0 the leftmost non-zero component is the major one.
+        assert_eq!(release_type("0.1.0", "0.2.0").unwrap(), "major");
+        assert_eq!(release_type("0.1.0", "0.1.1").unwrap(), "minor");
+        assert_eq!(release_type("0.0.1", "0.0.2").unwrap(), "major");
         assert_eq!(release_type("0.9.3", "1.0.0").unwrap(), "major");
+        assert_eq!(release_type("1.2.3", "1.3.0").unwrap(), "minor");
         assert_eq!(release_type("1.2.3", "1.2.4-rc.1").unwrap(), "patch");
+        // A first release (the same version): the least next change.
+        assert_eq!(release_type("0.1.0", "0.1.0").unwrap(), "minor");
+        assert_eq!(release_type("1.0.0", "1.0.0").unwrap(), "patch");
+        assert_eq!(release_type("0.0.1", "0.0.1").unwrap(), "major");
         assert!(release_type("0.1", "0.2.0").is_err());
         assert!(release_type("0.1.0", "x.2.0").is_err());
     }

@@ -418,30 +418,6 @@ impl Client {
             |i: &models::Invoice| i.date,
         )
     }
-
-    /// The former name of [`stream_payments`](Self::stream_payments), kept for callers that
-    /// still use it.
-    #[doc(hidden)]
-    pub fn search_payments_in(
-        &self,
-        patient_id: Option<i64>,
-        range: DateRange,
-        days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
-        self.stream_payments(patient_id, range, days_per_chunk)
-    }
-
-    /// The former name of [`stream_invoices`](Self::stream_invoices), kept for callers that
-    /// still use it.
-    #[doc(hidden)]
-    pub fn search_invoices_in(
-        &self,
-        patient_id: Option<i64>,
-        range: DateRange,
-        days_per_chunk: u32,
-    ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
-        self.stream_invoices(patient_id, range, days_per_chunk)
-    }
 }
 
 impl ClientBuilder {
@@ -459,6 +435,17 @@ impl ClientBuilder {
         self.core = self
             .core
             .quota(QuotaPolicy::new(Some(limit), when_exhausted));
+        self
+    }
+
+    /// Passes the practice-core builder inside through `settings` (the test-util mock points
+    /// it at itself this way).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn map_core(
+        mut self,
+        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+    ) -> Self {
+        self.core = settings(self.core);
         self
     }
 

@@ -1,39 +1,21 @@
 //! Testing your own code without a server (feature `test-util`): a [`Mock`] answers each
 //! operation as you say — with a record, an HTTP status or a connection failure — and answers
-//! the token calls itself. Add the feature to your dev-dependencies only:
+//! the login itself. Add the feature to your dev-dependencies only:
 //!
 //! ```toml
 //! [dev-dependencies]
 //! aerona-api = { version = "0.1", features = ["test-util"] }
 //! ```
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-//! use aerona_api::models::Patient;
-//! use aerona_api::operations::GET_PATIENT;
-//! use aerona_api::test_util::{Answer, Mock};
-//!
-//! let mut patient = Patient::default();
-//! patient.forename = Some("Test".into());
-//! let mock = Mock::new().on(&GET_PATIENT, Answer::record(&patient));
-//! let client = mock.client()?;
-//! assert_eq!(client.patient(1).await?.forename.as_deref(), Some("Test"));
-//! assert_eq!(mock.calls(), ["login", "getPatient"]);
-//! # Ok(()) }
-//! ```
-//!
 //! For a whole simulated vendor over HTTP (reports with data, faults, budgets), run the
 //! sandbox: `practice sandbox --print-env` prints the `AERONA_*` variables that
 //! [`Client::from_env`] reads.
 
-use std::fmt;
-use std::time::Duration;
-
 use practice_core::bytes::Bytes;
 use practice_core::http::{HeaderValue, Response, StatusCode};
-use practice_core::mock::{MockTransport, WireShape};
+use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
-use practice_core::{Error, OperationMeta, RetryConfig};
+use practice_core::{Error, OperationMeta};
 
 pub use practice_core::mock::Answer;
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
@@ -42,93 +24,64 @@ pub use practice_core::serde_json::json;
 
 use crate::{Client, ClientBuilder, TOKEN_HEADER};
 
-/// Where the mock's clients point: loopback, so nothing could leave even by mistake.
-const MOCK_BASE_URL: &str = "http://127.0.0.1:9/AeronaAPI";
+/// A stand-in for the Aerona API, answered by operation (a static of [`crate::operations`],
+/// such as `GET_PATIENT`); logins are answered with a token unless you answer `LOGIN`
+/// yourself. Clones share answers and calls. [`Mock::client`] gives a client of it with the
+/// vendor's budget; retries keep their number but wait only a millisecond.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
+/// use aerona_api::models::Patient;
+/// use aerona_api::operations::GET_PATIENT;
+/// use aerona_api::test_util::{Answer, Mock};
+///
+/// let mut patient = Patient::default();
+/// patient.forename = Some("Test".into());
+/// let mock = Mock::new().on(&GET_PATIENT, Answer::record(&patient));
+/// let client = mock.client()?;
+/// assert_eq!(client.patient(1).await?.forename.as_deref(), Some("Test"));
+/// assert_eq!(mock.calls(), ["login", "getPatient"]);
+/// # Ok(()) }
+/// ```
+pub type Mock = practice_core::mock::Mock<Aerona>;
 
-/// A stand-in for the Aerona API, answered by operation. Clones share answers and calls.
-#[derive(Clone)]
-pub struct Mock {
-    transport: MockTransport,
-}
+/// The Aerona API's wire shape and constants, for [`Mock`]; you never name it.
+#[derive(Debug)]
+pub enum Aerona {}
 
-impl fmt::Debug for Mock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Mock").field(&self.transport).finish()
-    }
-}
+impl MockVendor for Aerona {
+    type Client = Client;
+    type Builder = ClientBuilder;
 
-impl Default for Mock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+    const BASE_URL: &'static str = "http://127.0.0.1:9/AeronaAPI";
 
-impl Mock {
-    /// A mock with no answers yet; logins are answered with a token.
-    pub fn new() -> Self {
-        Mock {
-            transport: MockTransport::new(WireShape {
-                login,
-                success,
-                error,
-            }),
-        }
-    }
-
-    /// Answers every call of `operation` (a static of [`crate::operations`], such as
-    /// `GET_PATIENT`) with `answer`, replacing an earlier answer. Answering `LOGIN` replaces
-    /// the built-in login answer (to test a refused login, say).
-    pub fn on(self, operation: &'static OperationMeta, answer: Answer) -> Self {
-        self.transport.answer(operation, answer);
-        self
+    fn builder(
+        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+    ) -> ClientBuilder {
+        Client::builder("mock-user", "mock-password").map_core(settings)
     }
 
-    /// The operations called so far by `operationId`, in order: logins and retried
-    /// tries included.
-    pub fn calls(&self) -> Vec<&'static str> {
-        self.transport.calls()
+    fn build(builder: ClientBuilder) -> Result<Client, Error> {
+        builder.build()
     }
 
-    /// How many times `operation` was called (each try counts).
-    pub fn calls_to(&self, operation: &'static OperationMeta) -> usize {
-        self.transport.calls_to(operation)
+    /// A login answer: the token in its header, as Aerona sends it.
+    fn login(_operation: &OperationMeta) -> Response<Bytes> {
+        let mut response = Response::new(Bytes::new());
+        response
+            .headers_mut()
+            .insert(TOKEN_HEADER, HeaderValue::from_static("mock-token"));
+        response
     }
 
-    /// A client of this mock, with the vendor's budget. Retries keep their number but wait
-    /// only a millisecond.
-    pub fn client(&self) -> Result<Client, Error> {
-        self.builder().build()
+    fn success(record: Value) -> Vec<u8> {
+        serde_json::to_vec(&record).unwrap_or_default()
     }
 
-    /// A builder of a client of this mock, for other settings.
-    pub fn builder(&self) -> ClientBuilder {
-        Client::builder("mock-user", "mock-password")
-            .base_url(MOCK_BASE_URL)
-            .retry(
-                RetryConfig::default()
-                    .with_initial_backoff(Duration::from_millis(1))
-                    .with_max_backoff(Duration::from_millis(1)),
-            )
-            .transport_service(self.transport.service())
+    fn error(status: StatusCode) -> Vec<u8> {
+        let message = status.canonical_reason().unwrap_or("Error");
+        serde_json::to_vec(&json!({ "message": message })).unwrap_or_default()
     }
-}
-
-/// A login answer: the token in its header, as Aerona sends it.
-fn login(_operation: &OperationMeta) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::new());
-    response
-        .headers_mut()
-        .insert(TOKEN_HEADER, HeaderValue::from_static("mock-token"));
-    response
-}
-
-fn success(record: Value) -> Vec<u8> {
-    serde_json::to_vec(&record).unwrap_or_default()
-}
-
-fn error(status: StatusCode) -> Vec<u8> {
-    let message = status.canonical_reason().unwrap_or("Error");
-    serde_json::to_vec(&json!({ "message": message })).unwrap_or_default()
 }
 
 #[cfg(test)]

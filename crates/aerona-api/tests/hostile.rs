@@ -21,8 +21,12 @@ type Answer = fn(&str) -> Result<Response<Bytes>, practice_core::Error>;
 
 /// An Aerona whose logins answer `login` and whose other requests answer `other`; logins
 /// are counted.
-fn vendor(login: Answer, other: Answer, logins: Arc<AtomicUsize>) -> practice_core::InnerService {
-    practice_core::InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+fn vendor(
+    login: Answer,
+    other: Answer,
+    logins: Arc<AtomicUsize>,
+) -> practice_core::TransportService {
+    practice_core::TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let logins = logins.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -44,7 +48,7 @@ fn ok_login(_: &str) -> Result<Response<Bytes>, practice_core::Error> {
     Ok(response)
 }
 
-fn client(transport: practice_core::InnerService) -> Client {
+fn client(transport: practice_core::TransportService) -> Client {
     Client::builder("api-user", PASSWORD)
         .pin(PIN)
         .base_url("http://127.0.0.1:9/AeronaAPI")
@@ -151,14 +155,15 @@ async fn a_create_answered_2xx_with_an_unreadable_body_is_reported_applied() {
         let creates = Arc::new(AtomicUsize::new(0));
         let counted = creates.clone();
         let inner = vendor(ok_login, answer, Arc::new(AtomicUsize::new(0)));
-        let transport =
-            practice_core::InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+        let transport = practice_core::TransportService::new(tower::service_fn(
+            move |request: Request<Bytes>| {
                 if !request.uri().path().ends_with("/login") {
                     counted.fetch_add(1, Ordering::SeqCst);
                 }
                 let inner = inner.clone();
                 async move { inner.call_shared(request).await }
-            }));
+            },
+        ));
         let err = client(transport)
             .create_appointment(&create())
             .await

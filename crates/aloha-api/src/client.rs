@@ -408,10 +408,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The former name of [`rate_limit`](Self::rate_limit), kept for callers that use it.
-    #[doc(hidden)]
-    pub fn client_side_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.rate_limit(limit, when_exhausted)
+    /// Passes the practice-core builder inside through `settings` (the test-util mock points
+    /// it at itself this way).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn map_core(
+        mut self,
+        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+    ) -> Self {
+        self.core = settings(self.core);
+        self
     }
 
     /// Builds the client. Fails on an unusable configuration (for example a plain-http base

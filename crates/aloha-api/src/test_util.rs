@@ -7,34 +7,15 @@
 //! aloha-api = { version = "0.1", features = ["test-util"] }
 //! ```
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
-//! use aloha_api::models::Client as Patient;
-//! use aloha_api::operations::LIST_CLIENTS;
-//! use aloha_api::test_util::{Answer, Mock};
-//!
-//! let mut patient = Patient::default();
-//! patient.client_id = Some(7);
-//! let mock = Mock::new().on(&LIST_CLIENTS, Answer::record(&[patient]));
-//! let client = mock.client()?;
-//! let clients = client.clients().await?;
-//! assert_eq!(clients[0].client_id, Some(7));
-//! assert_eq!(mock.calls(), ["postToken", "listClients"]);
-//! # Ok(()) }
-//! ```
-//!
 //! For a whole simulated vendor over HTTP (reports with data, faults, budgets), run the
 //! sandbox: `practice sandbox --print-env` prints the `ALOHA_*` variables that
 //! [`Client::from_env`] reads.
 
-use std::fmt;
-use std::time::Duration;
-
 use practice_core::bytes::Bytes;
 use practice_core::http::{Response, StatusCode};
-use practice_core::mock::{MockTransport, WireShape};
+use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
-use practice_core::{Error, OperationMeta, RetryConfig};
+use practice_core::{Error, OperationMeta};
 
 pub use practice_core::mock::Answer;
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
@@ -43,97 +24,70 @@ pub use practice_core::serde_json::json;
 
 use crate::{Client, ClientBuilder};
 
-/// Where the mock's clients point: loopback, so nothing could leave even by mistake.
-const MOCK_BASE_URL: &str = "http://127.0.0.1:9/customer";
+/// A stand-in for the Aloha API, answered by operation (a static of [`crate::operations`],
+/// such as `LIST_CLIENTS`); token calls are answered with a fresh token unless you answer
+/// `POST_TOKEN` yourself. Clones share answers and calls. [`Mock::client`] gives a client of
+/// it; retries keep their number but wait only a millisecond.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+/// use aloha_api::models::Client as Patient;
+/// use aloha_api::operations::LIST_CLIENTS;
+/// use aloha_api::test_util::{Answer, Mock};
+///
+/// let mut patient = Patient::default();
+/// patient.client_id = Some(7);
+/// let mock = Mock::new().on(&LIST_CLIENTS, Answer::record(&[patient]));
+/// let client = mock.client()?;
+/// let clients = client.clients().await?;
+/// assert_eq!(clients[0].client_id, Some(7));
+/// assert_eq!(mock.calls(), ["postToken", "listClients"]);
+/// # Ok(()) }
+/// ```
+pub type Mock = practice_core::mock::Mock<Aloha>;
 
-/// A stand-in for the Aloha API, answered by operation. Clones share answers and calls.
-#[derive(Clone)]
-pub struct Mock {
-    transport: MockTransport,
-}
+/// The Aloha API's wire shape and constants, for [`Mock`]; you never name it.
+#[derive(Debug)]
+pub enum Aloha {}
 
-impl fmt::Debug for Mock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Mock").field(&self.transport).finish()
-    }
-}
+impl MockVendor for Aloha {
+    type Client = Client;
+    type Builder = ClientBuilder;
 
-impl Default for Mock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+    const BASE_URL: &'static str = "http://127.0.0.1:9/customer";
 
-impl Mock {
-    /// A mock with no answers yet; token calls are answered with a fresh token.
-    pub fn new() -> Self {
-        Mock {
-            transport: MockTransport::new(WireShape {
-                login,
-                success,
-                error,
-            }),
-        }
-    }
-
-    /// Answers every call of `operation` (a static of [`crate::operations`], such as
-    /// `LIST_CLIENTS`) with `answer`, replacing an earlier answer. Answering `POST_TOKEN`
-    /// replaces the built-in token answer (to test a refused login, say).
-    pub fn on(self, operation: &'static OperationMeta, answer: Answer) -> Self {
-        self.transport.answer(operation, answer);
-        self
+    fn builder(
+        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+    ) -> ClientBuilder {
+        Client::builder("mock-client-id", "mock-secret-key").map_core(settings)
     }
 
-    /// The operations called so far by `operationId`, in order: token calls and retried
-    /// tries included.
-    pub fn calls(&self) -> Vec<&'static str> {
-        self.transport.calls()
+    fn build(builder: ClientBuilder) -> Result<Client, Error> {
+        builder.build()
     }
 
-    /// How many times `operation` was called (each try counts).
-    pub fn calls_to(&self, operation: &'static OperationMeta) -> usize {
-        self.transport.calls_to(operation)
+    /// A token answer without an expiry: valid for the vendor's three hours.
+    fn login(_operation: &OperationMeta) -> Response<Bytes> {
+        Response::new(Bytes::from(Self::success(json!({
+            "accessToken": "mock-access-token",
+            "refreshToken": "mock-refresh-token",
+        }))))
     }
 
-    /// A client of this mock. Retries keep their number but wait only a millisecond.
-    pub fn client(&self) -> Result<Client, Error> {
-        self.builder().build()
+    fn success(data: Value) -> Vec<u8> {
+        serde_json::to_vec(&json!({ "status": 200, "message": "Success", "data": data }))
+            .unwrap_or_default()
     }
 
-    /// A builder of a client of this mock, for other settings.
-    pub fn builder(&self) -> ClientBuilder {
-        Client::builder("mock-client-id", "mock-secret-key")
-            .base_url(MOCK_BASE_URL)
-            .retry(
-                RetryConfig::default()
-                    .with_initial_backoff(Duration::from_millis(1))
-                    .with_max_backoff(Duration::from_millis(1)),
-            )
-            .transport_service(self.transport.service())
-    }
-}
-
-/// A token answer without an expiry: valid for the vendor's three hours.
-fn login(_operation: &OperationMeta) -> Response<Bytes> {
-    Response::new(Bytes::from(success(json!({
-        "accessToken": "mock-access-token",
-        "refreshToken": "mock-refresh-token",
-    }))))
-}
-
-fn success(data: Value) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "status": 200, "message": "Success", "data": data }))
+    fn error(status: StatusCode) -> Vec<u8> {
+        let message = status.canonical_reason().unwrap_or("Error");
+        serde_json::to_vec(&json!({
+            "status": status.as_u16(),
+            "message": message,
+            "errors": [{ "name": "mock", "message": message }],
+        }))
         .unwrap_or_default()
-}
-
-fn error(status: StatusCode) -> Vec<u8> {
-    let message = status.canonical_reason().unwrap_or("Error");
-    serde_json::to_vec(&json!({
-        "status": status.as_u16(),
-        "message": message,
-        "errors": [{ "name": "mock", "message": message }],
-    }))
-    .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ fn full_client(base: &str) -> aerona_api::ClientBuilder {
 /// building, the layers and decoding, with no socket at all.
 fn in_process_client(base: &str) -> aerona_api::Client {
     full_client(base)
-        .transport_service(practice_core::InnerService::new(tower::service_fn(
+        .transport_service(practice_core::TransportService::new(tower::service_fn(
             |request: practice_core::http::Request<practice_core::bytes::Bytes>| async move {
                 let mut response = practice_core::http::Response::new(
                     practice_core::bytes::Bytes::from_static(practice_bench::PAYMENT.as_bytes()),

@@ -17,8 +17,8 @@ const PATIENT: &str = r#"{"practiceId":9876,"patientTypeId":1,"forename":"Test",
 pub fn fake_aerona(
     sent: Arc<Mutex<Vec<Instant>>>,
     latency: Duration,
-) -> practice_core::InnerService {
-    practice_core::InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+) -> practice_core::TransportService {
+    practice_core::TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let sent = sent.clone();
         async move {
             sent.lock()

@@ -63,10 +63,6 @@ pub use service::TransportService;
 pub use validate::{Validator, Violation};
 pub use vendor::{Failure, ResponseReading, VendorProfile};
 
-/// The former name of [`TransportService`], kept for the crates that still use it.
-#[doc(hidden)]
-pub use service::TransportService as InnerService;
-
 /// The reqwest that [`ClientBuilder::reqwest_client`] takes (feature `reqwest-0_13`). The
 /// version is in the name: reqwest is not part of the default, stable API.
 #[cfg(feature = "reqwest-0_13")]

@@ -1,21 +1,27 @@
-//! A transport that answers by operation, for testing code that uses a vendor client without
-//! a server (feature `test-util`). The vendor crates wrap it in their own `test_util::Mock`,
-//! which knows their wire shapes and answers their logins; users need not depend on this
-//! crate or on tower.
+//! A stand-in for a vendor's API, answering by operation, for testing code that uses a vendor
+//! client without a server (feature `test-util`). [`Mock`] holds everything both vendors
+//! share (the answers, the call record, the client wired to it); each vendor crate supplies
+//! only its wire shape and constants through [`MockVendor`], and names the result in its own
+//! `test_util` module (`aloha_api::test_util::Mock`, `aerona_api::test_util::Mock`), so users
+//! need not depend on this crate or on tower.
 //!
 //! Requests are matched by the operation they carry ([`OperationMeta`], attached by the
 //! client), never by parsing paths. An operation without an answer fails loudly, naming it.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
+use crate::client::ClientBuilder;
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::OperationMeta;
 use crate::request::operation_of;
+use crate::retry::RetryConfig;
 use crate::service::TransportService;
 
 /// How one operation is answered.
@@ -106,21 +112,34 @@ impl fmt::Debug for Answer {
     }
 }
 
-/// What a vendor's answers look like on the wire, supplied by the vendor crate.
-#[derive(Clone, Copy)]
-pub struct WireShape {
-    /// The answer to a login or token operation (an operation that is not `authenticated`).
-    pub login: fn(&OperationMeta) -> Response<Bytes>,
-    /// The body of a successful answer carrying `record`.
-    pub success: fn(serde_json::Value) -> Vec<u8>,
-    /// The body of an error answer with `status`.
-    pub error: fn(StatusCode) -> Vec<u8>,
-}
+/// What a vendor crate tells [`Mock`]: what its answers look like on the wire, where its mock
+/// clients point, and how its client is built. Each vendor crate implements it for an
+/// uninhabited marker type in its `test_util` module; users never name it.
+pub trait MockVendor: 'static {
+    /// The vendor's client.
+    type Client;
+    /// The vendor's client builder.
+    type Builder;
 
-impl fmt::Debug for WireShape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WireShape").finish_non_exhaustive()
-    }
+    /// Where the mock's clients point: loopback, so nothing could leave even by mistake.
+    const BASE_URL: &'static str;
+
+    /// The vendor's builder with made-up credentials, its practice-core builder passed
+    /// through `settings` (which points it at the mock).
+    fn builder(settings: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Self::Builder;
+
+    /// Builds the client from `builder`.
+    fn build(builder: Self::Builder) -> Result<Self::Client, Error>;
+
+    /// The answer to a login or token operation (an operation that is not `authenticated`),
+    /// unless the test gave one.
+    fn login(operation: &OperationMeta) -> Response<Bytes>;
+
+    /// The body of a successful answer carrying `record`.
+    fn success(record: serde_json::Value) -> Vec<u8>;
+
+    /// The body of the vendor's usual error answer with `status`.
+    fn error(status: StatusCode) -> Vec<u8>;
 }
 
 #[derive(Default)]
@@ -129,40 +148,66 @@ struct State {
     calls: Vec<&'static str>,
 }
 
-/// A transport answering each operation as told. Clones share answers and the call record.
-#[derive(Clone)]
-pub struct MockTransport {
-    shape: WireShape,
+/// A stand-in for vendor `V`'s API, answered by operation; logins are answered with a token
+/// unless told otherwise. Clones share answers and the call record. Users name it through
+/// their vendor crate's `test_util::Mock`.
+pub struct Mock<V> {
     state: Arc<Mutex<State>>,
+    vendor: PhantomData<fn() -> V>,
 }
 
-impl fmt::Debug for MockTransport {
+impl<V> Clone for Mock<V> {
+    fn clone(&self) -> Self {
+        Mock {
+            state: Arc::clone(&self.state),
+            vendor: PhantomData,
+        }
+    }
+}
+
+impl<V> fmt::Debug for Mock<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = self.lock();
         let mut answered: Vec<_> = state.answers.keys().copied().collect();
         answered.sort_unstable();
-        f.debug_struct("MockTransport")
+        f.debug_struct("Mock")
             .field("answered", &answered)
             .field("calls", &state.calls.len())
             .finish()
     }
 }
 
-impl MockTransport {
-    /// A mock speaking `shape`, with no answers yet (logins are always answered).
-    pub fn new(shape: WireShape) -> Self {
-        MockTransport {
-            shape,
+impl<V: MockVendor> Default for Mock<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> Mock<V> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<V: MockVendor> Mock<V> {
+    /// A mock with no answers yet; logins are answered with a token.
+    pub fn new() -> Self {
+        Mock {
             state: Arc::default(),
+            vendor: PhantomData,
         }
     }
 
-    /// Answers every call of `operation` with `answer` from now on (replacing an earlier one).
-    pub fn answer(&self, operation: &'static OperationMeta, answer: Answer) {
+    /// Answers every call of `operation` (a static of the vendor crate's `operations`
+    /// module) with `answer` from now on, replacing an earlier answer. Answering the login or
+    /// token operation replaces the built-in login answer (to test a refused login, say).
+    pub fn on(self, operation: &'static OperationMeta, answer: Answer) -> Self {
         self.lock().answers.insert(operation.name, answer);
+        self
     }
 
-    /// The operations called so far, in order, by `operationId` (logins and retries included).
+    /// The operations called so far by `operationId`, in order: logins and retried tries
+    /// included.
     pub fn calls(&self) -> Vec<&'static str> {
         self.lock().calls.clone()
     }
@@ -176,17 +221,33 @@ impl MockTransport {
             .count()
     }
 
-    /// The transport to hand to a client builder's `transport_service`.
-    pub fn service(&self) -> TransportService {
+    /// A client of this mock with the vendor's default settings (its budget included).
+    /// Retries keep their number but wait only a millisecond.
+    pub fn client(&self) -> Result<V::Client, Error> {
+        V::build(self.builder())
+    }
+
+    /// A builder of a client of this mock, for other settings.
+    pub fn builder(&self) -> V::Builder {
+        let transport = self.service();
+        V::builder(move |core| {
+            core.base_url(V::BASE_URL)
+                .retry(
+                    RetryConfig::default()
+                        .with_initial_backoff(Duration::from_millis(1))
+                        .with_max_backoff(Duration::from_millis(1)),
+                )
+                .transport_service(transport)
+        })
+    }
+
+    /// The transport a client of this mock sends through.
+    fn service(&self) -> TransportService {
         let mock = self.clone();
         TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
             let answer = mock.reply(&request);
             async move { answer }
         }))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn reply(&self, request: &Request<Bytes>) -> Result<Response<Bytes>, Error> {
@@ -202,7 +263,7 @@ impl MockTransport {
         };
         let Some(Answer(reply)) = answer else {
             if !meta.authenticated {
-                return Ok((self.shape.login)(meta));
+                return Ok(V::login(meta));
             }
             return Err(Error::configuration(format!(
                 "the mock has no answer for operation `{}`: add one with `on`",
@@ -211,14 +272,14 @@ impl MockTransport {
             .with_operation(meta.name));
         };
         let (status, body) = match reply {
-            Reply::Record(Ok(value)) => (StatusCode::OK, Bytes::from((self.shape.success)(value))),
+            Reply::Record(Ok(value)) => (StatusCode::OK, Bytes::from(V::success(value))),
             Reply::Record(Err(e)) => {
                 return Err(
                     Error::configuration("the mock's record could not be serialised")
                         .with_source(e),
                 );
             }
-            Reply::Status(status) => (status, Bytes::from((self.shape.error)(status))),
+            Reply::Status(status) => (status, Bytes::from(V::error(status))),
             Reply::Raw(status, body) => (status, body),
             Reply::Fail(kind, dispatch, message) => {
                 return Err(Error::new(kind, message).with_dispatch(dispatch));

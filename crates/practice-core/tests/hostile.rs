@@ -12,8 +12,8 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{Method, Request, Response, StatusCode};
 use practice_core::{
-    ClientBuilder, DateRange, Endpoint, ErrorKind, InnerService, OperationMeta, QuotaPolicy,
-    RateLimit, RetryConfig, Timeouts, WhenExhausted,
+    ClientBuilder, DateRange, Endpoint, ErrorKind, OperationMeta, QuotaPolicy, RateLimit,
+    RetryConfig, Timeouts, TransportService, WhenExhausted,
 };
 use support::*;
 use tokio::time::Instant;
@@ -156,9 +156,9 @@ async fn a_per_try_timeout_of_years_does_not_panic() {
 
 /// A server that takes `step` for every answer: logins succeed, the first non-login request
 /// is refused with a 401, later ones succeed.
-fn slow_server(step: Duration, logins: Arc<AtomicUsize>) -> InnerService {
+fn slow_server(step: Duration, logins: Arc<AtomicUsize>) -> TransportService {
     let calls = Arc::new(AtomicUsize::new(0));
-    InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+    TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let (logins, calls) = (logins.clone(), calls.clone());
         async move {
             let mut response = Response::new(Bytes::from_static(b"{}"));
@@ -174,7 +174,7 @@ fn slow_server(step: Duration, logins: Arc<AtomicUsize>) -> InnerService {
     }))
 }
 
-fn builder(transport: InnerService) -> ClientBuilder {
+fn builder(transport: TransportService) -> ClientBuilder {
     ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
         .transport_service(transport)
 }
@@ -261,8 +261,8 @@ async fn retries_and_waits_for_budget_stop_at_the_deadline() {
 // ---- Logins ----
 
 /// A login answer that is broken: a connection reset, or a 200 without a readable token.
-fn broken_login(reset: bool, logins: Arc<AtomicUsize>) -> InnerService {
-    InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+fn broken_login(reset: bool, logins: Arc<AtomicUsize>) -> TransportService {
+    TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let logins = logins.clone();
         async move {
             tokio::time::sleep(Duration::from_millis(5)).await;

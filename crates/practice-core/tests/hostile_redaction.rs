@@ -16,7 +16,7 @@ use capture::Capture;
 use http::{Request, Response, StatusCode};
 use practice_core::auth::BoxFuture;
 use practice_core::{
-    AuthContext, Authenticator, ClientBuilder, Error, InnerService, RetryConfig, Secret, Token,
+    AuthContext, Authenticator, ClientBuilder, Error, RetryConfig, Secret, Token, TransportService,
 };
 use support::*;
 
@@ -103,8 +103,8 @@ fn echo(id: i64) -> (u16, String, Vec<(&'static str, String)>) {
     }
 }
 
-fn echoing_vendor() -> InnerService {
-    InnerService::new(tower::service_fn(|request: Request<Bytes>| async move {
+fn echoing_vendor() -> TransportService {
+    TransportService::new(tower::service_fn(|request: Request<Bytes>| async move {
         let path = request.uri().path().to_owned();
         if path.ends_with("/login") {
             return Ok::<_, Error>(Response::new(Bytes::from(format!("\"{TOKEN}\""))));
@@ -164,7 +164,7 @@ async fn echoed_credentials_and_tokens_never_reach_errors_or_logs() {
 #[tokio::test(start_paused = true)]
 async fn a_login_answer_echoing_the_password_is_masked() {
     let (capture, _guard) = Capture::trace_everything();
-    let vendor = InnerService::new(tower::service_fn(|_request: Request<Bytes>| async move {
+    let vendor = TransportService::new(tower::service_fn(|_request: Request<Bytes>| async move {
         let mut response = Response::new(Bytes::from(format!(
             r#"{{"message":"wrong password {}"}}"#,
             PASSWORD.replace('"', "\\\"")

@@ -10,6 +10,9 @@
 //! the next check. A waiting process thus runs at most one script per span, plus one per slot
 //! it is told of.
 
+// Times and durations here come from Redis and vendors: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -64,7 +67,9 @@ impl RedisStore {
         let member = practice_core::ClaimId::random();
         let (count, span) = limit.map_or((0, Duration::ZERO), |l| (l.limit, span_of(l)));
         let now = Instant::now();
-        let deadline = now.checked_add(ask.max_wait).unwrap_or(now + LONG);
+        // As in practice-core's in-memory store: no wait is longer than a year (tokio's timer
+        // does not sleep past about two years at once), so the deadline is always on the clock.
+        let deadline = later(now, ask.max_wait.min(LONGEST_WAIT));
         let line = self.line(key);
         let _first_in_line = line.lock().await;
         loop {
@@ -102,20 +107,34 @@ impl RedisStore {
             }
             let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
             let now = Instant::now();
-            let frees = now.checked_add(wait).unwrap_or(now + LONG);
+            let frees = later(now, wait);
             if now >= deadline || (exact == 1 && frees > deadline) {
                 return Ok(Reservation::Denied { retry_after: wait });
             }
             // Exact: nothing can free a slot sooner. Otherwise re-check within one span.
             let nap = if exact == 1 { wait } else { wait.min(span) };
-            let wake = now.checked_add(nap).unwrap_or(now + LONG).min(deadline);
+            let wake = later(now, nap).min(deadline);
             tokio::time::sleep_until(wake).await;
         }
     }
 }
 
-/// Far enough ahead to stand for "never" on tokio's clock.
-const LONG: Duration = Duration::from_secs(100 * 365 * 86_400);
+/// The longest a caller ever waits for a slot (366 days, as in practice-core's in-memory
+/// store); a slot further away is refused with its wait named.
+const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+
+/// `at + d`, or an instant near the end of the clock when that overflows (a slot that frees
+/// late is safe; one that frees early is not).
+fn later(at: Instant, d: Duration) -> Instant {
+    let mut d = d;
+    loop {
+        if let Some(t) = at.checked_add(d) {
+            return t;
+        }
+        // Halving reaches zero, and `at + 0` always exists.
+        d = d.checked_div(2).unwrap_or(Duration::ZERO);
+    }
+}
 
 impl QuotaStore for RedisStore {
     fn reserve<'a>(
@@ -210,5 +229,29 @@ impl QuotaStore for RedisStore {
                 Outcome::Local => self.shared.connection.local_quota.status(key, limit).await,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_saturates_instead_of_panicking() {
+        let now = Instant::now();
+        let five = Duration::from_secs(5);
+        assert_eq!(Some(later(now, five)), now.checked_add(five));
+        let end = later(now, Duration::MAX);
+        assert!(end.saturating_duration_since(now) > LONGEST_WAIT);
+        // Near the end of the clock: still no panic, and never earlier.
+        assert!(later(end, Duration::MAX) >= end);
+    }
+
+    #[test]
+    fn arguments_stay_inside_lua_numbers() {
+        assert_eq!(micros(Duration::MAX), LUA_MAX);
+        assert_eq!(micros(Duration::from_millis(3)), 3_000);
+        let absurd = RateLimit::new(1, Duration::MAX);
+        assert_eq!(span_of(&absurd), Duration::MAX);
     }
 }

@@ -1,6 +1,9 @@
 //! [`TokenStore`] on Redis: one token per credential for the whole fleet, stored with its
 //! remaining lifetime as the key's expiry, and a renewal claim that lapses on its own.
 
+// Times and durations here come from Redis and vendors: no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -32,8 +35,14 @@ struct Stored {
 }
 
 impl Stored {
+    /// The token, expiring `left` from now: believed for at most [`Token::MAX_LIFETIME`], as a
+    /// token from the vendor would be.
     fn into_token(self, left: Duration) -> Token {
-        let token = Token::new(self.access, Instant::now() + left);
+        let now = Instant::now();
+        let expires_at = now
+            .checked_add(left.min(Token::MAX_LIFETIME))
+            .unwrap_or(now);
+        let token = Token::new(self.access, expires_at);
         match self.refresh {
             Some(refresh) => token.with_refresh(refresh),
             None => token,
@@ -177,5 +186,25 @@ impl TokenStore for RedisStore {
                 .await?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absurd_remaining_lifetime_is_believed_for_a_year_at_most() {
+        for left in [Duration::MAX, Duration::from_millis(u64::MAX)] {
+            let stored = Stored {
+                access: Secret::new("tok"),
+                refresh: None,
+            };
+            let token = stored.into_token(left);
+            let believed = token.expires_at().saturating_duration_since(Instant::now());
+            assert!(believed <= Token::MAX_LIFETIME, "{believed:?}");
+            let nearly = Token::MAX_LIFETIME.saturating_sub(Duration::from_secs(60));
+            assert!(believed > nearly, "{believed:?}");
+        }
     }
 }

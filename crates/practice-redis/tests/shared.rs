@@ -14,7 +14,7 @@ use bytes::Bytes;
 use core_support::{FakeServer, GetThing, SECRET, TOKEN_PREFIX};
 use http::Request;
 use practice_core::{
-    ErrorKind, HttpClient, InnerService, QuotaPolicy, RateLimit, RenewalPolicy, TokenStore,
+    ErrorKind, HttpClient, QuotaPolicy, RateLimit, RenewalPolicy, TokenStore, TransportService,
     WhenExhausted,
 };
 use practice_redis::{OnFailure, RedisStore};
@@ -37,9 +37,9 @@ fn store(server: &RedisServer, on_failure: OnFailure) -> Arc<RedisStore> {
 }
 
 /// The fake vendor, with logins that take `login_takes`, so that renewals overlap.
-fn vendor(fake: &FakeServer, login_takes: Duration) -> InnerService {
+fn vendor(fake: &FakeServer, login_takes: Duration) -> TransportService {
     let inner = fake.service();
-    InnerService::new(tower::service_fn(move |request: Request<Bytes>| {
+    TransportService::new(tower::service_fn(move |request: Request<Bytes>| {
         let inner = inner.clone();
         async move {
             // The server records the request on arrival; its answer comes `login_takes` later.
@@ -424,4 +424,50 @@ async fn a_slot_spans_send_to_answer_and_an_abandoned_one_lapses() {
         took >= Duration::from_millis(950) && took < Duration::from_millis(1500),
         "{took:?}"
     );
+}
+
+/// Absurd times from a caller or from Redis neither panic nor wait for ever: a wait of
+/// `Duration::MAX` for a spent budget ends when the slot frees, and a token Redis says lives
+/// ten more years is believed for one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absurd_waits_and_lifetimes_are_bounded() {
+    use practice_core::QuotaStore;
+    use practice_core::quota::{Reservation, SlotRequest};
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let store = store(&redis, OnFailure::FailClosed);
+    let limit = RateLimit::new(1, Duration::from_millis(300));
+    let ask = SlotRequest {
+        max_wait: Duration::MAX,
+        lapse_after: Duration::from_millis(200),
+    };
+    let first = store.reserve(KEY, Some(&limit), ask).await.unwrap();
+    assert!(matches!(first, Reservation::Granted { slot: Some(_) }));
+    // Never answered: it lapses at 200 ms and counts 300 ms more.
+    let waited = Instant::now();
+    let second = store.reserve(KEY, Some(&limit), ask).await.unwrap();
+    assert!(
+        matches!(second, Reservation::Granted { slot: Some(_) }),
+        "{second:?}"
+    );
+    assert!(
+        waited.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        waited.elapsed()
+    );
+
+    let ten_years = Duration::from_secs(10 * 366 * 86_400);
+    let token = practice_core::Token::new(
+        practice_core::Secret::new("tok-long"),
+        Instant::now().checked_add(ten_years).unwrap(),
+    );
+    store.put(KEY, token).await.unwrap();
+    let seen = store.get(KEY).await.unwrap().expect("stored");
+    let believed = seen.expires_at().saturating_duration_since(Instant::now());
+    assert!(
+        believed <= practice_core::Token::MAX_LIFETIME,
+        "{believed:?}"
+    );
+    assert!(believed > Duration::from_secs(365 * 86_400), "{believed:?}");
 }

@@ -166,7 +166,7 @@ async fn aerona_operations_and_a_booking_that_takes_its_slot() {
         4
     );
     let all: Vec<_> = client
-        .search_invoices_in(None, range, 92)
+        .stream_invoices(None, range, 92)
         .try_collect()
         .await
         .unwrap();

@@ -42,6 +42,10 @@
 //! # }
 //! ```
 
+// Leases, retentions and timeouts are the user's settings, and may be absurd (a retention of
+// `Duration::MAX`): no arithmetic that can panic.
+#![deny(clippy::arithmetic_side_effects)]
+
 mod check;
 mod dedup;
 mod delivery;

@@ -102,7 +102,8 @@ impl WebhookReceiver {
     }
 
     /// How long a handled delivery is remembered. Keep it over Aerona's 24-hour retry span
-    /// (the default is 25 hours), or a late retry is handled again.
+    /// (the default is 25 hours), or a late retry is handled again. One too long for the clock
+    /// (`Duration::MAX`) keeps it until the store evicts it.
     pub fn retention(mut self, retention: Duration) -> Self {
         self.retention = retention;
         self
@@ -399,6 +400,29 @@ mod tests {
             StatusCode::SERVICE_UNAVAILABLE,
             "not remembered as handled: the retry runs the handler again"
         );
+    }
+
+    /// A retention (and timeouts) of `Duration::MAX` cannot be added to the clock: the
+    /// delivery is remembered for good (the store's capacity still bounds memory), with no
+    /// panic, years later too.
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_retention_remembers_for_good_and_does_not_panic() {
+        let handled = Arc::new(AtomicUsize::new(0));
+        let count = handled.clone();
+        let receiver = WebhookReceiver::without_signature_check(move |_d: Delivery| {
+            count.fetch_add(1, Ordering::SeqCst);
+            async { HandlerOutcome::Done }
+        })
+        .retention(Duration::MAX)
+        .handler_timeout(Duration::MAX)
+        .body_timeout(Duration::MAX);
+        let body = r#"{"event":"Patient","patientId":5}"#;
+        let first = receiver.clone().oneshot(post("/", body)).await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        tokio::time::advance(Duration::from_secs(10 * 366 * 86_400)).await;
+        let again = receiver.clone().oneshot(post("/", body)).await.unwrap();
+        assert_eq!(again.status(), StatusCode::OK);
+        assert_eq!(handled.load(Ordering::SeqCst), 1, "a redelivery, dropped");
     }
 
     #[test]
