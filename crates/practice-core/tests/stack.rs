@@ -436,6 +436,43 @@ async fn vendor_headers_stop_calls_until_the_reset() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_budget_shown_is_the_lowest_count_of_the_window_whatever_order_answers_are_read() {
+    let reset_in =
+        |secs: i64| (time::OffsetDateTime::now_utc().unix_timestamp() + secs).to_string();
+    // The third answer left the vendor before the second (950 > 900) but is read after it;
+    // the fifth comes after the window reset.
+    let counts = ["990", "900", "950", "920", "999"];
+    let server = FakeServer::new(move |_, n| {
+        let window = if n < 4 {
+            reset_in(60)
+        } else {
+            reset_in(86_400)
+        };
+        Reply::WithHeaders(
+            200,
+            "{}",
+            vec![
+                ("x-ratelimit-limit", "1000".into()),
+                ("x-ratelimit-remaining", counts[n.min(4)].into()),
+                ("x-ratelimit-reset", window),
+            ],
+        )
+    });
+    let client = server.client(|b| b);
+    let mut shown = Vec::new();
+    for id in 0..4 {
+        client.execute(&GetThing(id)).await.unwrap();
+        shown.push(client.budget().await.unwrap().unwrap().remaining);
+    }
+    assert_eq!(shown, [990, 900, 900, 900]);
+    // Past the reset the last count named, a new window's count replaces the old one.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    client.execute(&GetThing(5)).await.unwrap();
+    let status = client.budget().await.unwrap().unwrap();
+    assert_eq!((status.remaining, status.limit), (999, Some(1000)));
+}
+
+#[tokio::test(start_paused = true)]
 async fn clients_share_nothing_unless_configured_to() {
     let server = FakeServer::ok();
     let a = server.client(|b| b);

@@ -49,6 +49,21 @@ struct VendorCount {
     reset_at: Instant,
 }
 
+impl VendorCount {
+    /// The count after hearing `heard` at `now`. Answers in flight together can be read in
+    /// any order, so within one window (until the reset the last count named) the lowest
+    /// remaining is the latest truth; once that reset has passed, what is heard replaces it.
+    fn updated(self, heard: VendorCount, now: Instant) -> VendorCount {
+        if now >= self.reset_at || heard.remaining <= self.remaining {
+            return heard;
+        }
+        VendorCount {
+            limit: heard.limit.or(self.limit),
+            ..self
+        }
+    }
+}
+
 pub(crate) struct QuotaShared {
     store: Arc<dyn QuotaStore>,
     key: String,
@@ -253,11 +268,16 @@ where
             // The vendor's count, as read once when the answer came back.
             if let Some(quota) = ResponseReading::of(&response).server_quota.clone() {
                 {
-                    let mut vendor = layer.vendor.lock().unwrap_or_else(|p| p.into_inner());
-                    *vendor = Some(VendorCount {
+                    let now = Instant::now();
+                    let heard = VendorCount {
                         limit: rate_limit_limit(response.headers()),
                         remaining: quota.remaining,
-                        reset_at: crate::quota::store::later(Instant::now(), quota.reset_in),
+                        reset_at: crate::quota::store::later(now, quota.reset_in),
+                    };
+                    let mut vendor = layer.vendor.lock().unwrap_or_else(|p| p.into_inner());
+                    *vendor = Some(match vendor.take() {
+                        Some(last) => last.updated(heard, now),
+                        None => heard,
                     });
                 }
                 layer.store.observe(&layer.key, quota).await?;
