@@ -20,12 +20,16 @@ const TO: &str = "2024-12-31";
 /// Clients + 12 months of four reports.
 const WINDOWS: u64 = 1 + 4 * 12;
 
-fn spawn(s: &Sandbox, db: &str, redis: Option<&str>) -> Child {
+/// `practice sync aloha` into `db`; `lease_seconds` as given (short, so that a killed run's
+/// windows are free again soon), or the default (60 s) when `None`.
+fn spawn(s: &Sandbox, db: &str, redis: Option<&str>, lease_seconds: Option<&str>) -> Child {
     let c = s.credentials();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_practice"));
-    cmd.args(["sync", "aloha", "--db", db, "--from", FROM, "--to", TO])
-        .args(["--lease-seconds", "1"])
-        .env_clear()
+    cmd.args(["sync", "aloha", "--db", db, "--from", FROM, "--to", TO]);
+    if let Some(lease) = lease_seconds {
+        cmd.args(["--lease-seconds", lease]);
+    }
+    cmd.env_clear()
         .env("ALOHA_CLIENT_ID", &c.aloha_client_id)
         .env("ALOHA_SECRET_KEY", &c.aloha_secret_key)
         .env("ALOHA_BASE_URL", s.aloha_base_url())
@@ -108,18 +112,18 @@ async fn killed_runs_then_completed_equal_an_uninterrupted_run() {
         .await
         .expect("sandbox");
 
-    finish(spawn(&s, &whole, None)).await;
+    finish(spawn(&s, &whole, None, Some("1"))).await;
     assert_eq!(data_requests(&s), WINDOWS);
 
     let before = data_requests(&s);
     let kills = 3;
     for _ in 0..kills {
-        let mut child = spawn(&s, &killed, None);
+        let mut child = spawn(&s, &killed, None, Some("1"));
         tokio::time::sleep(Duration::from_millis(fastrand::u64(50..1200))).await;
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
-    finish(spawn(&s, &killed, None)).await;
+    finish(spawn(&s, &killed, None, Some("1"))).await;
     // Re-sent: at most what was in flight at each kill (4 at a time) plus each run's
     // snapshot report.
     let sent = data_requests(&s) - before;
@@ -141,8 +145,11 @@ async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
     let s = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");
+    // The default lease: a live process under load (CI runs many tests on two cores) must
+    // not lose its windows to a lapse. A 1 s lease lapsed there once and two windows were
+    // fetched twice.
     let children: Vec<Child> = (0..3)
-        .map(|_| spawn(&s, &url, Some(&redis.url())))
+        .map(|_| spawn(&s, &url, Some(&redis.url()), None))
         .collect();
     for child in children {
         finish(child).await;
