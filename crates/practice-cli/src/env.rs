@@ -174,13 +174,54 @@ const AERONA: VendorVars = VendorVars {
 };
 
 impl VendorVars {
+    /// Every name this vendor reads.
+    fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.required.iter().chain(self.optional).copied()
+    }
+
+    /// Names in the environment within two edits of one this vendor reads (case aside), but
+    /// not one of them: `(set, meant)`. Names only, never values.
+    fn near_misses(&self) -> Vec<(String, &'static str)> {
+        let mut found: Vec<(String, &'static str)> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|name| !self.names().any(|known| known == name))
+            .filter_map(|name| {
+                let upper = name.to_ascii_uppercase();
+                self.names()
+                    .map(|known| (strsim::levenshtein(&upper, known), known))
+                    .filter(|(edits, _)| *edits <= 2)
+                    .min()
+                    .map(|(_, known)| (name, known))
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
     /// `Ok(false)` when none is present (use the sandbox), `Ok(true)` when every required one
     /// is set, and invalid input naming the missing ones otherwise: a typo in one name must
     /// not quietly turn a real export into fake data.
     fn configured(&self) -> Result<bool, Failure> {
         let present = |name: &str| std::env::var_os(name).is_some();
-        let mut all = self.required.iter().chain(self.optional).copied();
-        let Some(first_present) = all.find(|name| present(name)) else {
+        let misspelt = self.near_misses();
+        if !misspelt.is_empty() {
+            // A misspelt name would send the call elsewhere than meant: to the sandbox, or
+            // with the credentials to the vendor's default address.
+            return Err(Failure::input(format!(
+                "{}: set every {} variable by its name ({}), or none of them (or pass \
+                 --sandbox) for the built-in sandbox",
+                misspelt
+                    .iter()
+                    .map(|(set, meant)| format!(
+                        "{set} is set but not read (did you mean {meant}?)"
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", and "),
+                self.vendor,
+                self.names().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let Some(first_present) = self.names().find(|name| present(name)) else {
             return Ok(false);
         };
         let unset: Vec<&str> = self

@@ -1,6 +1,6 @@
 //! Which credentials the CLI uses: the built-in sandbox only when none of a vendor's
-//! variables is set, or with `--sandbox`; a half-set vendor is invalid input (exit 2) with
-//! nothing sent and nothing on stdout.
+//! variables is set, or with `--sandbox`; a half-set vendor, or a name within two edits of
+//! one it reads, is invalid input (exit 2) with nothing sent and nothing on stdout.
 
 use practice_sandbox::{Sandbox, SandboxConfig};
 
@@ -34,7 +34,7 @@ fn with(
 async fn a_half_set_vendor_exits_2_naming_what_is_missing_and_sends_nothing() {
     let s = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let env = env_for(&s);
-    let cases: [Case; 6] = [
+    let cases: [Case; 8] = [
         // The case: the secret's name misspelt.
         (
             &["aloha", "clients"],
@@ -43,7 +43,32 @@ async fn a_half_set_vendor_exits_2_naming_what_is_missing_and_sends_nothing() {
                 "ALOHA_SECRT_KEY",
                 "sandbox-secret",
             ),
-            &["ALOHA_SECRET_KEY is not set", "ALOHA_CLIENT_ID is set"],
+            &[
+                "ALOHA_SECRT_KEY is set but not read (did you mean ALOHA_SECRET_KEY?)",
+                "ALOHA_CLIENT_ID, ALOHA_SECRET_KEY, ALOHA_BASE_URL",
+            ],
+        ),
+        // Every name misspelt: not quietly the sandbox's fake data.
+        (
+            &["aloha", "clients"],
+            vec![
+                ("ALOHA_CLIENTID", "sandbox-client".into()),
+                ("aloha_secret_key", "sandbox-secret".into()),
+            ],
+            &[
+                "ALOHA_CLIENTID is set but not read (did you mean ALOHA_CLIENT_ID?)",
+                "aloha_secret_key is set but not read (did you mean ALOHA_SECRET_KEY?)",
+            ],
+        ),
+        // A misspelt address with good credentials: not quietly the vendor's own address.
+        (
+            &["aerona", "patient", "426700"],
+            with(
+                &without(&env, "AERONA_BASE_URL"),
+                "AERONA_BASEURL",
+                "http://127.0.0.1:9",
+            ),
+            &["AERONA_BASEURL is set but not read (did you mean AERONA_BASE_URL?)"],
         ),
         (
             &["aloha", "clients"],
