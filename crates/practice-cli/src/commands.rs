@@ -13,6 +13,7 @@ use practice_core::{DateRange, wire::IsoDate};
 use practice_sandbox::{Sandbox, SandboxConfig};
 
 use crate::args::{AeronaCommand, AlohaCommand, Cli, Command, Range, Search, TimeOfDay};
+use crate::budget;
 use crate::env;
 use crate::exit::Failure;
 use crate::output::{Output, Printer, RecordWriter, record, records, write_failed};
@@ -165,7 +166,7 @@ async fn aloha(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result<(
     }
     out.finish().map_err(write_failed)?;
     if cli.verbose > 0 {
-        show_budget("aloha", client.budget().await);
+        eprintln!("{}", budget::line("aloha", client.budget().await));
     }
     Ok(())
 }
@@ -569,7 +570,7 @@ async fn aerona(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
         }
     };
     if cli.verbose > 0 {
-        show_budget("aerona", client.budget().await);
+        eprintln!("{}", budget::line("aerona", client.budget().await));
     }
     Ok(out)
 }
@@ -594,27 +595,6 @@ fn once_each<T>(rows: Vec<T>, id: impl Fn(&T) -> Option<i64>) -> Vec<T> {
     rows.into_iter()
         .filter(|row| id(row).is_none_or(|id| seen.insert(id)))
         .collect()
-}
-
-/// `practice -v`: the budget as it stands after the command, on stderr.
-fn show_budget(
-    vendor: &str,
-    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
-) {
-    eprintln!("{}", budget_line(vendor, budget));
-}
-
-/// One line on a vendor's budget as it stands: `practice -v` prints it after a command,
-/// `practice sync` at the end of its summary.
-pub(crate) fn budget_line(
-    vendor: &str,
-    budget: Result<Option<practice_core::BudgetStatus>, practice_core::Error>,
-) -> String {
-    match budget {
-        Ok(Some(status)) => format!("practice: {vendor} budget: {status}"),
-        Ok(None) => format!("practice: {vendor} budget: not known yet (no answer carried it)"),
-        Err(err) => format!("practice: {vendor} budget: could not be read ({err})"),
-    }
 }
 
 /// Writes `text` to stdout; a reader that has gone away (`| head`) is not a failure.

@@ -192,7 +192,7 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
     // What the run leaves for the next one (or for other programs using the same key).
     eprintln!(
         "{}",
-        crate::commands::budget_line(
+        crate::budget::line(
             if aloha { "aloha" } else { "aerona" },
             source.budget().await
         )
