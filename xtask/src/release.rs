@@ -269,33 +269,33 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     let shown = format!("git {}", args.join(" "));
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "`{shown}` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    let stdout = captured(Command::new("git"), root, args, &shown)?;
+    Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
 /// Runs a cargo command and returns what it printed, failing if it fails.
 fn cargo_output(root: &Path, args: &[&str]) -> Result<String, String> {
     let shown = show_cargo(&[], args);
-    let out = Command::new(cargo())
+    let stdout = captured(Command::new(cargo()), root, args, &shown)?;
+    String::from_utf8(stdout).map_err(|_| format!("`{shown}` printed invalid UTF-8"))
+}
+
+/// Runs `program` with `args` in `root`, no input, and returns its stdout; a failure to start
+/// or a failed exit is an error naming `shown` (with the program's stderr).
+fn captured(
+    mut program: Command,
+    root: &Path,
+    args: &[&str],
+    shown: &str,
+) -> Result<Vec<u8>, String> {
+    let out = program
         .args(args)
         .current_dir(root)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("could not run `{shown}`: {e}"))?;
     if out.status.success() {
-        String::from_utf8(out.stdout).map_err(|_| format!("`{shown}` printed invalid UTF-8"))
+        Ok(out.stdout)
     } else {
         Err(format!(
             "`{shown}` failed: {}",
