@@ -438,17 +438,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Passes the practice-core builder inside through `settings` (the test-util mock points
-    /// it at itself this way).
-    #[cfg(feature = "test-util")]
-    pub(crate) fn map_core(
-        mut self,
-        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
-    ) -> Self {
-        self.core = settings(self.core);
-        self
-    }
-
     /// Builds the client. Checks the credentials' shape (the login's own validation) and the
     /// base URL; sends nothing.
     pub fn build(self) -> Result<Client, Error> {

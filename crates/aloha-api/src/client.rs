@@ -408,17 +408,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Passes the practice-core builder inside through `settings` (the test-util mock points
-    /// it at itself this way).
-    #[cfg(feature = "test-util")]
-    pub(crate) fn map_core(
-        mut self,
-        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
-    ) -> Self {
-        self.core = settings(self.core);
-        self
-    }
-
     /// Builds the client. Fails on an unusable configuration (for example a plain-http base
     /// URL that is not loopback); sends nothing.
     pub fn build(self) -> Result<Client, Error> {

@@ -499,6 +499,17 @@ macro_rules! forward_client_settings {
             self.core = self.core.transport_service(service);
             self
         }
+
+        /// Passes the practice-core builder inside through `settings` (the test-util mock
+        /// points it at itself this way). Feature `test-util` of the vendor crate.
+        #[cfg(feature = "test-util")]
+        pub(crate) fn map_core(
+            mut self,
+            settings: impl FnOnce($crate::ClientBuilder) -> $crate::ClientBuilder,
+        ) -> Self {
+            self.core = settings(self.core);
+            self
+        }
     };
 }
 
