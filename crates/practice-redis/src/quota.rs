@@ -17,6 +17,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use practice_core::auth::BoxFuture;
+use practice_core::quota::store::{LONGEST_WAIT, later};
 use practice_core::quota::{BudgetStatus, Reservation, SlotId, SlotRequest};
 use practice_core::{Error, QuotaStore, RateLimit, ServerQuota};
 use redis::Script;
@@ -119,23 +120,6 @@ impl RedisStore {
     }
 }
 
-/// The longest a caller ever waits for a slot (366 days, as in practice-core's in-memory
-/// store); a slot further away is refused with its wait named.
-const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
-
-/// `at + d`, or an instant near the end of the clock when that overflows (a slot that frees
-/// late is safe; one that frees early is not).
-fn later(at: Instant, d: Duration) -> Instant {
-    let mut d = d;
-    loop {
-        if let Some(t) = at.checked_add(d) {
-            return t;
-        }
-        // Halving reaches zero, and `at + 0` always exists.
-        d = d.checked_div(2).unwrap_or(Duration::ZERO);
-    }
-}
-
 impl QuotaStore for RedisStore {
     fn reserve<'a>(
         &'a self,
@@ -235,17 +219,6 @@ impl QuotaStore for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn later_saturates_instead_of_panicking() {
-        let now = Instant::now();
-        let five = Duration::from_secs(5);
-        assert_eq!(Some(later(now, five)), now.checked_add(five));
-        let end = later(now, Duration::MAX);
-        assert!(end.saturating_duration_since(now) > LONGEST_WAIT);
-        // Near the end of the clock: still no panic, and never earlier.
-        assert!(later(end, Duration::MAX) >= end);
-    }
 
     #[test]
     fn arguments_stay_inside_lua_numbers() {

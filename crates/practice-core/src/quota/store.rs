@@ -102,13 +102,14 @@ pub trait QuotaStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<BudgetStatus, Error>>;
 }
 
-/// The longest a caller ever waits for a slot in this process (366 days, the longest budget
-/// window the CLI accepts); a slot further away is refused with its wait named.
-const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+/// The longest a caller ever waits for a slot (366 days, the longest budget window the CLI
+/// accepts); a slot further away is refused with its wait named. Public so that every
+/// [`QuotaStore`] (in memory, in Redis) bounds its waits alike.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
 
 /// `at + d`, or the latest instant the clock can represent when that overflows (a slot that
-/// lapses late is safe; one that lapses early is not).
-pub(crate) fn later(at: Instant, d: Duration) -> Instant {
+/// lapses late is safe; one that lapses early is not). For [`QuotaStore`] implementations.
+pub fn later(at: Instant, d: Duration) -> Instant {
     let mut d = d;
     loop {
         if let Some(t) = at.checked_add(d) {
@@ -365,6 +366,17 @@ impl fmt::Debug for InMemoryQuotaStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn later_saturates_instead_of_panicking() {
+        let now = Instant::now();
+        let five = Duration::from_secs(5);
+        assert_eq!(Some(later(now, five)), now.checked_add(five));
+        let end = later(now, Duration::MAX);
+        assert!(end.saturating_duration_since(now) > LONGEST_WAIT);
+        // Near the end of the clock: still no panic, and never earlier.
+        assert!(later(end, Duration::MAX) >= end);
+    }
 
     const S: fn(u64) -> Duration = Duration::from_secs;
 
