@@ -17,6 +17,24 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The SQL type of a `kind` column in this dialect, as the generated DDL declares it (the
+    /// migration adds new columns with it; PostgreSQL placeholders are cast to it).
+    pub fn sql_type(self, kind: ColumnKind) -> &'static str {
+        match (self, kind) {
+            (Dialect::Sqlite, ColumnKind::Integer | ColumnKind::Boolean) => "INTEGER",
+            (Dialect::Sqlite, _) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Integer) => "BIGINT",
+            (Dialect::Postgres, ColumnKind::Boolean) => "BOOLEAN",
+            (Dialect::Postgres, ColumnKind::Text) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Money) => "NUMERIC",
+            (Dialect::Postgres, ColumnKind::IsoDate | ColumnKind::UsDate) => "DATE",
+            (Dialect::Postgres, ColumnKind::Clock) => "TIME",
+            (Dialect::Postgres, ColumnKind::Timestamp) => "TIMESTAMPTZ",
+        }
+    }
+}
+
 /// A connected database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -122,7 +140,7 @@ impl Db {
         if self.dialect == Dialect::Sqlite {
             return arg;
         }
-        format!("{arg}::{}", kind.sql_type(Dialect::Postgres))
+        format!("{arg}::{}", Dialect::Postgres.sql_type(kind))
     }
 
     /// A placeholder for a `fetched_at`/`received_at` timestamp given as RFC 3339 text.
@@ -174,7 +192,7 @@ impl Db {
             let have = self.columns_of(conn, table.name).await?;
             for column in table.columns {
                 if !have.iter().any(|c| c == column.name) {
-                    let ty = column.kind.sql_type(self.dialect);
+                    let ty = self.dialect.sql_type(column.kind);
                     let sql = format!("ALTER TABLE {} ADD COLUMN {} {ty}", table.name, column.name);
                     sqlx::query(&sql).execute(&mut *conn).await?;
                 }
@@ -234,4 +252,35 @@ fn fnv64(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The migration adds columns with `sql_type`: it must be the type the generated DDL
+    /// gives every typed column, in both dialects.
+    #[test]
+    fn sql_types_are_those_of_the_generated_ddl() {
+        for (dialect, ddl) in [
+            (Dialect::Sqlite, crate::generated::SQLITE),
+            (Dialect::Postgres, crate::generated::POSTGRES),
+        ] {
+            for table in crate::generated::TABLES {
+                let body = ddl
+                    .split(&format!("CREATE TABLE IF NOT EXISTS {} (\n", table.name))
+                    .nth(1)
+                    .and_then(|rest| rest.split("\n);").next())
+                    .unwrap_or_else(|| panic!("{dialect:?}: no table {}", table.name));
+                for column in table.columns {
+                    let line = format!("    {} {}", column.name, dialect.sql_type(column.kind));
+                    assert!(
+                        body.lines().any(|l| l.trim_end_matches(',') == line),
+                        "{dialect:?} {}: {line:?}",
+                        table.name
+                    );
+                }
+            }
+        }
+    }
 }

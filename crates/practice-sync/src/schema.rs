@@ -4,8 +4,6 @@
 use practice_core::time::{Date, OffsetDateTime, Time, format_description::well_known::Rfc3339};
 use serde_json::value::RawValue;
 
-use crate::db::Dialect;
-
 /// How a documented field is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -87,22 +85,6 @@ impl ColumnKind {
             .ok()
             .and_then(|s| canonical(&s))
             .map_or(Value::Null, Value::Text)
-    }
-
-    /// The column's SQL type in `dialect`, as the generated DDL declares it (the migration
-    /// adds new columns with it; PostgreSQL placeholders are cast to it).
-    pub fn sql_type(self, dialect: Dialect) -> &'static str {
-        match (dialect, self) {
-            (Dialect::Sqlite, ColumnKind::Integer | ColumnKind::Boolean) => "INTEGER",
-            (Dialect::Sqlite, _) => "TEXT",
-            (Dialect::Postgres, ColumnKind::Integer) => "BIGINT",
-            (Dialect::Postgres, ColumnKind::Boolean) => "BOOLEAN",
-            (Dialect::Postgres, ColumnKind::Text) => "TEXT",
-            (Dialect::Postgres, ColumnKind::Money) => "NUMERIC",
-            (Dialect::Postgres, ColumnKind::IsoDate | ColumnKind::UsDate) => "DATE",
-            (Dialect::Postgres, ColumnKind::Clock) => "TIME",
-            (Dialect::Postgres, ColumnKind::Timestamp) => "TIMESTAMPTZ",
-        }
     }
 }
 
@@ -254,31 +236,5 @@ mod tests {
             Value::Text("a\u{e9}".into())
         );
         assert_eq!(ColumnKind::Text.convert(&raw("3")), Value::Null);
-    }
-
-    /// The migration adds columns with `sql_type`: it must be the type the generated DDL
-    /// gives every typed column, in both dialects.
-    #[test]
-    fn sql_types_are_those_of_the_generated_ddl() {
-        for (dialect, ddl) in [
-            (Dialect::Sqlite, crate::generated::SQLITE),
-            (Dialect::Postgres, crate::generated::POSTGRES),
-        ] {
-            for table in crate::generated::TABLES {
-                let body = ddl
-                    .split(&format!("CREATE TABLE IF NOT EXISTS {} (\n", table.name))
-                    .nth(1)
-                    .and_then(|rest| rest.split("\n);").next())
-                    .unwrap_or_else(|| panic!("{dialect:?}: no table {}", table.name));
-                for column in table.columns {
-                    let line = format!("    {} {}", column.name, column.kind.sql_type(dialect));
-                    assert!(
-                        body.lines().any(|l| l.trim_end_matches(',') == line),
-                        "{dialect:?} {}: {line:?}",
-                        table.name
-                    );
-                }
-            }
-        }
     }
 }
