@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::bench::{read_json, run_shown, utc_now, write_section};
+use crate::bench_page::{read_json, run_shown, utc_now, write_section};
 use crate::workspace_root;
 
 /// The section's heading in `docs/benchmarks.md`.

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::bench::{run_shown, utc_now, write_section};
+use crate::bench_page::{run_shown, utc_now, write_section};
 use crate::workspace_root;
 
 /// The section's heading in `docs/benchmarks.md`.

@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_cli;
+mod bench_page;
 mod bench_sync;
 mod codegen;
 mod release;
