@@ -411,7 +411,10 @@ async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
     // 4) when the vendor said none was left; those are refused by the vendor, not granted.
     // Counting 10 as the ceiling failed a CI run at 11: the client does not hold back
     // in-flight requests to the vendor's last remaining count.
-    assert!(first.requests <= 9 + (opts.concurrency as u64 - 1), "{first:?}");
+    assert!(
+        first.requests <= 9 + (opts.concurrency as u64 - 1),
+        "{first:?}"
+    );
     let leases: i64 = sqlx::query("SELECT COUNT(*) FROM sync_leases")
         .fetch_one(db.pool())
         .await
