@@ -105,6 +105,21 @@ impl BaseUrl {
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
+
+    /// The base URL to use after the server redirected a request to `location`: the new
+    /// scheme, host and port with this base's path prefix. A redirect from http to https
+    /// keeps the operation's path, so `location` itself is an operation's URL, not a base.
+    /// `None` when `location` is unreadable or leaves the prefix (then only it can be named).
+    pub(crate) fn moved_to(&self, location: &str) -> Option<String> {
+        let to = self.url.join(location).ok()?;
+        to.host_str()?;
+        let inside = to.path() == self.prefix
+            || to
+                .path()
+                .strip_prefix(self.prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        inside.then(|| format!("{}{}", &to[..url::Position::BeforePath], self.prefix))
+    }
 }
 
 /// A request URI that cannot be formed from the base and an operation's path and query.
