@@ -154,6 +154,34 @@ mod tests {
     use crate::ErrorKind;
 
     #[test]
+    fn a_redirect_advises_the_base_url_not_the_operation_url() {
+        let base = BaseUrl::parse("http://127.0.0.1:8080/customer").unwrap();
+        assert_eq!(
+            base.moved_to("https://api.example.com/customer/token")
+                .as_deref(),
+            Some("https://api.example.com/customer")
+        );
+        assert_eq!(
+            base.moved_to("https://api.example.com:8443/customer/v1/x?y=1")
+                .as_deref(),
+            Some("https://api.example.com:8443/customer")
+        );
+        // Relative locations resolve against the base.
+        assert_eq!(
+            base.moved_to("/customer/token").as_deref(),
+            Some("http://127.0.0.1:8080/customer")
+        );
+        // Outside the prefix, no base can be told from it.
+        assert_eq!(base.moved_to("https://api.example.com/other/token"), None);
+        assert_eq!(base.moved_to("https://api.example.com/customerx"), None);
+        let bare = BaseUrl::parse("http://localhost:9").unwrap();
+        assert_eq!(
+            bare.moved_to("https://secure.example/things/1").as_deref(),
+            Some("https://secure.example")
+        );
+    }
+
+    #[test]
     fn keeps_a_path_prefix() {
         for base in [
             "https://h/customer",

@@ -481,7 +481,7 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut next = err.source();
     while let Some(cause) = next {
         let text = cause.to_string();
-        if !text.is_empty() && text != above && !above.ends_with(&text) {
+        if !text.is_empty() && text != above && !above.ends_with(&format!(": {text}")) {
             out.push(text.clone());
         }
         above = text;
@@ -516,6 +516,59 @@ mod tests {
         assert!(!err.to_string().contains("Mary"));
         assert_eq!(err.body_excerpt(), Some("\"firstName\":\"Mary\""));
         assert!(err.to_string().contains("at `data[0].dob` (row 0)"));
+    }
+
+    #[test]
+    fn debug_reads_like_display_with_the_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let transport = Error::new(
+            ErrorKind::Transport,
+            "connecting to 127.0.0.1:9: connection refused",
+        )
+        .with_operation("login")
+        .with_source(io);
+        let err = transport.into_outcome_unknown();
+        assert_eq!(
+            format!("{err:?}"),
+            "login: outcome unknown: the request may have been applied: the write may have reached the server and was not retried; reconcile before trying again\n\
+             caused by: login: transport error: connecting to 127.0.0.1:9: connection refused\n\
+             caused by: refused"
+        );
+        assert_eq!(format!("{err:#?}"), format!("{err:?}"));
+    }
+
+    #[test]
+    fn a_shared_copy_reads_the_same_and_has_the_same_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let shared = Arc::new(
+            Error::new(
+                ErrorKind::Transport,
+                "connecting to 127.0.0.1:9: connection refused",
+            )
+            .with_operation("login")
+            .with_dispatch(Dispatch::NotSent)
+            .with_phase(TransportPhase::Connecting)
+            .with_source(io),
+        );
+        let copy = Error::same_as(&shared).with_operation("getThing");
+        assert_eq!(copy.to_string(), shared.to_string());
+        assert_eq!(copy.dispatch(), Dispatch::NotSent);
+        assert_eq!(copy.transport_phase(), Some(TransportPhase::Connecting));
+        let cause = std::error::Error::source(&copy).unwrap();
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
+        assert!(std::ptr::eq(
+            cause,
+            std::error::Error::source(shared.as_ref()).unwrap()
+        ));
+    }
+
+    #[test]
+    fn deterministic_transport_phases_are_not_retryable() {
+        let err = |phase| Error::new(ErrorKind::Transport, "x").with_phase(phase);
+        assert!(!err(TransportPhase::TlsHandshake).is_retryable());
+        assert!(!err(TransportPhase::Resolving).is_retryable());
+        assert!(err(TransportPhase::Connecting).is_retryable());
+        assert!(err(TransportPhase::Reading).is_retryable());
     }
 
     #[test]

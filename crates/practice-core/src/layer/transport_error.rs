@@ -200,11 +200,12 @@ fn tls_cause(err: &rustls::Error, target: &Target) -> String {
             CertificateError::Other(other) => format!("certificate refused: {other}"),
             other => format!("certificate refused ({other:?})"),
         },
-        Tls::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13) => {
+        // A server answering with TLS 1.0 or 1.1, or (OpenSSL's way) refusing the 1.2 and 1.3
+        // we offer with a protocol_version alert: either way, it has only older versions.
+        // The exact reply stays in the source chain.
+        Tls::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13)
+        | Tls::AlertReceived(AlertDescription::ProtocolVersion) => {
             format!("the server offers only TLS 1.1 or older; {NEED}")
-        }
-        Tls::AlertReceived(AlertDescription::ProtocolVersion) => {
-            format!("the server refused TLS 1.2 and 1.3 (protocol_version alert); {NEED}")
         }
         Tls::AlertReceived(alert) => format!("the server ended the handshake ({alert:?} alert)"),
         Tls::NoCertificatesPresented => "the server presented no certificate".to_owned(),
