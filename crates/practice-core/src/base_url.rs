@@ -105,6 +105,21 @@ impl BaseUrl {
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
+
+    /// The base URL to use after the server redirected a request to `location`: the new
+    /// scheme, host and port with this base's path prefix. A redirect from http to https
+    /// keeps the operation's path, so `location` itself is an operation's URL, not a base.
+    /// `None` when `location` is unreadable or leaves the prefix (then only it can be named).
+    pub(crate) fn moved_to(&self, location: &str) -> Option<String> {
+        let to = self.url.join(location).ok()?;
+        to.host_str()?;
+        let inside = to.path() == self.prefix
+            || to
+                .path()
+                .strip_prefix(self.prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        inside.then(|| format!("{}{}", &to[..url::Position::BeforePath], self.prefix))
+    }
 }
 
 /// A request URI that cannot be formed from the base and an operation's path and query.
@@ -137,6 +152,34 @@ impl fmt::Display for BaseUrl {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn a_redirect_advises_the_base_url_not_the_operation_url() {
+        let base = BaseUrl::parse("http://127.0.0.1:8080/customer").unwrap();
+        assert_eq!(
+            base.moved_to("https://api.example.com/customer/token")
+                .as_deref(),
+            Some("https://api.example.com/customer")
+        );
+        assert_eq!(
+            base.moved_to("https://api.example.com:8443/customer/v1/x?y=1")
+                .as_deref(),
+            Some("https://api.example.com:8443/customer")
+        );
+        // Relative locations resolve against the base.
+        assert_eq!(
+            base.moved_to("/customer/token").as_deref(),
+            Some("http://127.0.0.1:8080/customer")
+        );
+        // Outside the prefix, no base can be told from it.
+        assert_eq!(base.moved_to("https://api.example.com/other/token"), None);
+        assert_eq!(base.moved_to("https://api.example.com/customerx"), None);
+        let bare = BaseUrl::parse("http://localhost:9").unwrap();
+        assert_eq!(
+            bare.moved_to("https://secure.example/things/1").as_deref(),
+            Some("https://secure.example")
+        );
+    }
 
     #[test]
     fn keeps_a_path_prefix() {

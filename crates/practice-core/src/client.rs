@@ -104,6 +104,7 @@ pub struct ClientBuilder {
     renewal: RenewalPolicy,
     deadline: Option<Duration>,
     stream_limits: StreamLimits,
+    ca_files: Vec<std::path::PathBuf>,
 }
 
 /// Settings only: no credentials live in this builder, and the stores are shown by presence.
@@ -120,6 +121,7 @@ impl fmt::Debug for ClientBuilder {
             .field("renewal", &self.renewal)
             .field("deadline", &self.deadline)
             .field("stream_limits", &self.stream_limits)
+            .field("ca_files", &self.ca_files)
             .finish_non_exhaustive()
     }
 }
@@ -144,7 +146,18 @@ impl ClientBuilder {
             renewal: RenewalPolicy::default(),
             deadline: None,
             stream_limits: StreamLimits::default(),
+            ca_files: Vec::new(),
         }
+    }
+
+    /// Trusts the certificate authorities in the PEM file at `path` in addition to the
+    /// platform's store (a clinic's private CA; see
+    /// [`TransportConfig::with_ca_file`]). Applies to the built-in transport, whatever
+    /// [`transport_config`](Self::transport_config) sets; with a caller's own reqwest client
+    /// or transport service, `build` refuses it (add the CA there).
+    pub fn add_ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_files.push(path.into());
+        self
     }
 
     /// Limits of answers read as they arrive (reports streamed row by row).
@@ -230,8 +243,14 @@ impl ClientBuilder {
         let base = BaseUrl::parse(&self.base_url)?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::configuration("the user agent is not a valid header value"))?;
+        if !self.ca_files.is_empty() && !matches!(self.transport, TransportChoice::Config(_)) {
+            return Err(Error::configuration(
+                "a CA file applies to the built-in transport only; add it to your own HTTP client instead",
+            ));
+        }
         let transport: TransportService = match self.transport {
-            TransportChoice::Config(config) => {
+            TransportChoice::Config(mut config) => {
+                config.extra_ca_files.extend(self.ca_files);
                 TransportService::new(HttpTransport::from_config(&config)?)
             }
             #[cfg(feature = "reqwest-0_13")]
@@ -474,6 +493,15 @@ macro_rules! forward_client_settings {
         /// budget is spent. Replaces the vendor's default policy.
         pub fn quota(mut self, policy: $crate::QuotaPolicy) -> Self {
             self.core = self.core.quota(policy);
+            self
+        }
+
+        /// Trusts the certificate authorities in the PEM file at `path` in addition to the
+        /// platform's store (a clinic's private CA). `SSL_CERT_FILE`, by contrast, replaces
+        /// the platform's store. A file that cannot be read, or holds no certificate, fails
+        /// `build`.
+        pub fn add_ca_file(mut self, path: impl Into<::std::path::PathBuf>) -> Self {
+            self.core = self.core.add_ca_file(path);
             self
         }
 

@@ -8,6 +8,6 @@ pub use crate::wire;
 pub use crate::{
     BudgetSource, BudgetStatus, Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore, RateLimit,
     RenewalPolicy, RetryConfig, Secret, StreamLimits, Timeouts, TokenStore, TransportConfig,
-    TransportService, WhenExhausted,
+    TransportPhase, TransportService, WhenExhausted,
 };
 pub use crate::{rust_decimal, time};

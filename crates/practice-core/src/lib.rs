@@ -45,7 +45,7 @@ pub use base_url::BaseUrl;
 pub use body::{BodyStream, StreamLimits};
 pub use client::{ClientBuilder, HttpClient, Timeouts};
 pub use deadline::{CallClock, Phase};
-pub use error::{BoxError, Dispatch, Error, ErrorKind, VendorMessage};
+pub use error::{BoxError, Dispatch, Error, ErrorKind, TransportPhase, VendorMessage};
 pub use headers::ServerQuota;
 /// The transport layer, kept at its former path.
 pub use layer::transport;

@@ -1,11 +1,14 @@
 //! "Should we retry?" ([`RetryClassifier`], over one outcome) kept apart from "may we?"
 //! ([`RetryConfig`]: attempts, backoff and an overall deadline). The retry layer joins them.
 //!
-//! Idempotent requests retry on connect errors, timeouts, 5xx and 429, with exponential
+//! Idempotent requests retry on connect errors (a refused connection, say), timeouts, 5xx and
+//! 429, with exponential
 //! backoff and full jitter, honouring `Retry-After` and reset headers. A request that is not
 //! idempotent retries only when it provably never left (connect failure, token failure);
 //! once it may have reached the server, a 5xx, reset or timeout becomes
-//! [`ErrorKind::OutcomeUnknown`] — never a duplicate write.
+//! [`ErrorKind::OutcomeUnknown`] — never a duplicate write. A name that does not resolve
+//! and a failed TLS handshake are never retried: they fail the same way every time
+//! ([`TransportPhase::is_deterministic`](crate::error::TransportPhase::is_deterministic)).
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
@@ -145,6 +148,13 @@ impl RetryClassifier {
                 } else {
                     RetryClass::OutcomeUnknown
                 }
+            }
+            Err(err)
+                if err
+                    .transport_phase()
+                    .is_some_and(|phase| phase.is_deterministic()) =>
+            {
+                RetryClass::Final
             }
             Err(err) => match err.kind() {
                 ErrorKind::Transport | ErrorKind::Timeout => {

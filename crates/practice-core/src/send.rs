@@ -5,7 +5,7 @@
 //! client's credentials and tokens masked.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use http::{Request, Response, StatusCode};
 use tracing::Instrument;
 
@@ -127,7 +127,18 @@ impl Sender {
         };
         let response = outcome.map_err(|e| self.redact(e.with_operation(meta.name)))?;
         let wait = response.extensions().get::<VendorWait>().copied();
+        // Only a redirect pays for reading its location here.
+        let moved = response
+            .status()
+            .is_redirection()
+            .then(|| response.headers().get(LOCATION)?.to_str().ok())
+            .flatten()
+            .and_then(|location| self.base.moved_to(location));
         ResponseReading::check(meta, response).map_err(|err| {
+            let err = match moved {
+                Some(base) => err.append_message(&format!("use the base URL {base}")),
+                None => err,
+            };
             let err = match wait {
                 Some(VendorWait(after)) => err.append_message(&format!(
                     "the vendor asks to wait {}s before trying again, longer than this call may take; not retried",

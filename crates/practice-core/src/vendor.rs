@@ -147,7 +147,7 @@ fn standard_failure(response: &Response<Bytes>) -> Failure {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("elsewhere");
         format!(
-            "the server redirected to {to}; use that base URL (redirects are not followed, so that tokens stay on the configured host)"
+            "the server redirected to {to} (redirects are not followed, so that tokens stay on the configured host)"
         )
     } else {
         status

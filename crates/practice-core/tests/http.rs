@@ -97,6 +97,17 @@ async fn a_redirect_is_reported_not_followed() {
         err.to_string().contains("https://secure.example/things/1"),
         "{err}"
     );
+    // The advice is the base URL, not the operation's URL the server named.
+    assert!(
+        err.to_string()
+            .contains("; use the base URL https://secure.example"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string()
+            .contains("use the base URL https://secure.example/things"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

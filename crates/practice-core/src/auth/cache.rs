@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::auth::authenticator::{AuthContext, Authenticator};
 use crate::auth::store::{RenewalClaim, TokenStore};
 use crate::auth::token::Token;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::redact::Redactor;
 
 /// Renewal settings. Start from [`RenewalPolicy::default`] and adjust with the `with_*`
@@ -78,23 +78,21 @@ struct Failure {
     until: Instant,
     /// Failures in a row.
     count: u32,
-    kind: ErrorKind,
-    /// The failure, already redacted, as `Display` wrote it.
-    text: String,
+    /// The failure, already redacted.
+    error: Arc<Error>,
 }
 
 impl Failure {
-    /// The shared outcome, for a caller that did not make the attempt itself.
+    /// The shared outcome, for every caller in the pause: the failure itself (the same first
+    /// line, whoever made the attempt and however many callers share it, and the same
+    /// `source()` chain down to the transport's error). The pause is news only for the logs.
     fn to_error(&self) -> Error {
         let left = self.until.saturating_duration_since(Instant::now());
-        Error::new(
-            self.kind,
-            format!(
-                "the last token renewal failed and the next is not tried for {}ms: {}",
-                left.as_millis(),
-                self.text
-            ),
-        )
+        tracing::debug!(
+            pause_left_ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+            "the last token renewal failed; its failure is shared until the pause ends"
+        );
+        Error::same_as(&self.error)
     }
 }
 
@@ -254,7 +252,9 @@ impl TokenCache {
             }
             Err(err) => match existing {
                 Some(token) if token.is_valid() => {
-                    self.record_failure(last_failure, &err, self.policy.retry_failed_after);
+                    let err =
+                        self.record_failure(last_failure, err, self.policy.retry_failed_after);
+                    // News: the call goes on with the current token, so no error tells it.
                     tracing::warn!(
                         vendor = ctx.vendor(),
                         error = %err,
@@ -267,27 +267,36 @@ impl TokenCache {
                     let pause = FIRST_FAILED_RENEWAL_PAUSE
                         .saturating_mul(1u32.checked_shl(count).unwrap_or(u32::MAX))
                         .min(self.policy.retry_failed_after);
-                    self.record_failure(last_failure, &err, pause);
-                    tracing::warn!(
+                    let err = self.record_failure(last_failure, err, pause);
+                    // Not a warning: the caller gets this very error, and a warning would
+                    // only repeat it.
+                    tracing::debug!(
                         vendor = ctx.vendor(),
                         error = %err,
                         pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
                         "token renewal failed; callers get this failure until the pause ends"
                     );
-                    Err(err)
+                    Err(Error::same_as(&err))
                 }
             },
         }
     }
 
-    fn record_failure(&self, last: &mut Option<Failure>, err: &Error, pause: Duration) {
+    /// Keeps the (redacted) failure to share until the pause ends.
+    fn record_failure(
+        &self,
+        last: &mut Option<Failure>,
+        err: Error,
+        pause: Duration,
+    ) -> Arc<Error> {
         let now = Instant::now();
+        let error = Arc::new(self.redactor.error(err));
         *last = Some(Failure {
             until: now.checked_add(pause).unwrap_or(now),
             count: last.as_ref().map_or(0, |f| f.count).saturating_add(1),
-            kind: err.kind(),
-            text: self.redactor.text(&err.to_string()).into_owned(),
+            error: error.clone(),
         });
+        error
     }
 
     pub(crate) async fn replace_rejected(

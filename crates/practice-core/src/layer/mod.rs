@@ -14,3 +14,5 @@ pub(crate) mod read;
 pub(crate) mod retry;
 pub(crate) mod trace;
 pub mod transport;
+/// The transport's failures in words (phase, host, cause).
+pub(crate) mod transport_error;

@@ -7,13 +7,19 @@
 //!
 //! - an answer (any status) releases the slot: it counts for one more window from then;
 //! - a try that provably never left ([`Dispatch::NotSent`]) releases it as well;
-//! - a try given up after it may have left (a timeout, a broken connection) or cancelled by
-//!   its caller keeps the slot until its lapse bound — grant + per-try timeout + the drift
-//!   allowance — since its bytes may still be on the way to the vendor;
+//! - so does a try that *ended* with an error at instant `T` after it may have left (the
+//!   connection was reset or closed): its request cannot reach the vendor after `T`, so its
+//!   slot counts until one window after `T`, not until its lapse bound;
+//! - a try that timed out, or that its caller cancelled, is not known to have ended: its
+//!   bytes may still be on the way, so it keeps the slot until its lapse bound — grant +
+//!   per-try timeout + the drift allowance;
 //! - a caller that cancels while the release itself is under way (a shared store's round
 //!   trip) still releases: the drop guard hands the release to a task.
 //!
-//! A caller that gives up while *waiting* for a slot takes none.
+//! A caller that gives up while *waiting* for a slot takes none. A wait longer than
+//! [`ANNOUNCE_WAIT_AFTER`] is told once, as an `INFO` event with the target
+//! [`BUDGET_WAIT_TARGET`](crate::quota::BUDGET_WAIT_TARGET): what it waits for and until when
+//! (the `practice` CLI prints it at its default verbosity).
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
@@ -29,11 +35,15 @@ use tower::{Layer, Service, ServiceExt};
 use crate::deadline::{self, CallClock, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::headers::rate_limit_limit;
+use crate::quota::BUDGET_WAIT_TARGET;
 use crate::quota::budget::{QuotaPolicy, WhenExhausted};
 use crate::quota::status::BudgetStatus;
 use crate::quota::store::{QuotaStore, Reservation, SlotId, SlotRequest};
 use crate::request::{BoxFuture, operation_of};
 use crate::vendor::ResponseReading;
+
+/// A wait for budget longer than this is announced (see the module's documentation).
+pub(crate) const ANNOUNCE_WAIT_AFTER: Duration = Duration::from_secs(2);
 
 /// Holds every request to the budget of one credential.
 #[derive(Clone)]
@@ -183,6 +193,37 @@ impl Drop for SlotGuard {
     }
 }
 
+/// Says, once per wait, what a wait longer than [`ANNOUNCE_WAIT_AFTER`] is for and until
+/// when (our count's next free slot, an upper bound while requests are in flight).
+async fn announce_wait(layer: &QuotaShared, operation: Option<&'static str>) {
+    let vendor = layer.key.split(':').next().unwrap_or("the vendor");
+    let status = layer.status().await.ok().flatten();
+    let until = status.as_ref().and_then(|s| {
+        let left = time::Duration::try_from(s.next_free_in).ok()?;
+        time::OffsetDateTime::now_utc()
+            .checked_add(left)?
+            .replace_nanosecond(0)
+            .ok()
+    });
+    let shown = until.and_then(|at| {
+        at.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    });
+    let budget = status.map_or_else(|| "spent".to_owned(), |s| s.to_string());
+    let message = format!(
+        "waiting for the {vendor} request budget{}{}: {budget}",
+        operation
+            .map(|op| format!(" to send {op}"))
+            .unwrap_or_default(),
+        shown.map(|at| format!(" until {at}")).unwrap_or_default(),
+    );
+    tracing::info!(
+        target: BUDGET_WAIT_TARGET,
+        until_unix = until.map_or(0, time::OffsetDateTime::unix_timestamp),
+        "{message}"
+    );
+}
+
 impl<S> Service<Request<Bytes>> for QuotaService<S>
 where
     S: Service<Request<Bytes>, Response = Response<Bytes>, Error = Error> + Clone + Send + 'static,
@@ -217,10 +258,19 @@ where
             // is back.
             let before = CallClock::of(&request).map(CallClock::phase);
             deadline::enter(&request, Phase::WaitingForBudget);
-            let reservation = layer
-                .store
-                .reserve(&layer.key, layer.policy.limit.as_ref(), ask)
-                .await?;
+            let reservation = {
+                let reserve = layer
+                    .store
+                    .reserve(&layer.key, layer.policy.limit.as_ref(), ask);
+                let mut reserve = std::pin::pin!(reserve);
+                tokio::select! {
+                    reservation = &mut reserve => reservation,
+                    () = tokio::time::sleep(ANNOUNCE_WAIT_AFTER) => {
+                        announce_wait(&layer, operation).await;
+                        reserve.await
+                    }
+                }
+            }?;
             if let Some(phase) = before {
                 deadline::enter(&request, phase);
             }
@@ -255,12 +305,17 @@ where
             };
             let response = match inner.oneshot(request).await {
                 Ok(response) => response,
-                Err(err) if err.dispatch() == Dispatch::NotSent => {
-                    guard.release().await?;
+                // Timed out: the request may still be on its way to the vendor.
+                Err(err)
+                    if err.kind() == ErrorKind::Timeout && err.dispatch() != Dispatch::NotSent =>
+                {
+                    guard.keep();
                     return Err(err);
                 }
+                // Never left, or ended now (an error came back): it cannot reach the vendor
+                // after this instant.
                 Err(err) => {
-                    guard.keep();
+                    guard.release().await?;
                     return Err(err);
                 }
             };

@@ -7,13 +7,19 @@
 //!
 //! TLS comes from the features: `rustls` (the default; certificates are checked against the
 //! platform's trust store, so clinics' TLS-inspecting proxies with a locally trusted root
-//! work) or `native-tls`. When both are on, reqwest picks native-tls.
+//! work) or `native-tls`. When both are on, reqwest picks native-tls. A private CA is either
+//! installed in the platform's store, or added to it for this client only with
+//! [`TransportConfig::with_ca_file`] (the builders' `add_ca_file`, the CLI's
+//! `PRACTICE_CA_FILE`); `SSL_CERT_FILE` instead *replaces* the platform's store.
+//!
+//! A failure names its phase, host and cause (`layer/transport_error.rs`).
 //!
 //! Bodies are buffered as [`Bytes`] in both directions: a retried write re-sends the identical
 //! body (octocrab once re-sent an empty one), and a response is decoded from the one buffer
 //! without a second copy.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -22,7 +28,8 @@ use bytes::{Bytes, BytesMut};
 use http::{Request, Response};
 
 use crate::body::{BodySource, StreamRequest, StreamedBody};
-use crate::error::{Dispatch, Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
+use crate::layer::transport_error::{Target, classify};
 use crate::request::BoxFuture;
 
 /// Settings of the shared HTTP connection pool. Start from [`TransportConfig::default`] and
@@ -37,6 +44,10 @@ pub struct TransportConfig {
     /// Answers larger than this are refused, so a broken server cannot exhaust memory.
     /// Default 512 MiB.
     pub max_response_bytes: usize,
+    /// PEM files of certificate authorities trusted *in addition to* the platform's store
+    /// (a clinic's private CA). Read when the first client of this configuration is built.
+    /// Default none.
+    pub extra_ca_files: Vec<PathBuf>,
 }
 
 impl Default for TransportConfig {
@@ -45,6 +56,7 @@ impl Default for TransportConfig {
             connect_timeout: Duration::from_secs(10),
             pool_idle_timeout: Duration::from_secs(90),
             max_response_bytes: 512 * 1024 * 1024,
+            extra_ca_files: Vec::new(),
         }
     }
 }
@@ -65,6 +77,15 @@ impl TransportConfig {
     /// The largest answer accepted, in bytes.
     pub fn with_max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Trusts the certificate authorities of the PEM file at `path` as well as the platform's
+    /// store (one or more `BEGIN CERTIFICATE` blocks). Unlike `SSL_CERT_FILE`, which replaces
+    /// the platform's store, this adds to it. A file that cannot be read or holds no
+    /// certificate fails the client's `build` with [`ErrorKind::Configuration`].
+    pub fn with_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra_ca_files.push(path.into());
         self
     }
 
@@ -95,12 +116,43 @@ impl TransportConfig {
             .gzip(true);
         // Without a TLS feature only loopback http works, and there is no TLS to bound.
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        let builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_2);
+        let builder = builder
+            .tls_version_min(reqwest::tls::Version::TLS_1_2)
+            .tls_certs_merge(self.extra_roots()?);
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if !self.extra_ca_files.is_empty() {
+            return Err(Error::configuration(
+                "a CA file was given, but this build has no TLS (features `rustls` or `native-tls`)",
+            ));
+        }
         let client = builder
             .build()
             .map_err(|e| Error::configuration("could not build the HTTP client").with_source(e))?;
         pools.insert(self.clone(), client.clone());
         Ok(client)
+    }
+
+    /// The certificates of [`extra_ca_files`](Self::extra_ca_files).
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    fn extra_roots(&self) -> Result<Vec<reqwest::Certificate>, Error> {
+        let mut roots = Vec::new();
+        for path in &self.extra_ca_files {
+            let shown = path.display();
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::configuration(format!("could not read the CA file {shown}: {e}"))
+                    .with_source(e)
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::configuration(format!("the CA file {shown} is not valid PEM")).with_source(e)
+            })?;
+            if certs.is_empty() {
+                return Err(Error::configuration(format!(
+                    "the CA file {shown} holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)"
+                )));
+            }
+            roots.extend(certs);
+        }
+        Ok(roots)
     }
 }
 
@@ -148,43 +200,54 @@ impl tower::Service<Request<Bytes>> for HttpTransport {
         let client = self.client.clone();
         let limit = self.max_response_bytes;
         let stream = StreamRequest::is_set(&request);
+        let target = Target::of(request.uri());
         Box::pin(async move {
             let request = reqwest::Request::try_from(request).map_err(|e| {
                 Error::invalid_request("could not build the HTTP request").with_source(e)
             })?;
-            let response = client.execute(request).await.map_err(classify)?;
+            let response = client
+                .execute(request)
+                .await
+                .map_err(|e| classify(e, &target, false))?;
             if stream && response.status().is_success() {
-                return Ok(hand_over(response));
+                return Ok(hand_over(response, target));
             }
-            read_response(response, limit).await
+            read_response(response, limit, &target).await
         })
     }
 }
 
 /// A 2xx answer whose caller reads the body as it arrives: the headers now, the body
 /// undrained in the extensions (bounded by the caller's [`BodyStream`](crate::BodyStream)).
-fn hand_over(mut response: reqwest::Response) -> Response<Bytes> {
+fn hand_over(mut response: reqwest::Response, target: Target) -> Response<Bytes> {
     let mut out = Response::new(Bytes::new());
     *out.status_mut() = response.status();
     *out.headers_mut() = std::mem::take(response.headers_mut());
     *out.version_mut() = response.version();
     out.extensions_mut()
-        .insert(StreamedBody::new(LiveBody(response)));
+        .insert(StreamedBody::new(LiveBody(response, target)));
     out
 }
 
 /// A reqwest body read chunk by chunk.
-struct LiveBody(reqwest::Response);
+struct LiveBody(reqwest::Response, Target);
 
 impl BodySource for LiveBody {
     fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Bytes>, Error>> {
-        Box::pin(async move { self.0.chunk().await.map_err(classify) })
+        Box::pin(async move {
+            let LiveBody(response, target) = self;
+            response
+                .chunk()
+                .await
+                .map_err(|e| classify(e, target, true))
+        })
     }
 }
 
 async fn read_response(
     mut response: reqwest::Response,
     limit: usize,
+    target: &Target,
 ) -> Result<Response<Bytes>, Error> {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
@@ -201,7 +264,11 @@ async fn read_response(
             .map_or(8 * 1024, |len| len as usize)
             .min(limit),
     );
-    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify(e, target, true))?
+    {
         if body.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }
@@ -222,33 +289,4 @@ fn too_large(limit: usize) -> Error {
             "the answer is larger than the {limit}-byte limit (TransportConfig::max_response_bytes); a report this large can be streamed"
         ),
     )
-}
-
-/// Maps a reqwest failure. Only a connect failure proves the request never left.
-fn classify(err: reqwest::Error) -> Error {
-    // reqwest's Display may include the URL, which can carry ids; keep it as the source only.
-    let (kind, dispatch, message) = if err.is_connect() {
-        (ErrorKind::Transport, Dispatch::NotSent, "could not connect")
-    } else if err.is_timeout() {
-        (
-            ErrorKind::Timeout,
-            Dispatch::MaybeSent,
-            "the server did not answer in time",
-        )
-    } else if err.is_body() || err.is_decode() {
-        (
-            ErrorKind::Transport,
-            Dispatch::MaybeSent,
-            "the connection broke while reading the answer",
-        )
-    } else {
-        (
-            ErrorKind::Transport,
-            Dispatch::MaybeSent,
-            "the connection failed",
-        )
-    };
-    Error::new(kind, message)
-        .with_dispatch(dispatch)
-        .with_source(err.without_url())
 }

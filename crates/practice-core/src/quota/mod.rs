@@ -7,6 +7,12 @@ pub mod budget;
 pub mod status;
 pub mod store;
 
+/// The `tracing` target of the one `INFO` event that announces a wait for budget longer than
+/// 2 s: its message says what the call waits for and until when, its field `until_unix` the
+/// instant (Unix seconds, 0 when unknown). A program that shows its users only warnings can
+/// let this target through (the `practice` CLI does).
+pub const BUDGET_WAIT_TARGET: &str = "practice_core::budget_wait";
+
 pub use budget::{QuotaPolicy, RateLimit, WhenExhausted};
 pub use status::{BudgetSource, BudgetStatus};
 pub use store::{InMemoryQuotaStore, QuotaStore, Reservation, SlotId, SlotRequest};

@@ -1,16 +1,32 @@
 //! One error type for every client, whose [`ErrorKind`]s are the decisions a caller makes.
 //!
 //! Messages never carry a credential, a token or a response body: the body excerpt kept for
-//! decode failures is reachable through [`Error::body_excerpt`] only, and `Debug` shows its
-//! length, not its text.
+//! decode failures is reachable through [`Error::body_excerpt`] only, never through `Display`
+//! or `Debug`.
+//!
+//! `Display` is one line: what failed (the operation), the kind, and the cause in words — for a
+//! transport failure the phase and the host (`connecting to 127.0.0.1:9: connection refused`).
+//! `Debug` is that line and the `caused by:` lines of the [`source`](std::error::Error::source)
+//! chain under it, so that an `Error` returned from `main` reads like the CLI's report.
+//!
+//! The setters the layers use to build an error (`with_status`, `with_dispatch`,
+//! `with_retry_after`) are hidden from the documentation: they are not part of the stable API
+//! (see each one's note), while [`Error::new`], [`Error::with_operation`] and
+//! [`Error::with_source`] are there for implementors of [`Authenticator`](crate::Authenticator),
+//! [`QuotaStore`](crate::QuotaStore) and [`TransportService`](crate::TransportService).
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
+mod phase;
+
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
 use time::OffsetDateTime;
+
+pub use phase::TransportPhase;
 
 /// A boxed error usable as a `source`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -129,6 +145,15 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
+/// What [`Error::source`](std::error::Error::source) returns.
+enum Cause {
+    None,
+    Own(BoxError),
+    /// This error is a copy of a shared one (a failed token renewal handed to every caller
+    /// in its pause): its cause is the shared error's cause, the same object.
+    SameAs(Arc<Error>),
+}
+
 struct Inner {
     kind: ErrorKind,
     message: String,
@@ -139,16 +164,18 @@ struct Inner {
     retry_after: Option<Duration>,
     decode: Option<DecodeDetail>,
     dispatch: Dispatch,
-    source: Option<BoxError>,
+    phase: Option<TransportPhase>,
+    source: Cause,
 }
 
 impl Error {
     /// A new error of `kind` with a message that must not contain secrets or body text.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         let dispatch = match kind {
-            ErrorKind::InvalidRequest | ErrorKind::Configuration | ErrorKind::QuotaExhausted => {
-                Dispatch::NotSent
-            }
+            ErrorKind::InvalidRequest
+            | ErrorKind::Configuration
+            | ErrorKind::QuotaExhausted
+            | ErrorKind::SharedState => Dispatch::NotSent,
             _ => Dispatch::MaybeSent,
         };
         Error {
@@ -162,7 +189,8 @@ impl Error {
                 retry_after: None,
                 decode: None,
                 dispatch,
-                source: None,
+                phase: None,
+                source: Cause::None,
             }),
         }
     }
@@ -183,19 +211,25 @@ impl Error {
         self
     }
 
-    /// Records the HTTP status.
+    /// Records the HTTP status. Not part of the stable API: the status comes from the vendor's
+    /// answer, which the client reads itself; public (hidden) only so that the `practice`
+    /// CLI's tests can build the errors whose exit codes they check.
+    #[doc(hidden)]
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.inner.status = Some(status);
         self
     }
 
     /// Records the vendor's error names and messages.
-    pub fn with_vendor_messages(mut self, messages: Vec<VendorMessage>) -> Self {
+    pub(crate) fn with_vendor_messages(mut self, messages: Vec<VendorMessage>) -> Self {
         self.inner.vendor_messages = messages;
         self
     }
 
-    /// Records when the caller may try again, as a delay from now.
+    /// Records when the caller may try again, as a delay from now. Not part of the stable API
+    /// (the client sets it from the vendor's headers and its own budget); public (hidden) so
+    /// that the `practice` CLI's tests can build the errors they check.
+    #[doc(hidden)]
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
         self.inner.retry_after = Some(delay);
         // A delay past the calendar's end (a vendor's absurd header) has no instant.
@@ -205,21 +239,10 @@ impl Error {
         self
     }
 
-    /// Records when the caller may try again, as an instant.
-    pub fn with_retry_at(mut self, at: OffsetDateTime) -> Self {
-        self.inner.retry_at = Some(at);
-        let now = OffsetDateTime::now_utc();
-        // Provably safe: both instants lie within years ±9999, whose difference fits.
-        #[allow(clippy::arithmetic_side_effects)]
-        let left = at - now;
-        self.inner.retry_after = Some(left.try_into().unwrap_or(Duration::ZERO));
-        self
-    }
-
     /// Rewrites every text this error carries that may quote the vendor: its message, the
     /// vendor's names and messages, and the same in causes that are themselves [`Error`]s
     /// (used to mask secrets; causes of other types carry no vendor text).
-    pub fn map_text(mut self, f: &dyn Fn(&str) -> String) -> Self {
+    pub(crate) fn map_text(mut self, f: &dyn Fn(&str) -> String) -> Self {
         self.inner.message = f(&self.inner.message);
         for m in &mut self.inner.vendor_messages {
             m.message = f(&m.message);
@@ -230,12 +253,15 @@ impl Error {
         if let Some(detail) = &mut self.inner.decode {
             detail.excerpt = f(&detail.excerpt);
         }
-        if let Some(source) = self.inner.source.take() {
-            self.inner.source = Some(match source.downcast::<Error>() {
+        // A shared cause was masked when it was shared (`auth/cache.rs`), and is not ours to
+        // change.
+        self.inner.source = match std::mem::replace(&mut self.inner.source, Cause::None) {
+            Cause::Own(source) => Cause::Own(match source.downcast::<Error>() {
                 Ok(cause) => Box::new(cause.map_text(f)),
                 Err(other) => other,
-            });
-        }
+            }),
+            other => other,
+        };
         self
     }
 
@@ -249,12 +275,18 @@ impl Error {
     }
 
     /// Records where a decode failed.
-    pub fn with_decode_detail(mut self, detail: DecodeDetail) -> Self {
+    pub(crate) fn with_decode_detail(mut self, detail: DecodeDetail) -> Self {
         self.inner.decode = Some(detail);
         self
     }
 
-    /// Records whether the request may have reached the server.
+    /// Records whether the request may have reached the server. Not part of the stable API:
+    /// public (hidden) for implementors of [`TransportService`](crate::TransportService)
+    /// outside this crate (tests with a stand-in transport), whose connect failures must say
+    /// `NotSent` for a write to be retried safely. Errors of kinds that never send
+    /// (`InvalidRequest`, `Configuration`, `QuotaExhausted`, `SharedState`) are `NotSent`
+    /// already.
+    #[doc(hidden)]
     pub fn with_dispatch(mut self, dispatch: Dispatch) -> Self {
         self.inner.dispatch = dispatch;
         self
@@ -262,12 +294,44 @@ impl Error {
 
     /// Records the underlying cause.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.inner.source = Some(source.into());
+        self.inner.source = Cause::Own(source.into());
         self
     }
 
+    /// Records the step of the request that failed (made by the transport).
+    pub(crate) fn with_phase(mut self, phase: TransportPhase) -> Self {
+        self.inner.phase = Some(phase);
+        self
+    }
+
+    /// A copy of `shared` for one more caller: the same kind, operation, message and every
+    /// other field, so the same first line, and the same cause (the very object, not a copy of
+    /// its text), so that [`source`](std::error::Error::source) leads to the transport's error
+    /// from every copy.
+    pub(crate) fn same_as(shared: &Arc<Error>) -> Self {
+        let i = &shared.inner;
+        Error {
+            inner: Box::new(Inner {
+                kind: i.kind,
+                message: i.message.clone(),
+                operation: i.operation,
+                status: i.status,
+                vendor_messages: i.vendor_messages.clone(),
+                retry_at: i.retry_at,
+                retry_after: i.retry_after,
+                decode: i.decode.clone(),
+                dispatch: i.dispatch,
+                phase: i.phase,
+                source: match i.source {
+                    Cause::None => Cause::None,
+                    _ => Cause::SameAs(shared.clone()),
+                },
+            }),
+        }
+    }
+
     /// Turns this error into an [`ErrorKind::OutcomeUnknown`] that keeps it as its source.
-    pub fn into_outcome_unknown(self) -> Self {
+    pub(crate) fn into_outcome_unknown(self) -> Self {
         let operation = self.inner.operation;
         let status = self.inner.status;
         let mut unknown = Error::new(
@@ -326,8 +390,23 @@ impl Error {
         self.inner.dispatch
     }
 
-    /// Whether trying the same request again later could succeed.
+    /// The step that failed, for an error of the transport (resolving the host, connecting,
+    /// the TLS handshake, sending, reading); `None` for other errors, a vendor's answer
+    /// included (see [`status`](Self::status)).
+    pub fn transport_phase(&self) -> Option<TransportPhase> {
+        self.inner.phase
+    }
+
+    /// Whether trying the same request again later could succeed. A name that does not
+    /// resolve and a failed TLS handshake fail the same way every time, so they are not.
     pub fn is_retryable(&self) -> bool {
+        if self
+            .inner
+            .phase
+            .is_some_and(TransportPhase::is_deterministic)
+        {
+            return false;
+        }
         matches!(
             self.inner.kind,
             ErrorKind::RateLimited
@@ -380,29 +459,44 @@ impl fmt::Display for Error {
     }
 }
 
+/// The `Display` line, then one `caused by:` line per error of the source chain (causes that
+/// repeat the line above them are left out). No field dump: nothing here that `Display` does
+/// not show, so no secret and no body excerpt.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
-        f.debug_struct("Error")
-            .field("kind", &i.kind)
-            .field("message", &i.message)
-            .field("operation", &i.operation)
-            .field("status", &i.status)
-            .field("vendor_messages", &i.vendor_messages)
-            .field("retry_at", &i.retry_at)
-            .field("decode", &i.decode)
-            .field("dispatch", &i.dispatch)
-            .field("source", &i.source)
-            .finish()
+        write!(f, "{self}")?;
+        for cause in chain(self) {
+            write!(f, "\ncaused by: {cause}")?;
+        }
+        Ok(())
     }
+}
+
+/// The texts of `err`'s causes, outermost first, without the ones that only repeat the text
+/// above them (a wrapper that displays its inner error). For reports: the CLI prints them as
+/// `caused by:` lines.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut above = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !text.is_empty() && text != above && !above.ends_with(&format!(": {text}")) {
+            out.push(text.clone());
+        }
+        above = text;
+        next = cause.source();
+    }
+    out
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.inner
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        match &self.inner.source {
+            Cause::None => None,
+            Cause::Own(source) => Some(source.as_ref() as &(dyn std::error::Error + 'static)),
+            Cause::SameAs(shared) => std::error::Error::source(shared.as_ref()),
+        }
     }
 }
 
@@ -422,6 +516,59 @@ mod tests {
         assert!(!err.to_string().contains("Mary"));
         assert_eq!(err.body_excerpt(), Some("\"firstName\":\"Mary\""));
         assert!(err.to_string().contains("at `data[0].dob` (row 0)"));
+    }
+
+    #[test]
+    fn debug_reads_like_display_with_the_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let transport = Error::new(
+            ErrorKind::Transport,
+            "connecting to 127.0.0.1:9: connection refused",
+        )
+        .with_operation("login")
+        .with_source(io);
+        let err = transport.into_outcome_unknown();
+        assert_eq!(
+            format!("{err:?}"),
+            "login: outcome unknown: the request may have been applied: the write may have reached the server and was not retried; reconcile before trying again\n\
+             caused by: login: transport error: connecting to 127.0.0.1:9: connection refused\n\
+             caused by: refused"
+        );
+        assert_eq!(format!("{err:#?}"), format!("{err:?}"));
+    }
+
+    #[test]
+    fn a_shared_copy_reads_the_same_and_has_the_same_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let shared = Arc::new(
+            Error::new(
+                ErrorKind::Transport,
+                "connecting to 127.0.0.1:9: connection refused",
+            )
+            .with_operation("login")
+            .with_dispatch(Dispatch::NotSent)
+            .with_phase(TransportPhase::Connecting)
+            .with_source(io),
+        );
+        let copy = Error::same_as(&shared).with_operation("getThing");
+        assert_eq!(copy.to_string(), shared.to_string());
+        assert_eq!(copy.dispatch(), Dispatch::NotSent);
+        assert_eq!(copy.transport_phase(), Some(TransportPhase::Connecting));
+        let cause = std::error::Error::source(&copy).unwrap();
+        assert!(cause.downcast_ref::<std::io::Error>().is_some());
+        assert!(std::ptr::eq(
+            cause,
+            std::error::Error::source(shared.as_ref()).unwrap()
+        ));
+    }
+
+    #[test]
+    fn deterministic_transport_phases_are_not_retryable() {
+        let err = |phase| Error::new(ErrorKind::Transport, "x").with_phase(phase);
+        assert!(!err(TransportPhase::TlsHandshake).is_retryable());
+        assert!(!err(TransportPhase::Resolving).is_retryable());
+        assert!(err(TransportPhase::Connecting).is_retryable());
+        assert!(err(TransportPhase::Reading).is_retryable());
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! A try that *ended* with an error at `T` holds its budget slot until one window after `T`,
+//! not until its lapse bound (grant + per-try timeout): it cannot reach the vendor after `T`.
+//! A try that timed out keeps the bound. First on the paused clock, then on the real one
+//! against a loopback server that drops the first request's connection.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use practice_core::{
+    ClientBuilder, Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Timeouts,
+    WhenExhausted,
+};
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+
+const S: fn(u64) -> Duration = Duration::from_secs;
+const MS: fn(u64) -> Duration = Duration::from_millis;
+
+fn one_per(window: Duration) -> QuotaPolicy {
+    QuotaPolicy::new(
+        Some(RateLimit::new(1, window)),
+        WhenExhausted::wait_up_to(S(600)),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_try_that_ended_in_an_error_frees_its_slot_one_window_after_the_error() {
+    let t0 = Instant::now();
+    let server = FakeServer::new(|_, n| {
+        if n == 0 {
+            // The connection breaks 100 ms after the request left.
+            Reply::Delay(
+                MS(100),
+                Box::new(Reply::Fail(
+                    Error::new(ErrorKind::Transport, "reset").with_dispatch(Dispatch::MaybeSent),
+                )),
+            )
+        } else {
+            Reply::Status(200, r#"{"ok":true}"#)
+        }
+    });
+    let client = server.client(|b| b.quota(one_per(S(10))).timeouts(Timeouts::per_try(S(60))));
+    client.execute(&GetThing(1)).await.unwrap();
+    let sent: Vec<Duration> = server.requests().iter().map(|s| s.at - t0).collect();
+    // The login at 0 s, so the first try at 10 s; it ends at 10.1 s, so the retry goes at
+    // 20.1 s — not at 10 + 60 (its lapse bound) + 10 = 80 s.
+    assert_eq!(sent, [S(10), S(10) + MS(10_100)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_try_that_timed_out_keeps_its_slot_until_its_lapse_bound() {
+    let t0 = Instant::now();
+    let server = FakeServer::new(|_, n| {
+        if n == 0 {
+            // A timeout reported after 1 s: the request may still be on its way.
+            Reply::Delay(
+                S(1),
+                Box::new(Reply::Fail(Error::new(ErrorKind::Timeout, "no answer"))),
+            )
+        } else {
+            Reply::Status(200, r#"{"ok":true}"#)
+        }
+    });
+    let client = server.client(|b| b.quota(one_per(S(10))).timeouts(Timeouts::per_try(S(5))));
+    client.execute(&GetThing(1)).await.unwrap();
+    let sent: Vec<Duration> = server.requests().iter().map(|s| s.at - t0).collect();
+    // Granted at 10 s, bound 10 + 5 s, counted one window more: the retry at 25 s, not 21 s.
+    assert_eq!(sent, [S(10), S(25)]);
+}
+
+/// A loopback HTTP/1.1 server that answers logins and drops the connection of the first
+/// `GET /things/..` after reading it; later ones are answered.
+async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let things = Arc::new(AtomicUsize::new(0));
+    let dropped = Arc::new(AtomicBool::new(false));
+    let count = things.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (count, dropped) = (count.clone(), dropped.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Some(head) = read_request(&mut stream).await else {
+                        return;
+                    };
+                    let body = if head.contains("/login") {
+                        "\"tok-1\""
+                    } else {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        if !dropped.swap(true, Ordering::SeqCst) {
+                            return; // the connection is dropped with the request unanswered
+                        }
+                        r#"{"ok":true}"#
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, things)
+}
+
+/// One request's head (its body read and dropped), or `None` when the peer closed.
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    let end = loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    while buf.len() < end + 4 + length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Some(head)
+}
+
+#[tokio::test]
+async fn a_dropped_connection_at_one_request_per_second_costs_a_second_not_a_minute() {
+    let (port, things) = dropping_server().await;
+    let client = ClientBuilder::new(
+        Arc::new(TestProfile),
+        format!("http://127.0.0.1:{port}"),
+        "test-agent/1.0",
+    )
+    .retry(RetryConfig::default().with_initial_backoff(MS(1)))
+    .quota(one_per(S(1)))
+    .build(TestAuth {
+        lifetime: Duration::from_secs(3600),
+    })
+    .unwrap();
+    let started = std::time::Instant::now();
+    let answer = client.execute(&GetThing(1)).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(answer, serde_json::json!({"ok": true}));
+    assert_eq!(
+        things.load(Ordering::SeqCst),
+        2,
+        "dropped once, then answered"
+    );
+    // The login (0 s), the dropped try (1 s), the retry one window after the drop (2 s): each
+    // waits one window for the slot before, and no try waits for the 60 s per-try bound.
+    eprintln!("dropped-connection call at 1/1s took {took:?}");
+    assert!(took >= S(2), "the budget still holds: {took:?}");
+    assert!(took < S(4), "{took:?}");
+}
