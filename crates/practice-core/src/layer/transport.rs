@@ -87,6 +87,11 @@ impl TransportConfig {
         if let Some(client) = pools.get(self) {
             return Ok(client.clone());
         }
+        #[cfg(feature = "rustls-ring")]
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Another thread may install one first: theirs stands, as ours would.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
@@ -94,7 +99,7 @@ impl TransportConfig {
             .redirect(reqwest::redirect::Policy::none())
             .gzip(true);
         // Without a TLS feature only loopback http works, and there is no TLS to bound.
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
         let builder = builder.tls_version_min(reqwest::tls::Version::TLS_1_2);
         let client = builder
             .build()
@@ -251,4 +256,24 @@ fn classify(err: reqwest::Error) -> Error {
     Error::new(kind, message)
         .with_dispatch(dispatch)
         .with_source(err.without_url())
+}
+
+#[cfg(all(test, feature = "rustls-ring"))]
+mod ring_tests {
+    use super::TransportConfig;
+
+    /// reqwest built with `rustls-no-provider` panics at `build()` unless a provider is
+    /// installed: with `rustls-ring` the first client installs ring, and a second reuses it.
+    #[test]
+    fn rustls_ring_builds_a_client_with_ring_as_the_provider() {
+        let config = TransportConfig::default();
+        config.shared_client().expect("the client builds");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("ring is installed");
+        let ring = rustls::crypto::ring::default_provider();
+        assert_eq!(
+            format!("{:?}", provider.cipher_suites),
+            format!("{:?}", ring.cipher_suites)
+        );
+        config.shared_client().expect("again, from the pool");
+    }
 }
