@@ -1,5 +1,9 @@
 //! A typed, async client for the **Aloha Customer API** (practice management for ABA therapy).
 //!
+//! * Two things are called *client*: [`Client`] here is the HTTP client, and
+//!   [`models::Client`] is a client record, Aloha's word for the person receiving therapy (a
+//!   patient). The vendor's word is kept for its records; search the docs for `Patient` or
+//!   `HttpClient` to land on the right one.
 //! * [`Client`]: built from a client id and secret key; tokens (3 hours, refreshed ahead of
 //!   expiry, single-flight, one renewal and replay after a 401) are handled for you.
 //! * Every report: [`Client::clients`], [`Client::appointments`],

@@ -31,11 +31,11 @@ use crate::{Client, ClientBuilder};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
-/// use aloha_api::models::Client as Patient;
+/// use aloha_api::models;
 /// use aloha_api::operations::LIST_CLIENTS;
 /// use aloha_api::test_util::{Answer, Mock};
 ///
-/// let mut patient = Patient::default();
+/// let mut patient = models::Client::default(); // a client record: a patient
 /// patient.client_id = Some(7);
 /// let mock = Mock::new().on(&LIST_CLIENTS, Answer::record(&[patient]));
 /// let client = mock.client()?;
