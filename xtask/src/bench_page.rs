@@ -59,6 +59,23 @@ pub(crate) fn write_section(root: &Path, heading: &str, section: &str) -> Result
     std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
 }
 
+/// The heading of the page's one section measured by hand (release builds and TLS options,
+/// too slow to rerun with every bench), which a full run carries over unchanged.
+pub(crate) const MEASURED_BY_HAND: &str = "## Packaging (measured by hand)";
+
+/// `page` with the section headed [`MEASURED_BY_HAND`] of `old` (the page it replaces)
+/// appended, when `old` has one.
+pub(crate) fn keep_measured_by_hand(old: &str, page: String) -> String {
+    let Some(start) = old.find(&format!("{MEASURED_BY_HAND}\n")) else {
+        return page;
+    };
+    let rest = &old[start..];
+    let end = rest[MEASURED_BY_HAND.len()..]
+        .find("\n## ")
+        .map_or(rest.len(), |i| MEASURED_BY_HAND.len() + i + 1);
+    format!("{}\n\n{}", page.trim_end(), rest[..end].trim_end()) + "\n"
+}
+
 /// Now, in UTC to the minute, for the date a page or section gives.
 pub(crate) fn utc_now() -> String {
     shell_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
@@ -81,6 +98,22 @@ pub(crate) fn replace_section(page: &str, heading: &str, section: &str) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_run_keeps_the_section_measured_by_hand() {
+        let old = format!("# T\n\n## A\nold a\n\n{MEASURED_BY_HAND}\nsizes\n\n## B\nb\n");
+        let page = keep_measured_by_hand(&old, "# T\n\n## A\nnew a\n".to_owned());
+        assert_eq!(
+            page,
+            format!("# T\n\n## A\nnew a\n\n{MEASURED_BY_HAND}\nsizes\n")
+        );
+        let last = format!("# T\n\n{MEASURED_BY_HAND}\nsizes\n");
+        assert_eq!(
+            keep_measured_by_hand(&last, "# N\n".into()),
+            format!("# N\n\n{MEASURED_BY_HAND}\nsizes\n")
+        );
+        assert_eq!(keep_measured_by_hand("# T\n", "# N\n".into()), "# N\n");
+    }
 
     #[test]
     fn only_the_named_section_is_replaced() {

@@ -21,7 +21,8 @@
 //!
 //! # Features
 //!
-//! `rustls` (default; the platform's trust store) or `native-tls` for TLS; `redis` for
+//! `rustls` (default; the platform's trust store), `rustls-ring` (the same without aws-lc-sys)
+//! or `native-tls` for TLS; `redis` for
 //! shared tokens and budgets; `reqwest-0_13` to hand in your own reqwest client
 //! (`ClientBuilder::reqwest_client`; otherwise reqwest is not part of this API and any tower
 //! service can be the transport, [`ClientBuilder::transport_service`]); `test-util` for the

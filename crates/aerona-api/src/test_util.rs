@@ -17,7 +17,7 @@ use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
 use practice_core::{Error, OperationMeta};
 
-pub use practice_core::mock::Answer;
+pub use practice_core::mock::{Answer, RecordedRequest};
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
 /// no serde_json dependency of their own).
 pub use practice_core::serde_json::json;

@@ -27,8 +27,10 @@ use practice_core::range::{DateRange, rows_by_chunk};
 /// `https://customerapi.alohaaba.com`, works through [`ClientBuilder::base_url`].
 pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
 
-/// A client of the Aloha Customer API. Cheap to clone; clones share the connection pool, the
-/// token and the budget.
+/// The HTTP client of the Aloha Customer API: the thing that sends requests. Not to be
+/// confused with [`models::Client`], a client *record* (Aloha's word for the person receiving
+/// therapy, a patient), which [`Client::clients`] returns. Cheap to clone; clones share the
+/// connection pool, the token and the budget.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), aloha_api::Error> {
@@ -42,6 +44,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
+#[doc(alias = "HttpClient", alias = "AlohaClient")]
 pub struct Client {
     http: HttpClient,
     /// The row policy of [`Client::report`] and [`Client::stream`].
@@ -125,7 +128,8 @@ impl Client {
         self.http.execute(request).await
     }
 
-    /// `GET /v1/report/clients`: every client.
+    /// `GET /v1/report/clients`: every client record of the practice ([`models::Client`]:
+    /// the people receiving therapy, not HTTP clients).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {

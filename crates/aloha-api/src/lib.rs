@@ -1,5 +1,9 @@
 //! A typed, async client for the **Aloha Customer API** (practice management for ABA therapy).
 //!
+//! * Two things are called *client*: [`Client`] here is the HTTP client, and
+//!   [`models::Client`] is a client record, Aloha's word for the person receiving therapy (a
+//!   patient). The vendor's word is kept for its records; search the docs for `Patient` or
+//!   `HttpClient` to land on the right one.
 //! * [`Client`]: built from a client id and secret key; tokens (3 hours, refreshed ahead of
 //!   expiry, single-flight, one renewal and replay after a 401) are handled for you.
 //! * Every report: [`Client::clients`], [`Client::appointments`],
@@ -19,7 +23,8 @@
 //!
 //! # Features
 //!
-//! `rustls` (default; the platform's trust store) or `native-tls` for TLS; `redis` for
+//! `rustls` (default; the platform's trust store), `rustls-ring` (the same without aws-lc-sys)
+//! or `native-tls` for TLS; `redis` for
 //! shared tokens and budgets; `reqwest-0_13` to hand in your own reqwest client
 //! (`ClientBuilder::reqwest_client`; otherwise reqwest is not part of this API and any tower
 //! service can be the transport, [`ClientBuilder::transport_service`]); `test-util` for the

@@ -17,7 +17,7 @@ use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
 use practice_core::{Error, OperationMeta};
 
-pub use practice_core::mock::Answer;
+pub use practice_core::mock::{Answer, RecordedRequest};
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
 /// no serde_json dependency of their own).
 pub use practice_core::serde_json::json;
@@ -31,17 +31,35 @@ use crate::{Client, ClientBuilder};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
-/// use aloha_api::models::Client as Patient;
+/// use aloha_api::models;
 /// use aloha_api::operations::LIST_CLIENTS;
 /// use aloha_api::test_util::{Answer, Mock};
 ///
-/// let mut patient = Patient::default();
+/// let mut patient = models::Client::default(); // a client record: a patient
 /// patient.client_id = Some(7);
 /// let mock = Mock::new().on(&LIST_CLIENTS, Answer::record(&[patient]));
 /// let client = mock.client()?;
 /// let clients = client.clients().await?;
 /// assert_eq!(clients[0].client_id, Some(7));
 /// assert_eq!(mock.calls(), ["postToken", "listClients"]);
+/// # Ok(()) }
+/// ```
+///
+/// [`Mock::requests`] shows what your code asked for, such as the dates of a report:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aloha_api::Error> {
+/// use aloha_api::DateRange;
+/// use aloha_api::operations::LIST_APPOINTMENTS;
+/// use aloha_api::test_util::{Answer, Mock, json};
+///
+/// let mock = Mock::new().on(&LIST_APPOINTMENTS, Answer::json(json!([])));
+/// mock.client()?.appointments(DateRange::month(2024, 3)?).await?;
+///
+/// let sent = &mock.requests_to(&LIST_APPOINTMENTS)[0];
+/// assert_eq!((sent.method(), sent.path()), ("GET", "/customer/v1/report/appointments"));
+/// assert_eq!(sent.query_value("startDate"), Some("2024-03-01"));
+/// assert_eq!(sent.query_value("endDate"), Some("2024-03-31"));
 /// # Ok(()) }
 /// ```
 pub type Mock = practice_core::mock::Mock<Aloha>;
@@ -116,6 +134,28 @@ mod tests {
         // One token for the client; refused connections are retried (4 tries).
         assert_eq!(mock.calls_to(&POST_TOKEN), 1);
         assert_eq!(mock.calls_to(&LIST_CLIENTS), 1 + 1 + 4);
+    }
+
+    #[tokio::test]
+    async fn requests_record_what_was_sent_and_their_debug_hides_it() {
+        let mock = Mock::new().on(&LIST_CLIENTS, Answer::json(json!([])));
+        mock.client().unwrap().clients().await.unwrap();
+        let requests = mock.requests();
+        assert_eq!(
+            requests.iter().map(|r| r.operation()).collect::<Vec<_>>(),
+            mock.calls()
+        );
+        let login = &requests[0];
+        assert_eq!(login.method(), "POST");
+        let body = login.json().expect("the login sends JSON");
+        assert!(body.to_string().contains("mock-secret-key"), "{body}");
+        // The secret is in the body the test may read, never in Debug.
+        let shown = format!("{requests:?}");
+        assert!(!shown.contains("mock-secret-key"), "{shown}");
+        assert!(shown.contains("body_bytes"), "{shown}");
+        assert!(requests[1].body().is_empty());
+        assert!(requests[1].json().is_none());
+        assert_eq!(mock.requests_to(&LIST_CLIENTS).len(), 1);
     }
 
     #[tokio::test]

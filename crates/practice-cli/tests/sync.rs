@@ -135,13 +135,10 @@ async fn killed_runs_then_completed_equal_an_uninterrupted_run() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL (PRACTICE_TEST_POSTGRES_URL) and redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn three_processes_on_one_postgres_and_redis_fetch_each_window_once() {
-    let Some(url) = postgres::fresh_database("three_processes").await else {
-        return;
-    };
-    let Some(redis) = redis_server::RedisServer::start() else {
-        return;
-    };
+    let url = postgres::fresh_database("three_processes").await;
+    let redis = redis_server::RedisServer::start();
     let s = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");

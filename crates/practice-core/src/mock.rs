@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 
 use crate::client::ClientBuilder;
 use crate::error::{Dispatch, Error, ErrorKind};
@@ -142,10 +142,95 @@ pub trait MockVendor: 'static {
     fn error(status: StatusCode) -> Vec<u8>;
 }
 
+/// One request as the mock received it: its operation, method, path, query and body, for a
+/// test to check what its code asked for (the dates of a report, the fields of a write).
+#[derive(Clone)]
+pub struct RecordedRequest {
+    operation: &'static str,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl RecordedRequest {
+    fn of(operation: &'static str, request: &Request<Bytes>) -> Self {
+        let query = request
+            .uri()
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        RecordedRequest {
+            operation,
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
+            query,
+            body: request.body().clone(),
+        }
+    }
+
+    /// The operation's `operationId`, such as `listAppointments`.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP method, such as `"GET"`.
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The path as sent, percent-encoded, the base URL's path included.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query parameters in order, decoded.
+    pub fn query(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The first value of query parameter `name`, decoded.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body as sent (empty for a request without one).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body read as JSON, or `None` when it is empty or not JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Query values and bodies may hold credentials or patient data: names and sizes only.
+        let names: Vec<&str> = self.query.iter().map(|(key, _)| key.as_str()).collect();
+        f.debug_struct("RecordedRequest")
+            .field("operation", &self.operation)
+            .field("method", &self.method.as_str())
+            .field("path", &self.path)
+            .field("query", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
 #[derive(Default)]
 struct State {
     answers: HashMap<&'static str, Answer>,
     calls: Vec<&'static str>,
+    requests: Vec<RecordedRequest>,
 }
 
 /// A stand-in for vendor `V`'s API, answered by operation; logins are answered with a token
@@ -212,6 +297,22 @@ impl<V: MockVendor> Mock<V> {
         self.lock().calls.clone()
     }
 
+    /// Every request received so far, in order (logins and retried tries included), with its
+    /// method, path, query and body; see the vendor crate's `test_util::Mock` for an example.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// The requests of `operation` received so far, in order (each try counts).
+    pub fn requests_to(&self, operation: &'static OperationMeta) -> Vec<RecordedRequest> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|request| request.operation == operation.name)
+            .cloned()
+            .collect()
+    }
+
     /// How many times `operation` was called (each try counts).
     pub fn calls_to(&self, operation: &'static OperationMeta) -> usize {
         self.lock()
@@ -259,6 +360,7 @@ impl<V: MockVendor> Mock<V> {
         let answer = {
             let mut state = self.lock();
             state.calls.push(meta.name);
+            state.requests.push(RecordedRequest::of(meta.name, request));
             state.answers.get(meta.name).cloned()
         };
         let Some(Answer(reply)) = answer else {

@@ -5,10 +5,11 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::str::FromStr;
 
 use futures_util::StreamExt;
 use futures_util::stream::{self, Stream};
-use time::{Date, Duration as Days};
+use time::{Date, Duration as Days, Month};
 
 use crate::error::{Error, ErrorKind};
 
@@ -16,6 +17,19 @@ use crate::error::{Error, ErrorKind};
 pub const DEFAULT_DAYS_PER_CHUNK: u32 = 31;
 
 /// An inclusive range of calendar dates, as the report endpoints take them.
+///
+/// A month in one call, or either form a user types (`2024-03-01..2024-03-31`, `2024-03`):
+///
+/// ```
+/// # use practice_core as aloha_api;
+/// use aloha_api::DateRange;
+///
+/// let march = DateRange::month(2024, 3)?;
+/// assert_eq!(march, "2024-03".parse()?);
+/// assert_eq!(march, "2024-03-01..2024-03-31".parse()?);
+/// assert_eq!((march.days(), march.to_string().as_str()), (31, "2024-03-01..2024-03-31"));
+/// # Ok::<(), aloha_api::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateRange {
     start: Date,
@@ -45,6 +59,23 @@ impl DateRange {
     pub fn parse(start: &str, end: &str) -> Result<Self, Error> {
         let date = |text: &str| crate::wire::IsoDate::parse(text).map_err(Error::invalid_request);
         Self::new(date(start)?, date(end)?)
+    }
+
+    /// Every day of `month` (1 to 12) of `year`. Fails (nothing sent) for a month outside 1–12
+    /// or a year outside the calendar (±9999).
+    ///
+    /// ```
+    /// # use practice_core as aloha_api;
+    /// let february = aloha_api::DateRange::month(2024, 2)?;
+    /// assert_eq!(february.end().to_string(), "2024-02-29");
+    /// assert!(aloha_api::DateRange::month(2024, 13).is_err());
+    /// # Ok::<(), aloha_api::Error>(())
+    /// ```
+    pub fn month(year: i32, month: u8) -> Result<Self, Error> {
+        let month = Month::try_from(month)?;
+        let start = Date::from_calendar_date(year, month, 1)?;
+        let end = Date::from_calendar_date(year, month, month.length(year))?;
+        Self::new(start, end)
     }
 
     /// The first date.
@@ -87,6 +118,59 @@ impl DateRange {
             }
         }
         Ok(chunks)
+    }
+}
+
+/// `YYYY-MM-DD..YYYY-MM-DD` (both included), as [`DateRange::from_str`] reads it back.
+impl std::fmt::Display for DateRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let iso = crate::wire::IsoDate::format;
+        write!(f, "{}..{}", iso(&self.start), iso(&self.end))
+    }
+}
+
+/// Reads `2024-03-01..2024-03-31` (both dates included) or a whole month, `2024-03`.
+impl FromStr for DateRange {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let refused = |why: String| {
+            Error::invalid_request(format!(
+                "not a date range: {:?} ({why}; expected YYYY-MM-DD..YYYY-MM-DD or YYYY-MM)",
+                crate::wire::excerpt(text, 40)
+            ))
+        };
+        if let Some((start, end)) = text.split_once("..") {
+            let date = |part: &str| crate::wire::IsoDate::parse(part).map_err(&refused);
+            return Self::new(date(start)?, date(end)?).map_err(|e| refused(e.message().into()));
+        }
+        let month = text
+            .split_once('-')
+            .filter(|(year, month)| year.len() == 4 && month.len() == 2)
+            .and_then(|(year, month)| Some((year.parse().ok()?, month.parse().ok()?)))
+            .filter(|_| text.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
+        match month {
+            Some((year, month)) => {
+                Self::month(year, month).map_err(|e| refused(e.message().into()))
+            }
+            None => Err(refused("neither two dates nor a month".into())),
+        }
+    }
+}
+
+/// A date that `time` could not build (a day or month out of range): invalid input, with
+/// `time`'s error as the source, so `Date::from_calendar_date(..)?` needs no `map_err`.
+impl From<time::error::ComponentRange> for Error {
+    fn from(err: time::error::ComponentRange) -> Self {
+        Error::invalid_request(format!("not a calendar date: {err}")).with_source(err)
+    }
+}
+
+/// Text that `time` could not read as a date: invalid input, with `time`'s error as the
+/// source, so `Date::parse(..)?` needs no `map_err`.
+impl From<time::error::Parse> for Error {
+    fn from(err: time::error::Parse) -> Self {
+        Error::invalid_request(format!("not a date: {err}")).with_source(err)
     }
 }
 
@@ -191,6 +275,101 @@ mod tests {
         assert!(range.chunks(0).is_err());
         let err = DateRange::new(date!(2024 - 02 - 01), date!(2024 - 01 - 01)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn a_month_is_every_day_of_it() {
+        let feb = DateRange::month(2024, 2).unwrap();
+        assert_eq!(
+            (feb.start(), feb.end()),
+            (date!(2024 - 02 - 01), date!(2024 - 02 - 29))
+        );
+        assert_eq!(DateRange::month(2023, 2).unwrap().days(), 28);
+        assert_eq!(
+            DateRange::month(2024, 12).unwrap().end(),
+            date!(2024 - 12 - 31)
+        );
+        for (year, month) in [
+            (2024, 0),
+            (2024, 13),
+            (2024, 255),
+            (10_000, 1),
+            (i32::MIN, 1),
+        ] {
+            let err = DateRange::month(year, month).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{year}-{month}");
+            assert!(std::error::Error::source(&err).is_some(), "{err}");
+        }
+    }
+
+    #[test]
+    fn from_str_reads_two_dates_or_a_month_and_displays_back() {
+        let march = DateRange::month(2024, 3).unwrap();
+        assert_eq!("2024-03".parse::<DateRange>().unwrap(), march);
+        assert_eq!(
+            "2024-03-01..2024-03-31".parse::<DateRange>().unwrap(),
+            march
+        );
+        assert_eq!(march.to_string().parse::<DateRange>().unwrap(), march);
+        let day: DateRange = "2024-05-05..2024-05-05".parse().unwrap();
+        assert_eq!(day.days(), 1);
+    }
+
+    #[test]
+    fn from_str_refuses_what_is_not_a_range_and_says_why() {
+        for text in [
+            "",
+            "2024",
+            "2024-3",
+            "24-03",
+            "2024-13",
+            "2024-00",
+            "+024-03",
+            "2024-03-01",
+            "2024-03..2024-04",
+            "2024-03-31..2024-03-01",
+            "2024-02-30..2024-03-01",
+            "2024-03-01..",
+            "..2024-03-01",
+            "2024-03-01...2024-03-31",
+            " 2024-03",
+            "2024-03-01..2024-03-31\n",
+            "２０２４-03",
+        ] {
+            let err = text.parse::<DateRange>().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{text:?}");
+            let shown = err.to_string();
+            assert!(shown.contains("not a date range"), "{text:?}: {shown}");
+            assert!(
+                shown.contains("YYYY-MM-DD..YYYY-MM-DD or YYYY-MM"),
+                "{shown}"
+            );
+        }
+        let backwards = "2024-03-31..2024-03-01".parse::<DateRange>().unwrap_err();
+        assert!(
+            backwards.to_string().contains("before it starts"),
+            "{backwards}"
+        );
+    }
+
+    #[test]
+    fn times_date_errors_convert_without_map_err() {
+        fn build(day: u8) -> Result<Date, Error> {
+            Ok(Date::from_calendar_date(2024, Month::February, day)?)
+        }
+        fn parse(text: &str) -> Result<Date, Error> {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            Ok(Date::parse(text, &format)?)
+        }
+        assert_eq!(build(29).unwrap(), date!(2024 - 02 - 29));
+        let err = build(30).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert!(err.to_string().contains("not a calendar date"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
+        let err = parse("2024-02-3x").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        assert!(err.to_string().contains("not a date"), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
     }
 
     #[tokio::test]

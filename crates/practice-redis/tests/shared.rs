@@ -82,10 +82,9 @@ fn busiest_window(fake: &FakeServer, window: Duration) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn one_budget_and_one_login_for_the_whole_fleet() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+    let redis = RedisServer::start();
     let fake = FakeServer::ok();
     let window = Duration::from_millis(500);
     let limit = RateLimit::new(15, window).with_safety_margin(Duration::from_millis(250));
@@ -149,15 +148,13 @@ async fn one_budget_and_one_login_for_the_whole_fleet() {
     }
 }
 
-/// The environment variable that tells [`renewer_that_hangs_in_login`] which Redis to use.
+/// The environment variable that makes [`a_renewer_killed_mid_login_does_not_block_the_fleet`],
+/// run again as a child process, act as the renewer its parent kills.
 const CHILD_REDIS_URL: &str = "PRACTICE_REDIS_TEST_CHILD_URL";
 
-/// Not a test of its own: the process that `a_renewer_killed_mid_login_does_not_block_the_fleet`
-/// starts and kills. It claims the renewal through a real client whose login never answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run as a child process by a_renewer_killed_mid_login_does_not_block_the_fleet"]
-async fn renewer_that_hangs_in_login() {
-    let url = std::env::var(CHILD_REDIS_URL).expect("started by the parent test");
+/// The child process's part: it claims the renewal through a real client whose login never
+/// answers, and is killed there by the parent.
+async fn renewer_that_hangs_in_login(url: String) -> ! {
     let store = Arc::new(RedisStore::builder(url).build().unwrap());
     let fake = FakeServer::ok();
     let client = client(&fake, store, None, Duration::from_secs(3600));
@@ -166,13 +163,19 @@ async fn renewer_that_hangs_in_login() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn a_renewer_killed_mid_login_does_not_block_the_fleet() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+    if let Ok(url) = std::env::var(CHILD_REDIS_URL) {
+        renewer_that_hangs_in_login(url).await;
+    }
+    let redis = RedisServer::start();
     // Another process claims the renewal, starts logging in, and is killed (SIGKILL) there.
     let mut renewer = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["renewer_that_hangs_in_login", "--exact", "--ignored"])
+        .args([
+            "a_renewer_killed_mid_login_does_not_block_the_fleet",
+            "--exact",
+            "--include-ignored",
+        ])
         .env(CHILD_REDIS_URL, redis.url())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -219,10 +222,9 @@ async fn a_renewer_killed_mid_login_does_not_block_the_fleet() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn redis_down_fails_closed_and_recovers_by_itself() {
-    let Some(mut redis) = RedisServer::start() else {
-        return;
-    };
+    let mut redis = RedisServer::start();
     let fake = FakeServer::ok();
     let limit = RateLimit::new(100, Duration::from_secs(60));
     let store = store(&redis, OnFailure::FailClosed);
@@ -253,10 +255,9 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn redis_down_falls_back_to_local_state_and_returns_to_shared() {
-    let Some(mut redis) = RedisServer::start() else {
-        return;
-    };
+    let mut redis = RedisServer::start();
     let fake = FakeServer::ok();
     let limit = RateLimit::new(100, Duration::from_secs(60));
     let store = store(&redis, OnFailure::UseLocal);
@@ -280,10 +281,9 @@ async fn redis_down_falls_back_to_local_state_and_returns_to_shared() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn a_token_is_shared_with_its_remaining_lifetime() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+    let redis = RedisServer::start();
     let one = store(&redis, OnFailure::FailClosed);
     let other = store(&redis, OnFailure::FailClosed);
     let token = practice_core::Token::valid_for(
@@ -330,10 +330,9 @@ async fn a_token_is_shared_with_its_remaining_lifetime() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn a_redis_that_is_down_at_start_is_used_once_it_is_up() {
-    let Some(mut redis) = RedisServer::start() else {
-        return;
-    };
+    let mut redis = RedisServer::start();
     redis.stop();
     let fake = FakeServer::ok();
     let store = store(&redis, OnFailure::FailClosed);
@@ -351,12 +350,11 @@ async fn a_redis_that_is_down_at_start_is_used_once_it_is_up() {
 /// A slot counts from its grant until its answer plus one span; one never answered (its
 /// process died) lapses at grant + `lapse_after`, then counts one more span. Never for ever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn a_slot_spans_send_to_answer_and_an_abandoned_one_lapses() {
     use practice_core::QuotaStore;
     use practice_core::quota::{Reservation, SlotRequest};
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+    let redis = RedisServer::start();
     let store = store(&redis, OnFailure::FailClosed);
     let limit = RateLimit::new(1, Duration::from_millis(400));
     let ask = |max_wait| SlotRequest {
@@ -430,12 +428,11 @@ async fn a_slot_spans_send_to_answer_and_an_abandoned_one_lapses() {
 /// `Duration::MAX` for a spent budget ends when the slot frees, and a token Redis says lives
 /// ten more years is believed for one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn absurd_waits_and_lifetimes_are_bounded() {
     use practice_core::QuotaStore;
     use practice_core::quota::{Reservation, SlotRequest};
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
+    let redis = RedisServer::start();
     let store = store(&redis, OnFailure::FailClosed);
     let limit = RateLimit::new(1, Duration::from_millis(300));
     let ask = SlotRequest {

@@ -9,6 +9,8 @@ use quote::quote;
 #[derive(Debug, Clone, Default)]
 pub struct Doc {
     lines: Vec<String>,
+    /// `#[doc(alias = "…")]` names, from the spec's `x-doc-alias`.
+    aliases: Vec<String>,
 }
 
 impl Doc {
@@ -49,6 +51,11 @@ impl Doc {
         }
     }
 
+    /// Adds names under which rustdoc's search finds the item (`x-doc-alias`).
+    pub fn aliases(&mut self, aliases: Vec<String>) {
+        self.aliases.extend(aliases);
+    }
+
     /// Adds every paragraph of `other` but its first.
     pub fn append_after_first(&mut self, other: &Doc) {
         if let Some(blank) = other.lines.iter().position(String::is_empty) {
@@ -73,7 +80,11 @@ impl Doc {
             };
             quote!(#[doc = #text])
         });
-        quote!(#(#attrs)*)
+        let aliases = self
+            .aliases
+            .iter()
+            .map(|alias| quote!(#[doc(alias = #alias)]));
+        quote!(#(#attrs)* #(#aliases)*)
     }
 
     /// `#![doc = "…"]` attributes, one per line, for a module.

@@ -265,7 +265,9 @@ impl<'de> serde::Deserialize<'de> for TokenData {
     }
 }
 
-/// One client of the practice (a row of the clients report).
+/// One client of the practice: the person receiving therapy, a patient record (a row of the clients report). Aloha's word for its patients; not the HTTP client that sends requests, `aloha_api::Client`.
+#[doc(alias = "Patient")]
+#[doc(alias = "ClientRecord")]
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Client {

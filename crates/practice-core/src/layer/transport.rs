@@ -108,6 +108,11 @@ impl TransportConfig {
         if let Some(client) = pools.get(self) {
             return Ok(client.clone());
         }
+        #[cfg(feature = "rustls-ring")]
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Another thread may install one first: theirs stands, as ours would.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout)
@@ -115,11 +120,11 @@ impl TransportConfig {
             .redirect(reqwest::redirect::Policy::none())
             .gzip(true);
         // Without a TLS feature only loopback http works, and there is no TLS to bound.
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
         let builder = builder
             .tls_version_min(reqwest::tls::Version::TLS_1_2)
             .tls_certs_merge(self.extra_roots()?);
-        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        #[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
         if !self.extra_ca_files.is_empty() {
             return Err(Error::configuration(
                 "a CA file was given, but this build has no TLS (features `rustls` or `native-tls`)",
@@ -133,7 +138,7 @@ impl TransportConfig {
     }
 
     /// The certificates of [`extra_ca_files`](Self::extra_ca_files).
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
     fn extra_roots(&self) -> Result<Vec<reqwest::Certificate>, Error> {
         let mut roots = Vec::new();
         for path in &self.extra_ca_files {
@@ -289,4 +294,24 @@ fn too_large(limit: usize) -> Error {
             "the answer is larger than the {limit}-byte limit (TransportConfig::max_response_bytes); a report this large can be streamed"
         ),
     )
+}
+
+#[cfg(all(test, feature = "rustls-ring"))]
+mod ring_tests {
+    use super::TransportConfig;
+
+    /// reqwest built with `rustls-no-provider` panics at `build()` unless a provider is
+    /// installed: with `rustls-ring` the first client installs ring, and a second reuses it.
+    #[test]
+    fn rustls_ring_builds_a_client_with_ring_as_the_provider() {
+        let config = TransportConfig::default();
+        config.shared_client().expect("the client builds");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("ring is installed");
+        let ring = rustls::crypto::ring::default_provider();
+        assert_eq!(
+            format!("{:?}", provider.cipher_suites),
+            format!("{:?}", ring.cipher_suites)
+        );
+        config.shared_client().expect("again, from the pool");
+    }
 }

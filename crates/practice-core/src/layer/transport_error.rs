@@ -100,7 +100,7 @@ fn links<'a>(
 
 /// The phase and cause of a failure to open the connection.
 fn connect_cause(err: &reqwest::Error, target: &Target) -> (TransportPhase, String) {
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
     if let Some(tls) = links(err).find_map(|e| e.downcast_ref::<rustls::Error>()) {
         return (TransportPhase::TlsHandshake, tls_cause(tls, target));
     }
@@ -157,7 +157,7 @@ fn io_cause(err: &reqwest::Error) -> Option<&'static str> {
 }
 
 /// A failed TLS handshake in words.
-#[cfg(feature = "rustls")]
+#[cfg(any(feature = "rustls", feature = "rustls-ring"))]
 fn tls_cause(err: &rustls::Error, target: &Target) -> String {
     use rustls::{AlertDescription, CertificateError, Error as Tls, PeerIncompatible};
 
@@ -214,7 +214,7 @@ fn tls_cause(err: &rustls::Error, target: &Target) -> String {
 }
 
 /// Seconds since 1970 as an RFC 3339 instant (UTC), or the number when out of range.
-#[cfg(feature = "rustls")]
+#[cfg(any(feature = "rustls", feature = "rustls-ring"))]
 fn instant(secs: u64) -> String {
     i64::try_from(secs)
         .ok()

@@ -1,6 +1,7 @@
 //! A throwaway `redis-server` on loopback, one per test, that a test can stop and restart on
-//! the same port. In CI (`CI` set) a missing `redis-server` fails the test; elsewhere the test
-//! says it is skipped.
+//! the same port. The tests that use it are `#[ignore = "needs redis-server on PATH: …"]`, so a
+//! plain `cargo test` lists them as ignored; run with `-- --include-ignored`, a test on a machine
+//! without `redis-server` fails, it never passes unchecked.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -12,27 +13,28 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts a server, or `None` (with a note on stderr) where none is installed outside CI.
-    pub fn start() -> Option<RedisServer> {
-        let installed = Command::new("redis-server")
+    /// Whether a `redis-server` binary is on PATH.
+    pub fn installed() -> bool {
+        Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
             .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            if std::env::var_os("CI").is_some() {
-                panic!("redis-server is required in CI (.ci/run installs it)");
-            }
-            eprintln!("SKIPPED: redis-server is not installed (apt-get install redis-server)");
-            return None;
-        }
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Starts a server; panics, saying what to install, where `redis-server` is not on PATH.
+    pub fn start() -> RedisServer {
+        assert!(
+            Self::installed(),
+            "this test needs redis-server on PATH (apt-get install redis-server)"
+        );
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let mut server = RedisServer { port, child: None };
         server.restart();
-        Some(server)
+        server
     }
 
     pub fn url(&self) -> String {

@@ -25,6 +25,28 @@ pub fn assumptions(ext: &Extensions) -> Vec<String> {
     }
 }
 
+/// `x-doc-alias`: other names rustdoc's search finds a schema's type by (a string or a list),
+/// such as `Patient` for Aloha's `Client` record.
+pub fn doc_aliases(ext: &Extensions) -> Result<Vec<String>, String> {
+    let names = match ext.get("x-doc-alias") {
+        None => return Ok(Vec::new()),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("`x-doc-alias` must be a name or a list of names")?,
+        Some(other) => return Err(format!("`x-doc-alias` must be a name, got {other}")),
+    };
+    match names
+        .iter()
+        .find(|n| n.is_empty() || !n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+    {
+        Some(bad) => Err(format!("`x-doc-alias` {bad:?} is not a plain name")),
+        None => Ok(names),
+    }
+}
+
 /// `x-wire-format`: a string date or time in a vendor format.
 pub fn wire_format(ext: &Extensions) -> Result<Option<Ty>, String> {
     match ext.get("x-wire-format") {

@@ -294,6 +294,7 @@ impl<'a> Reader<'a> {
             &format!("A `{name}` record."),
         );
         doc.assumptions(&extensions::assumptions(&schema.schema_data.extensions));
+        doc.aliases(extensions::doc_aliases(&schema.schema_data.extensions)?);
         let mut fields = Vec::new();
         let mut seen = BTreeMap::new();
         for (wire, prop) in &shape.properties {
