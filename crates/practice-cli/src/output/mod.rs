@@ -97,6 +97,20 @@ pub fn write_failed(err: std::io::Error) -> Failure {
     Failure::local(format!("could not write the output: {err}"))
 }
 
+/// Writes `text` to stdout; a reader that has gone away (`| head`) is not a failure.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::local(format!("could not write the output: {err}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What a command produced.
 pub enum Output {
     /// One record (`payment ID`, `create-appointment`).

@@ -1,0 +1,34 @@
+//! What each command does, one module a command (or a concern shared by commands). Every
+//! input is parsed and checked before anything is started or sent, so invalid input exits 2
+//! with nothing sent, not even a login.
+//!
+//! Dispatch only: each arm hands its command to its own module.
+
+mod aerona;
+mod aerona_args;
+mod aloha;
+mod completions;
+mod input;
+mod records;
+mod sandbox;
+
+use crate::args::{Cli, Command};
+use crate::exit::Failure;
+use crate::output::{Output, Printer};
+
+/// Runs the command; `None` when it printed to stdout itself (Aloha's reports, written as
+/// they arrive) or prints nothing there (`sandbox`).
+pub async fn run(cli: &Cli, printer: &Printer) -> Result<Option<Output>, Failure> {
+    match &cli.command {
+        Command::Aloha(command) => aloha::run(cli, command, printer).await.map(|()| None),
+        Command::Aerona(command) => aerona::run(cli, command).await.map(Some),
+        Command::Sandbox { port, print_env } => {
+            sandbox::serve(*port, *print_env).await.map(|()| None)
+        }
+        Command::Completions { shell } => completions::print(*shell).map(|()| None),
+        Command::Sync(command) => crate::sync::sync(command, cli.concurrency, cli.sandbox)
+            .await
+            .map(|()| None),
+        Command::Webhooks(command) => crate::sync::webhooks(command).await.map(|()| None),
+    }
+}
