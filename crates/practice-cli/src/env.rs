@@ -294,13 +294,15 @@ fn required(name: &str) -> Result<String, Failure> {
     var(name).ok_or_else(|| Failure::input(format!("{name} is not set")))
 }
 
-/// Starts the in-process sandbox and says so in one line on stderr.
+/// Starts the in-process sandbox and says so on stderr in one line that fits 80 columns
+/// (its address with `-v`).
 async fn start_sandbox(vendor: &str) -> Result<Sandbox, Failure> {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| Failure::local(format!("could not start the built-in sandbox: {e}")))?;
-    eprintln!(
-        "practice: using the built-in {vendor} sandbox at {} (fake data; set credentials to reach the real API)",
+    eprintln!("practice: using the built-in {vendor} sandbox: fake data (credentials: --help)");
+    tracing::info!(
+        "the {vendor} sandbox is at {}",
         match vendor {
             "aloha" => sandbox.aloha_base_url(),
             _ => sandbox.aerona_base_url(),

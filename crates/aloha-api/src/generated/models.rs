@@ -721,13 +721,13 @@ impl Appointment {
     /// `x-table-columns`, or every documented field when it names none.
     pub const TABLE_FIELDS: &'static [&'static str] = &[
         "appointmentId",
-        "clientId",
         "appointmentDate",
         "appointmentStart",
         "clientName",
         "staffName",
         "serviceName",
         "charge",
+        "chargeRate",
         "claimId",
         "completed",
     ];

@@ -10,23 +10,33 @@ use crate::args::{AeronaCommand, Cli};
 use crate::budget;
 use crate::env;
 use crate::exit::Failure;
-use crate::output::{Output, record, records};
+use crate::output::{Columns, Output, Schema, record, records};
 
-pub async fn run(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> {
+/// Runs `command`: its output and, for typed records, their schema.
+pub async fn run(
+    cli: &Cli,
+    command: &AeronaCommand,
+    columns: &Columns,
+) -> Result<(Output, Option<Schema>), Failure> {
     let rate_limit = env::aerona_rate_limit()?;
     let job = aerona_args::parse(command)?;
     // Payments and invoices are typed records: `--fields` is checked against their documented
     // fields before anything is sent. Patients have more fields than documented, and slots,
     // clinicians and appointment types none: those are checked against what arrives.
-    match job {
-        AeronaJob::Payment(_) | AeronaJob::Payments(..) => {
-            known_fields(cli, aerona_api::models::Payment::FIELDS)?
-        }
-        AeronaJob::Invoice(_) | AeronaJob::Invoices(..) => {
-            known_fields(cli, aerona_api::models::Invoice::FIELDS)?
-        }
-        _ => {}
-    }
+    // Patients still have a schema: it orders their columns.
+    use aerona_api::models::{Invoice, Patient, Payment};
+    let schema = match job {
+        AeronaJob::Payment(_) | AeronaJob::Payments(..) => Some(known_fields(
+            columns,
+            Schema::new(Payment::FIELDS, Payment::TABLE_FIELDS),
+        )?),
+        AeronaJob::Invoice(_) | AeronaJob::Invoices(..) => Some(known_fields(
+            columns,
+            Schema::new(Invoice::FIELDS, Invoice::TABLE_FIELDS),
+        )?),
+        AeronaJob::Patients(_) => Some(Schema::new(Patient::FIELDS, Patient::TABLE_FIELDS)),
+        _ => None,
+    };
     let env::Resolved {
         builder,
         sandbox: _sandbox,
@@ -111,5 +121,5 @@ pub async fn run(cli: &Cli, command: &AeronaCommand) -> Result<Output, Failure> 
     if cli.verbose > 0 {
         eprintln!("{}", budget::line("aerona", client.budget().await));
     }
-    Ok(out)
+    Ok((out, schema))
 }

@@ -12,7 +12,7 @@ use crate::args::{AlohaCommand, Cli};
 use crate::budget;
 use crate::env;
 use crate::exit::Failure;
-use crate::output::{Printer, RecordWriter, write_failed};
+use crate::output::{Printer, RecordWriter, Schema, write_failed};
 
 /// Input of an Aloha command, parsed.
 enum AlohaJob {
@@ -50,18 +50,26 @@ pub async fn run(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result
     };
     // The records are typed: `--fields` is checked against their documented fields before
     // anything is sent.
-    known_fields(
-        cli,
+    let schema = known_fields(
+        &printer.columns,
         match job {
-            AlohaJob::Clients => models::Client::FIELDS,
-            AlohaJob::Report(AlohaReport::Appointments, ..) => models::Appointment::FIELDS,
-            AlohaJob::Report(AlohaReport::ClientAuthorizations, ..) => {
-                models::ClientAuthorization::FIELDS
-            }
-            AlohaJob::Report(AlohaReport::BillingLedger, ..) => models::BillingLedgerEntry::FIELDS,
-            AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, ..) => {
-                models::AuthorizationWithoutAppointments::FIELDS
-            }
+            AlohaJob::Clients => Schema::new(models::Client::FIELDS, models::Client::TABLE_FIELDS),
+            AlohaJob::Report(AlohaReport::Appointments, ..) => Schema::new(
+                models::Appointment::FIELDS,
+                models::Appointment::TABLE_FIELDS,
+            ),
+            AlohaJob::Report(AlohaReport::ClientAuthorizations, ..) => Schema::new(
+                models::ClientAuthorization::FIELDS,
+                models::ClientAuthorization::TABLE_FIELDS,
+            ),
+            AlohaJob::Report(AlohaReport::BillingLedger, ..) => Schema::new(
+                models::BillingLedgerEntry::FIELDS,
+                models::BillingLedgerEntry::TABLE_FIELDS,
+            ),
+            AlohaJob::Report(AlohaReport::AuthorizationsWithoutAppointments, ..) => Schema::new(
+                models::AuthorizationWithoutAppointments::FIELDS,
+                models::AuthorizationWithoutAppointments::TABLE_FIELDS,
+            ),
         },
     )?;
     let env::Resolved {
@@ -73,7 +81,7 @@ pub async fn run(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result
         practice_core::StreamLimits::default().max_row_bytes,
     );
     let client = builder.stream_limits(limits).build()?;
-    let mut out = printer.records();
+    let mut out = printer.records(Some(schema));
     match job {
         AlohaJob::Clients => {
             let rows = client.clients_stream(RowPolicy::Fail).await?;

@@ -14,14 +14,18 @@ mod sandbox;
 
 use crate::args::{Cli, Command};
 use crate::exit::Failure;
-use crate::output::{Output, Printer};
+use crate::output::{Output, Printer, Schema};
 
-/// Runs the command; `None` when it printed to stdout itself (Aloha's reports, written as
-/// they arrive) or prints nothing there (`sandbox`).
-pub async fn run(cli: &Cli, printer: &Printer) -> Result<Option<Output>, Failure> {
+/// Runs the command: what it produced for stdout and, for typed records, their schema;
+/// `None` when it printed to stdout itself (Aloha's reports, written as they arrive) or
+/// prints nothing there (`sandbox`).
+pub async fn run(
+    cli: &Cli,
+    printer: &Printer,
+) -> Result<Option<(Output, Option<Schema>)>, Failure> {
     match &cli.command {
         Command::Aloha(command) => aloha::run(cli, command, printer).await.map(|()| None),
-        Command::Aerona(command) => aerona::run(cli, command).await.map(Some),
+        Command::Aerona(command) => aerona::run(cli, command, &printer.columns).await.map(Some),
         Command::Sandbox { port, print_env } => {
             sandbox::serve(*port, *print_env).await.map(|()| None)
         }

@@ -6,9 +6,8 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::wire::Deviating;
 
-use crate::args::Cli;
 use crate::exit::Failure;
-use crate::output::{Output, records};
+use crate::output::{Columns, Output, Schema, records, unknown_fields_message};
 
 pub fn progress(total: u64) -> ProgressBar {
     if total <= 1 || !std::io::stderr().is_terminal() {
@@ -64,24 +63,23 @@ pub fn warn_deviations(offset: usize, deviations: &[(usize, &'static str, &'stat
     }
 }
 
-/// `--fields` against the documented fields of typed records, before anything is sent.
-pub fn known_fields(cli: &Cli, known: &[&str]) -> Result<(), Failure> {
-    let Some(fields) = &cli.fields else {
-        return Ok(());
+/// `--fields` against the documented fields of typed records, before anything is sent; the
+/// records' schema, for the column formats.
+pub fn known_fields(columns: &Columns, schema: Schema) -> Result<Schema, Failure> {
+    let Some(fields) = &columns.fields else {
+        return Ok(schema);
     };
-    let unknown: Vec<String> = fields
+    let unknown: Vec<&str> = fields
         .iter()
-        .map(|f| f.trim())
-        .filter(|f| !known.contains(f))
-        .map(|f| format!("{:?}", crate::terminal::escape(f)))
+        .map(|f| f.as_str())
+        .filter(|f| !schema.documented.contains(f))
         .collect();
     if unknown.is_empty() {
-        return Ok(());
+        return Ok(schema);
     }
-    Err(Failure::input(format!(
-        "--fields: no field named {} in these records; they have: {}",
-        unknown.join(", "),
-        known.join(", ")
+    Err(Failure::input(unknown_fields_message(
+        &unknown,
+        schema.documented,
     )))
 }
 
