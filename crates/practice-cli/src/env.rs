@@ -112,6 +112,25 @@ pub async fn aerona(
     Ok(Resolved { builder, sandbox })
 }
 
+/// Where a run of `vendor` would go, without starting anything: the built-in sandbox, or
+/// the base URL its variables name (or the vendor's own). For `--dry-run`.
+pub fn target(vendor: &str, force_sandbox: bool) -> Result<String, Failure> {
+    let sandbox = "the built-in sandbox (no credentials set, or --sandbox)".to_owned();
+    if force_sandbox {
+        return Ok(sandbox);
+    }
+    Ok(match vendor {
+        "aloha" => aloha_from_env()?.map_or(sandbox, |t| {
+            t.base_url
+                .unwrap_or_else(|| aloha_api::DEFAULT_BASE_URL.to_owned())
+        }),
+        _ => aerona_from_env()?.map_or(sandbox, |t| {
+            t.base_url
+                .unwrap_or_else(|| aerona_api::DEFAULT_BASE_URL.to_owned())
+        }),
+    })
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -23,6 +23,7 @@ pub async fn run(
     cli: &Cli,
     printer: &Printer,
 ) -> Result<Option<(Output, Option<Schema>)>, Failure> {
+    refuse_output_options(cli)?;
     match &cli.command {
         Command::Aloha(command) => aloha::run(cli, command, printer).await.map(|()| None),
         Command::Aerona(command) => aerona::run(cli, command, &printer.columns).await.map(Some),
@@ -34,5 +35,29 @@ pub async fn run(
             .await
             .map(|()| None),
         Command::Webhooks(command) => crate::sync::webhooks(command).await.map(|()| None),
+    }
+}
+
+/// The output options (`--format`, `--fields`, `--wide`, `--csv-raw`) for a command that
+/// prints no records: invalid input, not quietly ignored.
+fn refuse_output_options(cli: &Cli) -> Result<(), Failure> {
+    let name = match &cli.command {
+        Command::Aloha(_) | Command::Aerona(_) => return Ok(()),
+        Command::Sync(_) => "practice sync",
+        Command::Webhooks(_) => "practice webhooks",
+        Command::Sandbox { .. } => "practice sandbox",
+        Command::Completions { .. } => "practice completions",
+    };
+    let given = [
+        ("--format", cli.format.is_some()),
+        ("--fields", cli.fields.is_some()),
+        ("--wide", cli.wide),
+        ("--csv-raw", cli.csv_raw),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(Failure::input(format!(
+            "{flag} does nothing for `{name}`, which prints no records; leave it out"
+        ))),
+        None => Ok(()),
     }
 }

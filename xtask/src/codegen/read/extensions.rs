@@ -86,9 +86,8 @@ pub fn table_columns(ext: &Extensions, properties: &[&str]) -> Result<Vec<String
     let Some(value) = ext.get("x-table-columns") else {
         return Ok(Vec::new());
     };
-    let names: Vec<String> = serde_json::from_value(value.clone()).map_err(|_| {
-        format!("`x-table-columns` must be a list of property names, got {value}")
-    })?;
+    let names: Vec<String> = serde_json::from_value(value.clone())
+        .map_err(|_| format!("`x-table-columns` must be a list of property names, got {value}"))?;
     if names.is_empty() || names.len() > MAX_TABLE_COLUMNS {
         return Err(format!(
             "`x-table-columns` names {} columns; give 1 to {MAX_TABLE_COLUMNS}",
@@ -173,7 +172,10 @@ mod tests {
             table_columns(&ext("x-table-columns: [date, id]"), &props),
             Ok(vec!["date".to_owned(), "id".to_owned()])
         );
-        assert_eq!(table_columns(&ext("x-idempotent: true"), &props), Ok(vec![]));
+        assert_eq!(
+            table_columns(&ext("x-idempotent: true"), &props),
+            Ok(vec![])
+        );
         let missing = table_columns(&ext("x-table-columns: [id, nope]"), &props).unwrap_err();
         assert!(missing.contains("`nope`"), "{missing}");
         let twice = table_columns(&ext("x-table-columns: [id, id]"), &props).unwrap_err();
