@@ -272,7 +272,6 @@ fn fnv64(text: &str) -> u64 {
     })
 }
 
-
 /// The dialect, the URL to connect to, and for SQLite the file's path.
 fn parse(url: &str) -> Result<(Dialect, String, Option<String>), SyncError> {
     install_default_drivers();

@@ -193,7 +193,11 @@ enum Outcome {
     Interrupted,
 }
 
-async fn work(run: &Run<'_>, mut pending: Vec<Window>, summary: &mut Summary) -> Result<(), SyncError> {
+async fn work(
+    run: &Run<'_>,
+    mut pending: Vec<Window>,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
     let Run {
         db,
         source,
