@@ -334,3 +334,21 @@ pub struct Search {
     #[arg(long, value_name = "N")]
     pub chunk_days: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    #[test]
+    fn the_default_answer_cap_is_one_gib_and_can_be_raised() {
+        let cli = Cli::try_parse_from(["practice", "aloha", "clients"]).unwrap();
+        assert_eq!(cli.max_answer_mib, 1024);
+        assert_eq!(cli.max_answer_mib << 20, 1 << 30);
+        let raised =
+            Cli::try_parse_from(["practice", "--max-answer-mib", "16384", "aloha", "clients"])
+                .unwrap();
+        assert_eq!(raised.max_answer_mib, 16384);
+    }
+}

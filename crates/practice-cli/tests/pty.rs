@@ -132,19 +132,27 @@ fn error_lines_are_coloured_only_without_no_color() {
     assert!(!plain.screen.contains(ESC), "{}", plain.screen);
 }
 
-/// Runs `practice args` on a fresh pseudo-terminal `cols` columns wide (set with `stty`
-/// before the binary starts, so it sees that width from its first read).
+/// Runs `practice args` on a fresh pseudo-terminal `cols` columns wide: the test sets the
+/// size once the terminal exists (its maker sets a default of its own after starting the
+/// child), and the child waits until it sees that width before starting `practice`.
 fn on_terminal_of_width(cols: u16, args: &[&str]) -> Seen {
     let mut command = std::process::Command::new("sh");
     for var in support::VARS {
         command.env_remove(var);
     }
     command
-        .args(["-c", r#"stty rows 50 cols "$0" && exec "$@""#])
+        .args([
+            "-c",
+            r#"until [ "$(stty size | cut -d' ' -f2)" = "$0" ]; do sleep 0.01; done; exec "$@""#,
+        ])
         .arg(cols.to_string())
         .arg(env!("CARGO_BIN_EXE_practice"))
         .args(args);
     let mut session = Session::spawn(command).expect("a pseudo-terminal");
+    session
+        .get_process_mut()
+        .set_window_size(cols, 50)
+        .expect("the terminal's size");
     session.set_expect_timeout(Some(Duration::from_secs(120)));
     let seen = session.expect(Eof).expect("the terminal reaches its end");
     let screen = String::from_utf8_lossy(seen.as_bytes()).into_owned();
