@@ -44,6 +44,20 @@ fn cell(value: &RawValue) -> Cell {
     }
 }
 
+/// The union of the rows' fields, in the order first seen.
+pub fn union_of_fields(rows: &[Row]) -> Vec<String> {
+    let mut header: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for row in rows {
+        for key in row.keys() {
+            if seen.insert(key.as_str()) {
+                header.push(key.clone());
+            }
+        }
+    }
+    header
+}
+
 /// The chosen fields that none of `records` has, and the fields they do have; both empty
 /// when there is no record to judge by.
 pub fn unknown_fields(records: &[&RawValue], fields: &[String]) -> (Vec<String>, Vec<String>) {
@@ -51,7 +65,7 @@ pub fn unknown_fields(records: &[&RawValue], fields: &[String]) -> (Vec<String>,
         return (Vec::new(), Vec::new());
     }
     let rows: Vec<Row> = records.iter().map(|r| cells(r)).collect();
-    let known = super::columns::union_of_fields(&rows);
+    let known = union_of_fields(&rows);
     let unknown = fields
         .iter()
         .filter(|f| !known.contains(f))

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeSet;
 
-use super::Format;
-use super::cells::Row;
+use super::cells::{Row, union_of_fields};
+use super::format::Format;
 use crate::exit::Failure;
 use crate::terminal;
 
@@ -113,20 +113,6 @@ impl Columns {
         self.schema
             .is_none_or(|schema| !schema.documented.contains(&field))
     }
-}
-
-/// The union of the rows' fields, in the order first seen.
-pub fn union_of_fields(rows: &[Row]) -> Vec<String> {
-    let mut header: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for row in rows {
-        for key in row.keys() {
-            if seen.insert(key.as_str()) {
-                header.push(key.clone());
-            }
-        }
-    }
-    header
 }
 
 /// The message for `--fields` names that are not fields: each name, the nearest known name

@@ -4,10 +4,12 @@
 mod cells;
 mod columns;
 mod csv;
+mod format;
 mod stream;
 mod table;
 
 pub use columns::{ALL, Columns, Schema, unknown_fields_message};
+pub use format::Format;
 pub use stream::{RecordWriter, STREAM_BLOCK};
 
 use std::io::Write;
@@ -16,19 +18,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::exit::Failure;
-
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// One JSON array for lists, one object for a single record.
-    Json,
-    /// One record per line.
-    Ndjson,
-    /// A header row of the union of the fields, then one row per record.
-    Csv,
-    /// Aligned columns, for people.
-    Table,
-}
 
 /// Where and how a command that prints as it fetches writes its records.
 #[derive(Debug, Clone)]

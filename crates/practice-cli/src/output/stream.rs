@@ -21,8 +21,10 @@ use std::io::Write;
 use serde_json::value::RawValue;
 
 use super::cells;
+use super::columns::Columns;
+use super::csv;
+use super::format::Format;
 use super::table::{self, Layout};
-use super::{Columns, Format, csv};
 use crate::terminal;
 
 /// Records held at most before the CSV header is chosen or a table block is printed.
@@ -331,7 +333,7 @@ mod tests {
 
     #[test]
     fn typed_records_keep_the_spec_order_in_csv_and_table_defaults_in_a_table() {
-        use super::super::Schema;
+        use super::super::columns::Schema;
         const SCHEMA: Schema = Schema::new(&["id", "late", "amount"], &["id", "amount"]);
         let typed = Columns {
             schema: Some(SCHEMA),
