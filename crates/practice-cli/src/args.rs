@@ -36,32 +36,45 @@ Exit codes:
   5  server, network or decode failure, an unreachable Redis, or a write whose outcome
      is unknown";
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
+/// The largest answer read by default, in MiB: 1 GiB, about eight times the largest report
+/// a practice makes (100,000 appointments are 129 MiB), so that a server that never ends
+/// its answer is stopped long before it fills a disk. `--max-answer-mib` raises it.
+pub const DEFAULT_MAX_ANSWER_MIB: u64 = 1024;
+
 /// Aloha and Aerona from the command line. Credentials come from the environment; without
 /// them (or with --sandbox) the built-in sandbox is started in-process.
 #[derive(Debug, Parser)]
 #[command(name = "practice", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Output format: json, ndjson, csv or table (default: table on a terminal, json otherwise).
-    #[arg(long, global = true, value_enum)]
+    /// Output format: json, ndjson, csv or table (default: table on a terminal, json
+    /// otherwise; table when --fields or --wide is given).
+    #[arg(long, global = true, value_enum, help_heading = GLOBAL)]
     pub format: Option<Format>,
-    /// Columns for csv and table, in this order (e.g. --fields clientId,firstName).
-    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B,C")]
+    /// Columns for csv and table, in this order (e.g. --fields clientId,firstName), or
+    /// `all` for every field.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "A,B,C", help_heading = GLOBAL)]
     pub fields: Option<Vec<String>>,
+    /// Every field in csv and table (the same as --fields all).
+    #[arg(long, global = true, conflicts_with = "fields", help_heading = GLOBAL)]
+    pub wide: bool,
     /// CSV cells exactly as received: no ' before formula-like text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub csv_raw: bool,
     /// Requests in flight for commands that make several (default 4).
-    #[arg(long, global = true, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, global = true, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = GLOBAL)]
     pub concurrency: u16,
     /// Stop reading one answer past this many MiB (reports are read as they arrive, so this
     /// bounds time and output, not memory).
-    #[arg(long, global = true, default_value_t = 16384, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    #[arg(long, global = true, default_value_t = DEFAULT_MAX_ANSWER_MIB, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576), help_heading = GLOBAL)]
     pub max_answer_mib: u64,
     /// Use the built-in sandbox even when credentials are set.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub sandbox: bool,
     /// More logging on stderr (repeatable; warnings are always shown).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
     /// The command.
     #[command(subcommand)]
@@ -72,12 +85,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The Aloha Customer API.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  practice aloha appointments --from 2024-03-01 --to 2024-03-31"
+    )]
     Aloha(AlohaCommand),
     /// The Aerona API.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  practice aerona payments --from 2024-03-01 --to 2024-03-31"
+    )]
     Aerona(AeronaCommand),
     /// Serve both simulators until interrupted, and print their base URLs.
+    #[command(after_help = "Example:\n  practice sandbox --port 8700 --print-env > sandbox.env")]
     Sandbox {
         /// Port to listen on (default: any free port).
         #[arg(long, default_value_t = 0)]
@@ -87,12 +107,21 @@ pub enum Command {
         print_env: bool,
     },
     /// Mirror a vendor's records into SQLite or PostgreSQL (resumable, budget-aware).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  practice sync aloha --db sqlite://mirror.db --from 2024-01-01"
+    )]
     Sync(crate::sync::SyncCommand),
     /// Aerona webhooks.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  PRACTICE_WEBHOOK_SECRET=s3cret practice webhooks serve --db sqlite://mirror.db"
+    )]
     Webhooks(crate::sync::WebhooksCommand),
     /// Print a shell completion script (e.g. `practice completions bash > practice.bash`).
+    #[command(
+        after_help = "Example:\n  practice completions bash > ~/.local/share/bash-completion/completions/practice"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -118,14 +147,29 @@ pub struct Range {
 #[derive(Debug, Subcommand)]
 pub enum AlohaCommand {
     /// Every client.
+    #[command(
+        after_help = "Example:\n  practice aloha clients --fields clientId,firstName,lastName"
+    )]
     Clients,
     /// Appointments between two dates.
+    #[command(
+        after_help = "Example:\n  practice aloha appointments --from 2024-03-01 --to 2024-03-31 --format table"
+    )]
     Appointments(Range),
     /// Client authorizations between two dates.
+    #[command(
+        after_help = "Example:\n  practice aloha client-authorizations --from 2024-01-01 --to 2024-03-31"
+    )]
     ClientAuthorizations(Range),
     /// The billing ledger between two dates.
+    #[command(
+        after_help = "Example:\n  practice aloha billing-ledger --from 2024-03-01 --to 2024-03-31 --format csv > ledger.csv"
+    )]
     BillingLedger(Range),
     /// Authorizations without appointments between two dates.
+    #[command(
+        after_help = "Example:\n  practice aloha authorizations-without-appointments --from 2024-03-01 --to 2024-03-31"
+    )]
     AuthorizationsWithoutAppointments(Range),
 }
 
@@ -146,26 +190,36 @@ pub enum TimeOfDay {
 #[derive(Debug, Subcommand)]
 pub enum AeronaCommand {
     /// One or more patients, in the order given.
+    #[command(after_help = "Example:\n  practice aerona patient 1001 1002")]
     Patient {
         /// Patient ids.
         #[arg(required = true, num_args = 1..)]
         ids: Vec<String>,
     },
     /// One payment.
+    #[command(after_help = "Example:\n  practice aerona payment 187000")]
     Payment {
         /// Payment id.
         id: String,
     },
     /// Payments (without dates: the current month, as the vendor does).
+    #[command(
+        after_help = "Example:\n  practice aerona payments --from 2024-03-01 --to 2024-03-31 --format csv"
+    )]
     Payments(Search),
     /// One invoice.
+    #[command(after_help = "Example:\n  practice aerona invoice 5001")]
     Invoice {
         /// Invoice id.
         id: String,
     },
     /// Invoices (without dates: the current month, as the vendor does).
+    #[command(
+        after_help = "Example:\n  practice aerona invoices --patient 1001 --from 2024-01-01 --to 2024-03-31"
+    )]
     Invoices(Search),
     /// Clinicians.
+    #[command(after_help = "Example:\n  practice aerona clinicians --practice 1")]
     Clinicians {
         /// Practice id.
         #[arg(long)]
@@ -175,6 +229,9 @@ pub enum AeronaCommand {
         appointment_type: Option<String>,
     },
     /// Appointment types.
+    #[command(
+        after_help = "Example:\n  practice aerona appointment-types --practice 1 --onsite-only"
+    )]
     AppointmentTypes {
         /// Practice id.
         #[arg(long)]
@@ -193,6 +250,9 @@ pub enum AeronaCommand {
         remote_only: bool,
     },
     /// The next free appointment slots (up to 50).
+    #[command(
+        after_help = "Example:\n  practice aerona slots --appointment-type 3 --start 2024-03-01 --time-of-day morning"
+    )]
     Slots {
         /// Appointment type id.
         #[arg(long = "appointment-type")]
@@ -214,6 +274,9 @@ pub enum AeronaCommand {
         practice: Option<String>,
     },
     /// Book an appointment; prints {"appointmentId": N}.
+    #[command(
+        after_help = "Example:\n  practice aerona create-appointment --practice 1 --clinician 2 --appointment-type 3 --status 1 --time 2024-03-04T09:00:00Z --duration 30 --patient 1001"
+    )]
     CreateAppointment {
         /// Practice id.
         #[arg(long)]
@@ -244,6 +307,7 @@ pub enum AeronaCommand {
         notes: Option<String>,
     },
     /// Set an appointment's status; prints {"updated": true|false}.
+    #[command(after_help = "Example:\n  practice aerona set-appointment-status 4242 9")]
     SetAppointmentStatus {
         /// Appointment id.
         appointment_id: String,
@@ -269,4 +333,22 @@ pub struct Search {
     /// vendor returns it for two chunks.
     #[arg(long, value_name = "N")]
     pub chunk_days: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    #[test]
+    fn the_default_answer_cap_is_one_gib_and_can_be_raised() {
+        let cli = Cli::try_parse_from(["practice", "aloha", "clients"]).unwrap();
+        assert_eq!(cli.max_answer_mib, 1024);
+        assert_eq!(cli.max_answer_mib << 20, 1 << 30);
+        let raised =
+            Cli::try_parse_from(["practice", "--max-answer-mib", "16384", "aloha", "clients"])
+                .unwrap();
+        assert_eq!(raised.max_answer_mib, 16384);
+    }
 }

@@ -112,6 +112,25 @@ pub async fn aerona(
     Ok(Resolved { builder, sandbox })
 }
 
+/// Where a run of `vendor` would go, without starting anything: the built-in sandbox, or
+/// the base URL its variables name (or the vendor's own). For `--dry-run`.
+pub fn target(vendor: &str, force_sandbox: bool) -> Result<String, Failure> {
+    let sandbox = "the built-in sandbox (no credentials set, or --sandbox)".to_owned();
+    if force_sandbox {
+        return Ok(sandbox);
+    }
+    Ok(match vendor {
+        "aloha" => aloha_from_env()?.map_or(sandbox, |t| {
+            t.base_url
+                .unwrap_or_else(|| aloha_api::DEFAULT_BASE_URL.to_owned())
+        }),
+        _ => aerona_from_env()?.map_or(sandbox, |t| {
+            t.base_url
+                .unwrap_or_else(|| aerona_api::DEFAULT_BASE_URL.to_owned())
+        }),
+    })
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -294,13 +313,15 @@ fn required(name: &str) -> Result<String, Failure> {
     var(name).ok_or_else(|| Failure::input(format!("{name} is not set")))
 }
 
-/// Starts the in-process sandbox and says so in one line on stderr.
+/// Starts the in-process sandbox and says so on stderr in one line that fits 80 columns
+/// (its address with `-v`).
 async fn start_sandbox(vendor: &str) -> Result<Sandbox, Failure> {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .map_err(|e| Failure::local(format!("could not start the built-in sandbox: {e}")))?;
-    eprintln!(
-        "practice: using the built-in {vendor} sandbox at {} (fake data; set credentials to reach the real API)",
+    eprintln!("practice: using the built-in {vendor} sandbox: fake data (credentials: --help)");
+    tracing::info!(
+        "the {vendor} sandbox is at {}",
         match vendor {
             "aloha" => sandbox.aloha_base_url(),
             _ => sandbox.aerona_base_url(),

@@ -15,6 +15,10 @@ pub enum Exit {
     RateLimited = 4,
     /// Server, network or decode failure, or a write whose outcome is unknown.
     Failure = 5,
+    /// Stopped by SIGINT (Ctrl-C), 128 + 2, after saving what was done.
+    Interrupted = 130,
+    /// Stopped by SIGTERM, 128 + 15, after saving what was done.
+    Terminated = 143,
 }
 
 /// A failure with its exit status and one-line message.

@@ -33,18 +33,32 @@ fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose);
-    let format = cli.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
+    let terminal = std::io::stdout().is_terminal();
+    // `--fields "a, b"` means a and b; `--fields all` (or `--wide`) every field.
+    let fields: Option<Vec<String>> = cli
+        .fields
+        .as_ref()
+        .map(|names| names.iter().map(|n| n.trim().to_owned()).collect());
+    let all = cli.wide || fields.as_deref().is_some_and(|f| f == [output::ALL]);
+    // Choosing columns asks for a column format: on a pipe too, table unless told otherwise.
+    let format = cli
+        .format
+        .unwrap_or(if terminal || all || fields.is_some() {
+            Format::Table
+        } else {
+            Format::Json
+        });
     let columns = Columns {
-        // `--fields "a, b"` means a and b.
-        fields: cli
-            .fields
-            .as_ref()
-            .map(|names| names.iter().map(|n| n.trim().to_owned()).collect()),
+        fields: fields.filter(|_| !all),
+        all,
         csv_raw: cli.csv_raw,
+        schema: None,
+        // Piped, a table may be as wide as its columns.
+        width: terminal
+            .then(terminal_size::terminal_size)
+            .flatten()
+            .map(|(width, _)| usize::from(width.0))
+            .filter(|w| *w > 0),
     };
     if let Err(failure) = columns.check(format) {
         return report(failure);
@@ -65,7 +79,8 @@ fn main() -> ExitCode {
         columns: columns.clone(),
     };
     match runtime.block_on(commands::run(&cli, &printer)) {
-        Ok(Some(output)) => {
+        Ok(Some((output, schema))) => {
+            let columns = Columns { schema, ..columns };
             if let Err(failure) = output.check_fields(&columns) {
                 return report(failure);
             }

@@ -131,3 +131,116 @@ fn error_lines_are_coloured_only_without_no_color() {
     );
     assert!(!plain.screen.contains(ESC), "{}", plain.screen);
 }
+
+/// Runs `practice args` on a fresh pseudo-terminal `cols` columns wide: the test sets the
+/// size once the terminal exists (its maker sets a default of its own after starting the
+/// child), and the child waits until it sees that width before starting `practice`.
+fn on_terminal_of_width(cols: u16, args: &[&str]) -> Seen {
+    let mut command = std::process::Command::new("sh");
+    for var in support::VARS {
+        command.env_remove(var);
+    }
+    command
+        .args([
+            "-c",
+            r#"until [ "$(stty size | cut -d' ' -f2)" = "$0" ]; do sleep 0.01; done; exec "$@""#,
+        ])
+        .arg(cols.to_string())
+        .arg(env!("CARGO_BIN_EXE_practice"))
+        .args(args);
+    let mut session = Session::spawn(command).expect("a pseudo-terminal");
+    session
+        .get_process_mut()
+        .set_window_size(cols, 50)
+        .expect("the terminal's size");
+    session.set_expect_timeout(Some(Duration::from_secs(120)));
+    let seen = session.expect(Eof).expect("the terminal reaches its end");
+    let screen = String::from_utf8_lossy(seen.as_bytes()).into_owned();
+    let code = match session.get_process().wait().expect("the process ends") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("ended without an exit code: {other:?}\n{screen}"),
+    };
+    Seen { code, screen }
+}
+
+#[test]
+fn the_readme_main_command_fits_80_and_160_columns_with_one_header() {
+    for cols in [80usize, 160] {
+        let seen = on_terminal_of_width(cols as u16, &README_MAIN);
+        assert_eq!(seen.code, 0, "{cols}: {}", seen.screen);
+        let lines: Vec<&str> = seen
+            .screen
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .collect();
+        let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(
+            widest <= cols,
+            "{cols} columns, a line of {widest}:\n{}",
+            seen.screen
+        );
+        let headers = lines
+            .iter()
+            .filter(|l| l.starts_with("appointmentId"))
+            .count();
+        assert_eq!(headers, 1, "{cols}: {}", seen.screen);
+        let rows = lines.iter().filter(|l| l.contains("-2024 ")).count();
+        assert!(
+            rows > 100,
+            "{cols}: every March record a line: {}",
+            seen.screen
+        );
+        let count = format!("({rows} records)");
+        assert!(seen.screen.contains(&count), "{cols}: {}", seen.screen);
+        assert!(
+            seen.screen.contains("fields shown; --fields all"),
+            "the way to every field is named: {}",
+            seen.screen
+        );
+        if cols == 160 {
+            // Wide enough for every default column of the spec, none cut.
+            let header = lines
+                .iter()
+                .find(|l| l.starts_with("appointmentId"))
+                .unwrap();
+            for column in [
+                "clientName",
+                "serviceName",
+                "charge",
+                "claimId",
+                "completed",
+            ] {
+                assert!(header.contains(column), "{column}: {header}");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_record_on_a_terminal_is_shown_one_field_a_line() {
+    let seen = on_terminal_of_width(80, &["aerona", "payment", "187000"]);
+    assert_eq!(seen.code, 0, "{}", seen.screen);
+    let lines: Vec<&str> = seen
+        .screen
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .collect();
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= 80),
+        "{}",
+        seen.screen
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("id ") && l.ends_with("187000")),
+        "{}",
+        seen.screen
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("amount ")),
+        "{}",
+        seen.screen
+    );
+    assert!(seen.screen.contains("(1 record)"), "{}", seen.screen);
+}

@@ -68,23 +68,41 @@ CREATE TABLE IF NOT EXISTS sync_leases (
 
 impl Db {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and creates or
-    /// migrates the schema.
+    /// migrates the schema. A SQLite file that cannot be opened or created is invalid input
+    /// naming the path and why (a missing folder, no permission).
     pub async fn connect(url: &str) -> Result<Db, SyncError> {
-        install_default_drivers();
-        let (dialect, url) = if let Some(path) = url.strip_prefix("sqlite:") {
-            let path = path.trim_start_matches("//");
-            if path.is_empty() {
-                return Err(SyncError::Input("--db sqlite:// needs a file path".into()));
+        let (dialect, url, path) = parse(url)?;
+        if let Some(path) = &path {
+            check_folder(path)?;
+        }
+        Db::open(dialect, &url)
+            .await
+            .map_err(|err| match (&path, err) {
+                (Some(path), SyncError::Database(err)) => SyncError::Input(format!(
+                    "--db: cannot open or create the SQLite database {path}: {err}"
+                )),
+                (_, err) => err,
+            })
+    }
+
+    /// As [`Db::connect`] for a plan only (`--dry-run`): a SQLite file that does not exist
+    /// is not created; the plan is made against an empty database in memory instead.
+    pub async fn connect_for_plan(url: &str) -> Result<Db, SyncError> {
+        match parse(url)? {
+            (Dialect::Sqlite, _, Some(path)) if !std::path::Path::new(&path).exists() => {
+                Db::open(Dialect::Sqlite, "sqlite::memory:").await
             }
-            let sep = if path.contains('?') { '&' } else { '?' };
-            (Dialect::Sqlite, format!("sqlite://{path}{sep}mode=rwc"))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Dialect::Postgres, url.to_owned())
-        } else {
-            return Err(SyncError::Input(
-                "--db must be sqlite://PATH or postgres://…".into(),
-            ));
-        };
+            _ => Db::connect(url).await,
+        }
+    }
+
+    /// Closes the pool, waiting for its connections to end: SQLite then folds its `-wal`
+    /// file back into the database and removes it.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn open(dialect: Dialect, url: &str) -> Result<Db, SyncError> {
         // One SQLite connection: its writers take turns anyway, and one never waits on itself.
         let connections = match dialect {
             Dialect::Sqlite => 1,
@@ -108,7 +126,7 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect(&url)
+            .connect(url)
             .await?;
         let db = Db { pool, dialect };
         db.migrate().await?;
@@ -252,6 +270,44 @@ fn fnv64(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The dialect, the URL to connect to, and for SQLite the file's path.
+fn parse(url: &str) -> Result<(Dialect, String, Option<String>), SyncError> {
+    install_default_drivers();
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(SyncError::Input("--db sqlite:// needs a file path".into()));
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let file = path.split('?').next().unwrap_or(path).to_owned();
+        Ok((
+            Dialect::Sqlite,
+            format!("sqlite://{path}{sep}mode=rwc"),
+            Some(file),
+        ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Dialect::Postgres, url.to_owned(), None))
+    } else {
+        Err(SyncError::Input(
+            "--db must be sqlite://PATH or postgres://…".into(),
+        ))
+    }
+}
+
+/// A SQLite file's folder must exist: SQLite creates the file, never the folder.
+fn check_folder(path: &str) -> Result<(), SyncError> {
+    let folder = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    match folder {
+        Some(folder) if !folder.is_dir() => Err(SyncError::Input(format!(
+            "--db: cannot create the SQLite database {path}: the folder {} does not exist",
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

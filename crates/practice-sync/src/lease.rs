@@ -96,6 +96,25 @@ pub async fn release_all(db: &Db, owner: &str) -> Result<(), SyncError> {
     Ok(())
 }
 
+/// How long the longest of the leases on `windows` has still to run (zero when none is held).
+pub async fn longest_wait(db: &Db, windows: &[Window]) -> Result<Duration, SyncError> {
+    let sql = format!(
+        "SELECT expires_ms FROM sync_leases WHERE report = {} AND window_key = {}",
+        db.arg(1),
+        db.arg(2)
+    );
+    let mut longest = 0_i64;
+    for window in windows {
+        let expires: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(window.report.table())
+            .bind(window.key.clone())
+            .fetch_optional(&db.pool)
+            .await?;
+        longest = longest.max(expires.unwrap_or(0).saturating_sub(now_ms()));
+    }
+    Ok(Duration::from_millis(u64::try_from(longest).unwrap_or(0)))
+}
+
 /// Keeps `owner`'s leases from lapsing while the run goes on: extends them every third of
 /// the lease time. Drop (abort) the task to stop.
 pub fn heartbeat(db: Db, owner: String, lease: Duration) -> tokio::task::JoinHandle<()> {

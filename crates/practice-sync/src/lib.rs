@@ -24,7 +24,7 @@ pub use db::{Db, Dialect};
 pub use error::SyncError;
 pub use fetch::Source;
 pub use plan::{Plan, Report, Window, plan};
-pub use run::{Progress, Summary, SyncOptions, dry_run, sync};
+pub use run::{Progress, Summary, SyncOptions, dry_run, sync, sync_until};
 /// The sqlx this crate speaks, for callers that read the tables through [`Db::pool`].
 pub use sqlx;
 pub use store::Changes;

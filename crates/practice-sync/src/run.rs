@@ -27,6 +27,18 @@ pub enum Progress {
     },
     /// One window was fetched and written (or found done by another process).
     Done,
+    /// Windows another live process holds: this run waits until that process writes them
+    /// or its lease lapses, at most `seconds` from now.
+    Waiting {
+        /// The first such window: its table and key (`aloha_appointments`, `2024-03`).
+        table: &'static str,
+        /// The window's key.
+        window: String,
+        /// How many windows wait.
+        windows: usize,
+        /// The longest wait, in seconds, if no heartbeat renews that lease.
+        seconds: u64,
+    },
 }
 
 /// How to run.
@@ -71,12 +83,17 @@ pub struct Summary {
     pub skipped: usize,
     /// `Some` when the budget ran out and the run stopped early: when to run again, if known.
     pub stopped: Option<Option<OffsetDateTime>>,
+    /// The run was interrupted ([`sync_until`]): windows in flight were finished, no other
+    /// was begun.
+    pub interrupted: bool,
+    /// Windows this process fetched and wrote.
+    pub written: u64,
 }
 
 impl Summary {
     /// Whether every planned window was done.
     pub fn complete(&self) -> bool {
-        self.stopped.is_none()
+        self.stopped.is_none() && !self.interrupted
     }
 }
 
@@ -103,9 +120,21 @@ fn split(reports: &[Report]) -> (Vec<Report>, bool) {
 
 /// Runs a sync of `options.reports` from `source` into `db`.
 pub async fn sync(db: &Db, source: &Source, options: &SyncOptions) -> Result<Summary, SyncError> {
+    sync_until(db, source, options, &AtomicBool::new(false)).await
+}
+
+/// [`sync`], stopping early once `interrupt` is set (a signal handler sets it): no window is
+/// begun after that, those in flight are finished and written, this process's leases are
+/// released, and the summary says `interrupted`.
+pub async fn sync_until(
+    db: &Db,
+    source: &Source,
+    options: &SyncOptions,
+    interrupt: &AtomicBool,
+) -> Result<Summary, SyncError> {
     let owner = lease::new_owner();
     let heartbeat = lease::heartbeat(db.clone(), owner.clone(), options.lease);
-    let result = sync_as(db, source, options, &owner).await;
+    let result = sync_as(db, source, options, &owner, interrupt).await;
     heartbeat.abort();
     if result.as_ref().map_or(true, |s| !s.complete()) {
         // Whatever we still hold goes back to the fleet now, not when the lease lapses.
@@ -119,6 +148,7 @@ async fn sync_as(
     source: &Source,
     options: &SyncOptions,
     owner: &str,
+    interrupt: &AtomicBool,
 ) -> Result<Summary, SyncError> {
     let started = OffsetDateTime::now_utc();
     let (main, patients) = split(&options.reports);
@@ -127,21 +157,30 @@ async fn sync_as(
         skipped: plan.skipped,
         ..Summary::default()
     };
-    work(
+    let run = Run {
         db,
         source,
         options,
         owner,
         started,
-        plan.windows,
-        &mut summary,
-    )
-    .await?;
+        interrupt,
+    };
+    work(&run, plan.windows, &mut summary).await?;
     if patients && summary.complete() {
         let windows = plan::patient_windows(db).await?;
-        work(db, source, options, owner, started, windows, &mut summary).await?;
+        work(&run, windows, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// What one run works with.
+struct Run<'a> {
+    db: &'a Db,
+    source: &'a Source,
+    options: &'a SyncOptions,
+    owner: &'a str,
+    started: OffsetDateTime,
+    interrupt: &'a AtomicBool,
 }
 
 /// What became of one window.
@@ -150,17 +189,23 @@ enum Outcome {
     ByOther,
     Held,
     Spent(Option<OffsetDateTime>),
+    /// Not begun: the run was interrupted.
+    Interrupted,
 }
 
 async fn work(
-    db: &Db,
-    source: &Source,
-    options: &SyncOptions,
-    owner: &str,
-    started: OffsetDateTime,
+    run: &Run<'_>,
     mut pending: Vec<Window>,
     summary: &mut Summary,
 ) -> Result<(), SyncError> {
+    let Run {
+        db,
+        source,
+        options,
+        owner,
+        started,
+        interrupt,
+    } = *run;
     if let Some(progress) = &options.progress {
         progress(Progress::Planned {
             windows: pending.len() as u64,
@@ -176,8 +221,11 @@ async fn work(
                 .map(|window| {
                     let (stop, requests) = (&stop, &requests);
                     async move {
-                        let outcome =
-                            one(db, source, options, owner, started, &window, stop, requests).await;
+                        let outcome = if interrupt.load(Ordering::Acquire) {
+                            Ok(Outcome::Interrupted)
+                        } else {
+                            one(db, source, options, owner, started, &window, stop, requests).await
+                        };
                         (window, outcome)
                     }
                 })
@@ -189,12 +237,12 @@ async fn work(
             match outcome {
                 Ok(Outcome::Written(table, changes)) => {
                     summary.tables.entry(table).or_default().add(changes);
-                    tick(options);
+                    summary.written = summary.written.saturating_add(1);
                 }
                 Ok(Outcome::ByOther) => {
                     summary.by_others = summary.by_others.saturating_add(1);
-                    tick(options);
                 }
+                Ok(Outcome::Interrupted) => summary.interrupted = true,
                 Ok(Outcome::Held) => pending.push(window),
                 Ok(Outcome::Spent(at)) => {
                     summary.stopped = Some(match summary.stopped {
@@ -211,12 +259,26 @@ async fn work(
         if let Some(err) = first_error {
             return Err(err);
         }
-        if summary.stopped.is_some() {
+        if summary.stopped.is_some() || summary.interrupted {
             return Ok(());
         }
-        if !pending.is_empty() {
-            // Others hold these windows: wait for them to finish, or for their leases to lapse.
+        if let Some(first) = pending.first() {
+            // Others hold these windows: wait for them to finish, or for their leases to
+            // lapse, and say so.
+            if let Some(progress) = &options.progress {
+                let seconds = lease::longest_wait(db, &pending).await?;
+                progress(Progress::Waiting {
+                    table: first.report.table(),
+                    window: first.key.clone(),
+                    windows: pending.len(),
+                    seconds: seconds.as_secs(),
+                });
+            }
             tokio::time::sleep((options.lease / 4).min(Duration::from_secs(1))).await;
+            if interrupt.load(Ordering::Acquire) {
+                summary.interrupted = true;
+                return Ok(());
+            }
         }
     }
     Ok(())
@@ -252,6 +314,7 @@ async fn one(
         .is_some_and(|c| c.fetched_at >= started)
     {
         lease::release(db, window, owner).await?;
+        tick(options);
         return Ok(Outcome::ByOther);
     }
     let fetched = source.fetch(window).await;
@@ -265,6 +328,8 @@ async fn one(
     match fetched {
         Ok(records) => {
             let changes = store::apply(db, window, &records, owner).await?;
+            // As it is written, not when the whole batch is: the bar shows what is saved.
+            tick(options);
             Ok(Outcome::Written(window.report.table(), changes))
         }
         Err(err) => {

@@ -102,6 +102,8 @@ pub struct StructModel {
     pub doc: Doc,
     /// Fields in spec order.
     pub fields: Vec<Field>,
+    /// `x-table-columns`: the wire names a table shows by default (empty: every field).
+    pub table_columns: Vec<String>,
 }
 
 /// One field or parameter.

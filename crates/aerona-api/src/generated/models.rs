@@ -433,6 +433,19 @@ impl Payment {
         "dateModified",
         "thirdPartyProviderName",
     ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "id",
+        "patientId",
+        "paymentDate",
+        "practiceName",
+        "paymentType",
+        "paymentMethod",
+        "amount",
+        "cancellation",
+        "refund",
+    ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -890,6 +903,19 @@ impl Invoice {
         "adjustmentAmount",
         "prechargeDate",
         "trackingFee",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "id",
+        "patientId",
+        "date",
+        "saleItem",
+        "quantity",
+        "price",
+        "discountAmount",
+        "status",
+        "dateCompleted",
     ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
@@ -1362,6 +1388,17 @@ impl Patient {
         "address1",
         "address2",
         "address3",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "practiceId",
+        "forename",
+        "surname",
+        "knownAs",
+        "dob",
+        "genderId",
+        "address1",
     ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).

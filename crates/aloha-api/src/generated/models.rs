@@ -33,6 +33,9 @@ pub struct ErrorDetail {
 impl ErrorDetail {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["name", "message"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["name", "message"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -131,6 +134,15 @@ pub struct TokenData {
 impl TokenData {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &[
+        "username",
+        "accessToken",
+        "accessTokenExpiration",
+        "refreshToken",
+        "subscriptionId",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
         "username",
         "accessToken",
         "accessTokenExpiration",
@@ -322,6 +334,18 @@ impl Client {
         "city",
         "state",
         "zip",
+        "inActiveDate",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "clientId",
+        "firstName",
+        "lastName",
+        "office",
+        "isActive",
+        "city",
+        "state",
         "inActiveDate",
     ];
     /// The fields whose value did not match their documented type or format, each
@@ -693,6 +717,20 @@ impl Appointment {
         "referringProviderNPI",
         "billingMinutes",
         "billingHours",
+        "completed",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "appointmentId",
+        "appointmentDate",
+        "appointmentStart",
+        "clientName",
+        "staffName",
+        "serviceName",
+        "charge",
+        "chargeRate",
+        "claimId",
         "completed",
     ];
     /// The fields whose value did not match their documented type or format, each
@@ -1488,6 +1526,9 @@ pub struct AppointmentsEnvelope {
 impl AppointmentsEnvelope {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["status", "message", "data"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -1669,6 +1710,17 @@ impl ClientAuthorization {
         "scheduledHours",
         "completedHours",
         "rangeType",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "startDate",
+        "endDate",
+        "rangeType",
+        "scheduledAppointments",
+        "completedAppointments",
+        "scheduledHours",
+        "completedHours",
     ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
@@ -1907,6 +1959,20 @@ impl BillingLedgerEntry {
         "payerBalance",
         "adjustments",
         "renderingProvider",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "invoiceId",
+        "dateOfService",
+        "clientId",
+        "clientName",
+        "billingCode",
+        "billedAmount",
+        "primaryPayer",
+        "primaryPayment",
+        "clientBalance",
+        "payerBalance",
     ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
@@ -2388,6 +2454,19 @@ impl AuthorizationWithoutAppointments {
         "client_Id",
         "payer_Id",
         "authorizationGroupService_Id",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
+        "client_Id",
+        "client_Name",
+        "payer_Name",
+        "authorization_Number",
+        "service_Name",
+        "startDate",
+        "endDate",
+        "allowed_Limit",
+        "office",
     ];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).

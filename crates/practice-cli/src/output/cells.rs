@@ -1,5 +1,4 @@
-//! Records as rows of display cells, for the column formats (`csv`, `table`), and the
-//! choice of columns (`--fields`).
+//! Records as rows of display cells, for the column formats (`csv`, `table`).
 
 use indexmap::IndexMap;
 use serde_json::value::RawValue;
@@ -45,20 +44,8 @@ fn cell(value: &RawValue) -> Cell {
     }
 }
 
-/// The columns and rows of `records`: the chosen `fields` in their order, or else the union
-/// of the records' fields in the order first seen.
-pub fn header_and_rows(
-    records: &[&RawValue],
-    fields: Option<&[String]>,
-) -> (Vec<String>, Vec<Row>) {
-    let rows: Vec<Row> = records.iter().map(|r| cells(r)).collect();
-    if let Some(fields) = fields {
-        return (fields.to_vec(), rows);
-    }
-    (union_of_fields(&rows), rows)
-}
-
-fn union_of_fields(rows: &[Row]) -> Vec<String> {
+/// The union of the rows' fields, in the order first seen.
+pub fn union_of_fields(rows: &[Row]) -> Vec<String> {
     let mut header: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for row in rows {

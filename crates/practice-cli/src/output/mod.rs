@@ -2,10 +2,14 @@
 //! fields and money digits as received); stdout carries data only.
 
 mod cells;
+mod columns;
 mod csv;
+mod format;
 mod stream;
 mod table;
 
+pub use columns::{ALL, Columns, Schema, unknown_fields_message};
+pub use format::Format;
 pub use stream::{RecordWriter, STREAM_BLOCK};
 
 use std::io::Write;
@@ -14,59 +18,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::exit::Failure;
-use crate::terminal;
-
-/// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// One JSON array for lists, one object for a single record.
-    Json,
-    /// One record per line.
-    Ndjson,
-    /// A header row of the union of the fields, then one row per record.
-    Csv,
-    /// Aligned columns, for people.
-    Table,
-}
-
-/// How the column formats (`csv`, `table`) lay out records.
-#[derive(Debug, Clone, Default)]
-pub struct Columns {
-    /// `--fields`: these columns in this order, instead of every field.
-    pub fields: Option<Vec<String>>,
-    /// `--csv-raw`: CSV cells exactly as received, formula-like text included.
-    pub csv_raw: bool,
-}
-
-impl Columns {
-    /// Checks `--fields` against the format before anything is sent: names given once each,
-    /// none empty, and only for the column formats.
-    pub fn check(&self, format: Format) -> Result<(), Failure> {
-        let Some(fields) = &self.fields else {
-            return Ok(());
-        };
-        if matches!(format, Format::Json | Format::Ndjson) {
-            return Err(Failure::input(
-                "--fields applies to --format csv and --format table; json and ndjson carry \
-                 records exactly as sent",
-            ));
-        }
-        if fields.is_empty() || fields.iter().any(|f| f.trim().is_empty()) {
-            return Err(Failure::input(
-                "--fields needs field names separated by commas, such as --fields clientId,firstName",
-            ));
-        }
-        for (i, field) in fields.iter().enumerate() {
-            if fields[..i].contains(field) {
-                return Err(Failure::input(format!(
-                    "--fields names {:?} twice",
-                    terminal::escape(field)
-                )));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Where and how a command that prints as it fetches writes its records.
 #[derive(Debug, Clone)]
@@ -78,11 +29,18 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// A writer of records to stdout, holding at most [`STREAM_BLOCK`] of them.
-    pub fn records(&self) -> RecordWriter<std::io::BufWriter<std::io::Stdout>> {
+    /// A writer of records of `schema` to stdout, holding at most [`STREAM_BLOCK`] of them.
+    pub fn records(
+        &self,
+        schema: Option<Schema>,
+    ) -> RecordWriter<std::io::BufWriter<std::io::Stdout>> {
+        let columns = Columns {
+            schema,
+            ..self.columns.clone()
+        };
         RecordWriter::new(
             self.format,
-            &self.columns,
+            &columns,
             STREAM_BLOCK,
             std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()),
         )
@@ -95,6 +53,20 @@ pub fn write_failed(err: std::io::Error) -> Failure {
         return Failure::reader_gone();
     }
     Failure::local(format!("could not write the output: {err}"))
+}
+
+/// Writes `text` to stdout; a reader that has gone away (`| head`) is not a failure.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::local(format!("could not write the output: {err}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What a command produced.
@@ -127,15 +99,9 @@ impl Output {
             return Ok(());
         }
         // Field names come from the vendor: shown escaped like any vendor text.
-        Err(Failure::input(format!(
-            "--fields: no field named {} in these records; they have: {}",
-            unknown
-                .iter()
-                .map(|f| format!("{:?}", terminal::escape(f)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            terminal::escape(&known.join(", "))
-        )))
+        let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        Err(Failure::input(unknown_fields_message(&unknown, &known)))
     }
 
     /// Writes the output in `format`.

@@ -5,21 +5,26 @@
 //! drops the line breaks between its tokens: a JSON string cannot hold a raw one, so that is
 //! all that changes). The column formats need to know their columns first:
 //!
-//! * `csv`: with `--fields`, those columns, from the first record on. Otherwise the header is
-//!   the union of the fields of the first `block` records (1,000 when streaming), in the
-//!   order first seen; they are held until then. A field that first appears in a later
-//!   record has no column: its name is warned about on stderr once, and `--fields` or
-//!   `--format ndjson` keeps it.
-//! * `table`: blocks of `block` records, each with its own header and column widths, then
-//!   the count.
+//! * `csv`: with `--fields`, those columns, from the first record on. Otherwise the columns
+//!   are chosen (see [`super::columns`]) once the first `block` records (1,000 when
+//!   streaming) are held: every documented field of typed records, in spec order, then the
+//!   others seen in that block, sorted. A field the spec does not name that first appears in
+//!   a later record has no column: its name is warned about on stderr once, and `--fields`
+//!   or `--format ndjson` keeps it.
+//! * `table`: the columns and their widths chosen from the first block (see
+//!   [`super::table`]), the header printed once, then every record a line, then the count.
+//!   A single record is shown vertically.
 
 use std::collections::HashSet;
 use std::io::Write;
 
 use serde_json::value::RawValue;
 
-use super::cells::{self, header_and_rows};
-use super::{Columns, Format, csv, table};
+use super::cells;
+use super::columns::Columns;
+use super::csv;
+use super::format::Format;
+use super::table::{self, Layout};
 use crate::terminal;
 
 /// Records held at most before the CSV header is chosen or a table block is printed.
@@ -40,6 +45,8 @@ pub struct RecordWriter<W: Write> {
     pending: Vec<Box<RawValue>>,
     csv_header: Option<Vec<String>>,
     warned: HashSet<String>,
+    /// The table's columns, once chosen, and how many fields there were to choose from.
+    table: Option<(Layout, usize)>,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -58,6 +65,7 @@ impl<W: Write> RecordWriter<W> {
             pending: Vec::new(),
             csv_header: None,
             warned: HashSet::new(),
+            table: None,
         }
     }
 
@@ -113,16 +121,29 @@ impl<W: Write> RecordWriter<W> {
                 }
             }
             Format::Table => {
-                self.table_block()?;
+                if self.table.is_none() && self.pending.len() == 1 {
+                    self.table_vertical()?;
+                } else {
+                    self.table_block()?;
+                }
                 if let Out::Plain(out) = &mut self.out {
                     table::write_count(self.count, out)?;
                 }
             }
         }
         match &mut self.out {
-            Out::Plain(out) => out.flush(),
-            Out::Csv(writer) => writer.flush(),
+            Out::Plain(out) => out.flush()?,
+            Out::Csv(writer) => writer.flush()?,
         }
+        // After the table, so that it is the last thing read.
+        let note = self
+            .table
+            .as_ref()
+            .and_then(|(layout, of)| table::hidden_note(layout.header.len(), *of));
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
+        Ok(())
     }
 
     fn csv_record(&mut self, raw: &str) -> std::io::Result<()> {
@@ -144,8 +165,8 @@ impl<W: Write> RecordWriter<W> {
     /// The header from the records held, then those records.
     fn choose_csv_header(&mut self) -> std::io::Result<()> {
         let pending = std::mem::take(&mut self.pending);
-        let records: Vec<&RawValue> = pending.iter().map(AsRef::as_ref).collect();
-        let (header, rows) = header_and_rows(&records, self.columns.fields.as_deref());
+        let rows: Vec<cells::Row> = pending.iter().map(|r| cells::cells(r)).collect();
+        let header = self.columns.header(&rows, Format::Csv);
         self.write_csv_header(header)?;
         for row in &rows {
             self.csv_row(row)?;
@@ -167,7 +188,10 @@ impl<W: Write> RecordWriter<W> {
         };
         if self.columns.fields.is_none() {
             for key in row.keys() {
-                if !header.contains(key) && self.warned.insert(key.clone()) {
+                if !header.contains(key)
+                    && self.columns.is_unknown(key)
+                    && self.warned.insert(key.clone())
+                {
                     eprintln!(
                         "practice: warning: field `{}` first appears in record {}, after the CSV \
                          columns were chosen from the first {} records; it is not in the CSV \
@@ -182,13 +206,43 @@ impl<W: Write> RecordWriter<W> {
         csv::write_row(writer, header, row, self.columns.csv_raw)
     }
 
+    /// Prints the records held: the first time, the header chosen from them above them.
     fn table_block(&mut self) -> std::io::Result<()> {
         let pending = std::mem::take(&mut self.pending);
-        let records: Vec<&RawValue> = pending.iter().map(AsRef::as_ref).collect();
-        match &mut self.out {
-            Out::Plain(out) => table::write_block(&records, self.columns.fields.as_deref(), out),
-            Out::Csv(_) => Ok(()),
+        let rows: Vec<cells::Row> = pending.iter().map(|r| cells::cells(r)).collect();
+        if self.table.is_none() && !rows.is_empty() {
+            let header = self.columns.header(&rows, Format::Table);
+            let of = self.every_field(&rows).len();
+            let layout = Layout::fit(&header, &rows, self.columns.width);
+            if let Out::Plain(out) = &mut self.out {
+                layout.write_header(out)?;
+            }
+            self.table = Some((layout, of));
         }
+        match (&mut self.out, &self.table) {
+            (Out::Plain(out), Some((layout, _))) => layout.write_rows(&rows, out),
+            _ => Ok(()),
+        }
+    }
+
+    /// The one record of the output, one field a line: every field unless `--fields`.
+    fn table_vertical(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let rows: Vec<cells::Row> = pending.iter().map(|r| cells::cells(r)).collect();
+        let header = self.every_field(&rows);
+        if let (Out::Plain(out), Some(row)) = (&mut self.out, rows.first()) {
+            table::write_vertical(&header, row, self.columns.width, out)?;
+        }
+        Ok(())
+    }
+
+    /// The `--fields` columns, or else every field of `rows` in the order of `--fields all`.
+    fn every_field(&self, rows: &[cells::Row]) -> Vec<String> {
+        let all = Columns {
+            all: true,
+            ..self.columns.clone()
+        };
+        all.header(rows, Format::Table)
     }
 }
 
@@ -245,6 +299,7 @@ mod tests {
         let chosen = Columns {
             fields: Some(vec!["c".into(), "a".into()]),
             csv_raw: true,
+            ..Columns::default()
         };
         assert_eq!(
             render(Format::Csv, &chosen, 1, &records),
@@ -254,17 +309,44 @@ mod tests {
     }
 
     #[test]
-    fn table_prints_in_blocks_then_the_count() {
+    fn table_prints_one_header_however_many_blocks_then_the_count() {
         let out = render(
             Format::Table,
             &Columns::default(),
             2,
             &[r#"{"a":1}"#, r#"{"a":22}"#, r#"{"a":333}"#],
         );
-        assert_eq!(out, "a\n--\n1\n22\na\n---\n333\n(3 records)\n");
+        // The widths come from the first block: a wider later cell is cut, not re-headed.
+        assert_eq!(out, "a\n--\n1\n22\n3…\n(3 records)\n");
         assert_eq!(
             render(Format::Table, &Columns::default(), 2, &[]),
             "(no records)\n"
         );
+        let one = render(
+            Format::Table,
+            &Columns::default(),
+            2,
+            &[r#"{"a":1,"bb":"x"}"#],
+        );
+        assert_eq!(one, "a   1\nbb  x\n(1 record)\n");
+    }
+
+    #[test]
+    fn typed_records_keep_the_spec_order_in_csv_and_table_defaults_in_a_table() {
+        use super::super::columns::Schema;
+        const SCHEMA: Schema = Schema::new(&["id", "late", "amount"], &["id", "amount"]);
+        let typed = Columns {
+            schema: Some(SCHEMA),
+            ..Columns::default()
+        };
+        // "late" is documented but first appears after the first block: still a column.
+        let records = [
+            r#"{"amount":1,"zz":0,"id":1}"#,
+            r#"{"id":2,"late":"y","new":3}"#,
+        ];
+        let csv = render(Format::Csv, &typed, 1, &records);
+        assert_eq!(csv, "id,late,amount,zz\n1,,1,0\n2,y,,\n");
+        let table = render(Format::Table, &typed, 1000, &records);
+        assert_eq!(table, "id  amount\n--  ------\n1   1\n2\n(2 records)\n");
     }
 }

@@ -177,6 +177,11 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
         }
     });
     let wire_names = s.fields.iter().map(|f| &f.wire);
+    let table_columns: Vec<&String> = if s.table_columns.is_empty() {
+        s.fields.iter().map(|f| &f.wire).collect()
+    } else {
+        s.table_columns.iter().collect()
+    };
 
     quote! {
         #doc
@@ -195,6 +200,10 @@ fn record(s: &StructModel, ctx: Ctx) -> TokenStream {
         impl #name {
             /// The wire names of the documented fields, in spec order.
             pub const FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+
+            /// The fields a table shows by default, in this order: the spec's
+            /// `x-table-columns`, or every documented field when it names none.
+            pub const TABLE_FIELDS: &'static [&'static str] = &[#(#table_columns),*];
 
             /// The fields whose value did not match their documented type or format, each
             /// kept exactly as sent (and written back so).

@@ -98,6 +98,37 @@ pub fn enum_names(ext: &Extensions) -> Result<Option<Vec<String>>, String> {
     }
 }
 
+/// Most columns `x-table-columns` may name: a table for people, not a dump.
+pub const MAX_TABLE_COLUMNS: usize = 10;
+
+/// `x-table-columns: [wire names]`: the columns a table shows by default, in this order,
+/// each a property of the schema (`properties`, in spec order), at most
+/// [`MAX_TABLE_COLUMNS`], none twice. Empty when absent.
+pub fn table_columns(ext: &Extensions, properties: &[&str]) -> Result<Vec<String>, String> {
+    let Some(value) = ext.get("x-table-columns") else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = serde_json::from_value(value.clone())
+        .map_err(|_| format!("`x-table-columns` must be a list of property names, got {value}"))?;
+    if names.is_empty() || names.len() > MAX_TABLE_COLUMNS {
+        return Err(format!(
+            "`x-table-columns` names {} columns; give 1 to {MAX_TABLE_COLUMNS}",
+            names.len()
+        ));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if !properties.contains(&name.as_str()) {
+            return Err(format!(
+                "`x-table-columns` names `{name}`, which is not a property of this schema"
+            ));
+        }
+        if names[..i].contains(name) {
+            return Err(format!("`x-table-columns` names `{name}` twice"));
+        }
+    }
+    Ok(names)
+}
+
 /// `x-idempotent`; without it, only the safe methods are.
 pub fn idempotent(ext: &Extensions, method: &str) -> Result<bool, String> {
     match ext.get("x-idempotent") {
@@ -154,6 +185,29 @@ mod tests {
         for bad in ["x-payload: ''", "x-payload: true", "x-payload: [data]"] {
             assert!(payload(&ext(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn table_columns_name_properties_once_each_and_few() {
+        let props = ["id", "date", "amount"];
+        assert_eq!(
+            table_columns(&ext("x-table-columns: [date, id]"), &props),
+            Ok(vec!["date".to_owned(), "id".to_owned()])
+        );
+        assert_eq!(
+            table_columns(&ext("x-idempotent: true"), &props),
+            Ok(vec![])
+        );
+        let missing = table_columns(&ext("x-table-columns: [id, nope]"), &props).unwrap_err();
+        assert!(missing.contains("`nope`"), "{missing}");
+        let twice = table_columns(&ext("x-table-columns: [id, id]"), &props).unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        assert!(table_columns(&ext("x-table-columns: []"), &props).is_err());
+        assert!(table_columns(&ext("x-table-columns: id"), &props).is_err());
+        let many: Vec<String> = (0..11).map(|i| format!("f{i}")).collect();
+        let many_props: Vec<&str> = many.iter().map(String::as_str).collect();
+        let yaml = format!("x-table-columns: [{}]", many.join(", "));
+        assert!(table_columns(&ext(&yaml), &many_props).is_err());
     }
 
     #[test]

@@ -314,9 +314,15 @@ impl<'a> Reader<'a> {
             }
             fields.push(field);
         }
+        let wire_names: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
+        let table_columns = extensions::table_columns(&schema.schema_data.extensions, &wire_names)?;
         self.collect_schema_example(&name, schema, &shape);
-        self.models
-            .push(Model::Struct(StructModel { name, doc, fields }));
+        self.models.push(Model::Struct(StructModel {
+            name,
+            doc,
+            fields,
+            table_columns,
+        }));
         Ok(())
     }
 

@@ -9,15 +9,23 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::time::{self, Date, OffsetDateTime};
 use practice_core::{DateRange, wire::IsoDate};
-use practice_sync::{Db, Plan, Progress, Report, Source, Summary, SyncError, SyncOptions};
+use practice_sync::{Db, Progress, Report, Source, SyncError, SyncOptions};
 
 use crate::env;
+
+mod describe;
+mod signals;
+
 use crate::exit::{Exit, Failure};
+use signals::Stop;
 
 /// `practice sync`.
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
     /// Mirror the Aloha reports into a database.
+    #[command(
+        after_help = "Example:\n  practice sync aloha --db sqlite://mirror.db --from 2024-01-01 --dry-run"
+    )]
     Aloha {
         /// The common options.
         #[command(flatten)]
@@ -32,6 +40,9 @@ pub enum SyncCommand {
         lookback: u16,
     },
     /// Mirror Aerona's payments, invoices and the patients they name into a database.
+    #[command(
+        after_help = "Example:\n  practice sync aerona --db sqlite://mirror.db --from 2024-01-01"
+    )]
     Aerona {
         /// The common options.
         #[command(flatten)]
@@ -54,7 +65,8 @@ pub struct SyncArgs {
     /// Last date, YYYY-MM-DD (default: today).
     #[arg(long)]
     pub to: Option<String>,
-    /// Print the plan (requests per report, the time the budget needs) and send nothing.
+    /// Print the plan (requests per report, the time the budget needs, the API it would
+    /// reach); send nothing, create nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Seconds a claim on a window lasts without being renewed (fleets; crash recovery).
@@ -66,6 +78,9 @@ pub struct SyncArgs {
 #[derive(Debug, Subcommand)]
 pub enum WebhooksCommand {
     /// Receive Aerona deliveries at http://ADDR/hooks/aerona/SECRET and store each once.
+    #[command(
+        after_help = "Example:\n  PRACTICE_WEBHOOK_SECRET=s3cret practice webhooks serve --db sqlite://mirror.db"
+    )]
     Serve {
         /// The database: sqlite://PATH or postgres://….
         #[arg(long, value_name = "URL")]
@@ -151,14 +166,35 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         progress: None,
     };
     let rate_limit = env::aerona_rate_limit()?;
-    let db = Db::connect(&common.db).await.map_err(failure)?;
     if common.dry_run {
-        let plan = practice_sync::dry_run(&db, &options)
-            .await
-            .map_err(failure)?;
-        println!("{}", describe_plan(&plan, aloha, rate_limit.as_ref()));
+        let target = env::target(if aloha { "aloha" } else { "aerona" }, sandbox)?;
+        let db = Db::connect_for_plan(&common.db).await.map_err(failure)?;
+        let plan = practice_sync::dry_run(&db, &options).await;
+        db.close().await;
+        let plan = plan.map_err(failure)?;
+        println!(
+            "{}",
+            describe::plan(&plan, aloha, rate_limit.as_ref(), &target)
+        );
         return Ok(());
     }
+    let db = Db::connect(&common.db).await.map_err(failure)?;
+    let result = run(&db, aloha, sandbox, rate_limit, options).await;
+    // Closed on every way out: SQLite folds its `-wal` file back and removes it.
+    db.close().await;
+    result
+}
+
+/// The run proper, on an open database.
+async fn run(
+    db: &Db,
+    aloha: bool,
+    sandbox: bool,
+    rate_limit: Option<practice_core::RateLimit>,
+    options: SyncOptions,
+) -> Result<(), Failure> {
+    let stop =
+        Stop::listen().map_err(|e| Failure::local(format!("could not listen for Ctrl-C: {e}")))?;
     let (source, _sandbox) = if aloha {
         let env::Resolved {
             builder,
@@ -176,19 +212,48 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
     let options = SyncOptions {
         progress: Some({
             let bar = bar.clone();
+            // The last wait named: a wait is said once, not every time it is checked.
+            let named = std::sync::Mutex::new(None::<(String, usize)>);
             Arc::new(move |p| match p {
                 Progress::Planned { windows } => bar.inc_length(windows),
                 Progress::Done => bar.inc(1),
+                Progress::Waiting {
+                    table,
+                    window,
+                    windows,
+                    seconds,
+                } => {
+                    let key = (format!("{table} {window}"), windows);
+                    let mut named = named.lock().unwrap_or_else(|e| e.into_inner());
+                    if named.as_ref() == Some(&key) {
+                        return;
+                    }
+                    let line = format!(
+                        "practice: {}{} held by another process; waiting for it to finish, \
+                         at most {seconds}s (until its lease lapses)",
+                        key.0,
+                        match windows {
+                            1 => String::new(),
+                            n => format!(" and {} more windows", n - 1),
+                        }
+                    );
+                    *named = Some(key);
+                    if bar.is_hidden() {
+                        eprintln!("{line}");
+                    } else {
+                        bar.println(line);
+                    }
+                }
             })
         }),
         ..options
     };
-    let summary = practice_sync::sync(&db, &source, &options)
+    let summary = practice_sync::sync_until(db, &source, &options, &stop.flag)
         .await
         .map_err(failure);
     bar.finish_and_clear();
     let summary = summary?;
-    eprint!("{}", describe_summary(&summary));
+    eprint!("{}", describe::summary(&summary));
     // What the run leaves for the next one (or for other programs using the same key).
     eprintln!(
         "{}",
@@ -197,6 +262,15 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
             source.budget().await
         )
     );
+    if summary.interrupted {
+        return Err(Failure {
+            exit: stop.exit(),
+            message: format!(
+                "interrupted: {} windows saved; run the same command again to resume",
+                summary.written
+            ),
+        });
+    }
     match summary.stopped {
         None => Ok(()),
         Some(at) => Err(Failure {
@@ -226,66 +300,6 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-/// The dry run's text: requests per report, in total with the login, and the time the
-/// vendor's budget needs for them.
-fn describe_plan(
-    plan: &Plan,
-    aloha: bool,
-    aerona_limit: Option<&practice_core::RateLimit>,
-) -> String {
-    let mut out = String::from("plan (nothing sent):\n");
-    for (report, n) in plan.per_report() {
-        out.push_str(&format!("  {:<40} {n:>6} requests\n", report.table()));
-    }
-    let data = plan.windows.len() as u64;
-    let total = data.saturating_add(1);
-    out.push_str(&format!(
-        "  {:<40} {:>6} requests + 1 login = {total}; {} windows already covered\n",
-        "total", data, plan.skipped
-    ));
-    let duration = if aloha {
-        // 1,000 a day, shared with whatever else uses the key today.
-        let days = total.div_ceil(1000).saturating_sub(1);
-        if days == 0 {
-            "within one day's budget (1,000 requests, if nothing else used it today)".to_owned()
-        } else {
-            format!("at least {days} more day(s): the budget is 1,000 requests a day")
-        }
-    } else {
-        let (limit, window) = aerona_limit.map_or((300, 900), |l| {
-            (u64::from(l.limit).max(1), l.window.as_secs().max(60))
-        });
-        let waits = total.div_ceil(limit).saturating_sub(1);
-        format!(
-            "at least {} minute(s) of budget waits: {limit} requests per {} minutes",
-            waits.saturating_mul(window) / 60,
-            window / 60
-        )
-    };
-    out.push_str(&format!("  time: {duration}\n"));
-    if !aloha {
-        out.push_str(
-            "  patients named by payments and invoices fetched in the run are planned after them\n",
-        );
-    }
-    out
-}
-
-fn describe_summary(summary: &Summary) -> String {
-    let mut out = String::new();
-    for (table, c) in &summary.tables {
-        out.push_str(&format!(
-            "{table}: {} inserted, {} updated, {} removed\n",
-            c.inserted, c.updated, c.removed
-        ));
-    }
-    out.push_str(&format!(
-        "requests: {} (+ logins as needed); {} windows already covered; {} fetched by other processes\n",
-        summary.requests, summary.skipped, summary.by_others
-    ));
-    out
-}
-
 /// Runs `practice webhooks serve`.
 pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
     let WebhooksCommand::Serve {
@@ -304,7 +318,7 @@ pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
     let db = Db::connect(db).await.map_err(failure)?;
     let receiver = aerona_api::webhooks::WebhookReceiver::new(
         aerona_api::webhooks::DeliveryCheck::new().path_token(secret),
-        practice_sync::webhook::StoreEvents::new(db),
+        practice_sync::webhook::StoreEvents::new(db.clone()),
     );
     let app = axum::Router::new().route_service("/hooks/aerona/{token}", receiver);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", *port))
@@ -316,10 +330,12 @@ pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
     eprintln!(
         "practice: receiving Aerona webhooks at http://{addr}/hooks/aerona/<secret>; press Ctrl-C to stop"
     );
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| Failure::local(format!("the webhook server failed: {e}")))
+        .map_err(|e| Failure::local(format!("the webhook server failed: {e}")));
+    db.close().await;
+    served
 }
