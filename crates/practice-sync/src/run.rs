@@ -1,5 +1,5 @@
-//! A run: plan, then fetch and write the windows with `concurrency` requests in flight,
-//! each under a lease; stop cleanly when the budget is spent; and count what changed.
+//! A run: plan, then send the requests with `concurrency` in flight, each under the leases
+//! of the windows it covers; stop cleanly when the budget is spent; and count what changed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,18 +14,19 @@ use crate::db::Db;
 use crate::error::{SyncError, budget_spent};
 use crate::fetch::Source;
 use crate::lease;
-use crate::plan::{self, Plan, Report, Window};
+use crate::plan::{self, Plan, Report};
 use crate::store::{self, Changes};
+use crate::windows::{self, Request, Windowing};
 
 /// What a run reports while it works (for a progress bar).
 #[derive(Debug, Clone)]
 pub enum Progress {
     /// `windows` more requests are planned.
     Planned {
-        /// How many.
+        /// How many requests.
         windows: u64,
     },
-    /// One window was fetched and written (or found done by another process).
+    /// One request was sent and written (or found done by another process).
     Done,
 }
 
@@ -42,6 +43,9 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// How long a claim on a window lasts without a heartbeat.
     pub lease: Duration,
+    /// How many months one request may cover, the rows bound of one answer, and which
+    /// windows first.
+    pub windowing: Windowing,
     /// Called as work is planned and done.
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
 }
@@ -54,6 +58,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("lookback", &self.lookback)
             .field("concurrency", &self.concurrency)
             .field("lease", &self.lease)
+            .field("windowing", &self.windowing)
             .finish_non_exhaustive()
     }
 }
@@ -85,9 +90,21 @@ impl Summary {
 /// itself are only known then).
 pub async fn dry_run(db: &Db, options: &SyncOptions) -> Result<Plan, SyncError> {
     let (main, patients) = split(&options.reports);
-    let mut plan = plan::plan(db, &main, options.range, options.lookback).await?;
+    let mut plan = plan::plan(
+        db,
+        &main,
+        options.range,
+        options.lookback,
+        &options.windowing,
+    )
+    .await?;
     if patients {
-        plan.windows.extend(plan::patient_windows(db).await?);
+        plan.requests.extend(
+            plan::patient_windows(db)
+                .await?
+                .into_iter()
+                .map(Request::one),
+        );
     }
     Ok(plan)
 }
@@ -122,7 +139,14 @@ async fn sync_as(
 ) -> Result<Summary, SyncError> {
     let started = OffsetDateTime::now_utc();
     let (main, patients) = split(&options.reports);
-    let plan = plan::plan(db, &main, options.range, options.lookback).await?;
+    let plan = plan::plan(
+        db,
+        &main,
+        options.range,
+        options.lookback,
+        &options.windowing,
+    )
+    .await?;
     let mut summary = Summary {
         skipped: plan.skipped,
         ..Summary::default()
@@ -133,23 +157,37 @@ async fn sync_as(
         options,
         owner,
         started,
-        plan.windows,
+        plan.requests,
         &mut summary,
     )
     .await?;
     if patients && summary.complete() {
-        let windows = plan::patient_windows(db).await?;
-        work(db, source, options, owner, started, windows, &mut summary).await?;
+        let requests = plan::patient_windows(db)
+            .await?
+            .into_iter()
+            .map(Request::one)
+            .collect();
+        work(db, source, options, owner, started, requests, &mut summary).await?;
     }
     Ok(summary)
 }
 
-/// What became of one window.
+/// What became of one request.
 enum Outcome {
     Written(&'static str, Changes),
+    /// Every window was fetched by another process since the run began.
     ByOther,
+    /// Another process holds one of its windows: try again later.
     Held,
     Spent(Option<OffsetDateTime>),
+    /// To be sent as these requests instead, `by_others` of its windows having been fetched
+    /// by another process (the rest regrouped), or its answer having been too large or
+    /// holding a row that could not be placed in a month (the same windows in smaller
+    /// requests).
+    Again {
+        requests: Vec<Request>,
+        by_others: u64,
+    },
 }
 
 async fn work(
@@ -158,7 +196,7 @@ async fn work(
     options: &SyncOptions,
     owner: &str,
     started: OffsetDateTime,
-    mut pending: Vec<Window>,
+    mut pending: Vec<Request>,
     summary: &mut Summary,
 ) -> Result<(), SyncError> {
     if let Some(progress) = &options.progress {
@@ -171,14 +209,16 @@ async fn work(
     // then patients), so that the summary holds the run's total, not the last stage's.
     let requests = AtomicU64::new(summary.requests);
     while !pending.is_empty() {
-        let outcomes: Vec<(Window, Result<Outcome, SyncError>)> =
+        let outcomes: Vec<(Request, Result<Outcome, SyncError>)> =
             futures_util::stream::iter(pending.drain(..))
-                .map(|window| {
+                .map(|request| {
                     let (stop, requests) = (&stop, &requests);
                     async move {
-                        let outcome =
-                            one(db, source, options, owner, started, &window, stop, requests).await;
-                        (window, outcome)
+                        let outcome = one(
+                            db, source, options, owner, started, &request, stop, requests,
+                        )
+                        .await;
+                        (request, outcome)
                     }
                 })
                 .buffer_unordered(options.concurrency.max(1))
@@ -192,8 +232,23 @@ async fn work(
                     tick(options);
                 }
                 Ok(Outcome::ByOther) => {
-                    summary.by_others = summary.by_others.saturating_add(1);
+                    let n = window.windows.len() as u64;
+                    summary.by_others = summary.by_others.saturating_add(n);
                     tick(options);
+                }
+                Ok(Outcome::Again {
+                    requests,
+                    by_others,
+                }) => {
+                    summary.by_others = summary.by_others.saturating_add(by_others);
+                    if let Some(progress) = &options.progress {
+                        // The new requests replace this one in the bar's count.
+                        progress(Progress::Planned {
+                            windows: requests.len() as u64,
+                        });
+                        progress(Progress::Done);
+                    }
+                    pending.extend(requests);
                 }
                 Ok(Outcome::Held) => pending.push(window),
                 Ok(Outcome::Spent(at)) => {
@@ -215,6 +270,7 @@ async fn work(
             return Ok(());
         }
         if !pending.is_empty() {
+            windows::sort(&mut pending, options.windowing.order);
             // Others hold these windows: wait for them to finish, or for their leases to lapse.
             tokio::time::sleep((options.lease / 4).min(Duration::from_secs(1))).await;
         }
@@ -228,6 +284,14 @@ fn tick(options: &SyncOptions) {
     }
 }
 
+/// Releases `owner`'s leases on every window of `request`.
+async fn release(db: &Db, request: &Request, owner: &str) -> Result<(), SyncError> {
+    for window in &request.windows {
+        lease::release(db, window, owner).await?;
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn one(
     db: &Db,
@@ -235,26 +299,54 @@ async fn one(
     options: &SyncOptions,
     owner: &str,
     started: OffsetDateTime,
-    window: &Window,
+    request: &Request,
     stop: &AtomicBool,
     requests: &AtomicU64,
 ) -> Result<Outcome, SyncError> {
     if stop.load(Ordering::Acquire) {
         return Ok(Outcome::Spent(None));
     }
-    if !lease::claim(db, window, owner, options.lease).await? {
-        return Ok(Outcome::Held);
+    for (i, window) in request.windows.iter().enumerate() {
+        if !lease::claim(db, window, owner, options.lease).await? {
+            for claimed in &request.windows[..i] {
+                lease::release(db, claimed, owner).await?;
+            }
+            return Ok(Outcome::Held);
+        }
     }
     // Done by another process since this run began? Then not again.
-    let covered = plan::coverage(db, window.report).await?;
-    if covered
-        .get(&window.key)
-        .is_some_and(|c| c.fetched_at >= started)
-    {
-        lease::release(db, window, owner).await?;
-        return Ok(Outcome::ByOther);
+    let covered = plan::coverage(db, request.report).await?;
+    let (done, left): (Vec<_>, Vec<_>) = request
+        .windows
+        .iter()
+        .cloned()
+        .partition(|w| covered.get(&w.key).is_some_and(|c| c.fetched_at >= started));
+    if !done.is_empty() {
+        release(db, request, owner).await?;
+        if left.is_empty() {
+            return Ok(Outcome::ByOther);
+        }
+        // The rest, regrouped into runs of consecutive months.
+        let keys: Vec<&str> = request.windows.iter().map(|w| w.key.as_str()).collect();
+        let mut runs: Vec<Vec<plan::Window>> = Vec::new();
+        let mut last = None;
+        for window in left {
+            let at = keys.iter().position(|k| *k == window.key);
+            match (runs.last_mut(), last, at) {
+                (Some(run), Some(l), Some(a)) if a == l + 1 => run.push(window),
+                _ => runs.push(vec![window]),
+            }
+            last = at;
+        }
+        return Ok(Outcome::Again {
+            requests: runs
+                .into_iter()
+                .map(Request::covering)
+                .collect::<Result<_, _>>()?,
+            by_others: done.len() as u64,
+        });
     }
-    let fetched = source.fetch(window).await;
+    let fetched = source.fetch(request).await;
     // A call refused by the client-side budget sent nothing: not a request.
     if fetched.as_ref().map_or_else(
         |e| e.dispatch() != practice_core::Dispatch::NotSent,
@@ -264,11 +356,28 @@ async fn one(
     }
     match fetched {
         Ok(records) => {
-            let changes = store::apply(db, window, &records, owner).await?;
-            Ok(Outcome::Written(window.report.table(), changes))
+            let several = request.windows.len() > 1;
+            if several && records.len() as u64 > options.windowing.max_rows {
+                // Possibly cut short at a vendor's cap: ask again in halves.
+                release(db, request, owner).await?;
+                return Ok(Outcome::Again {
+                    requests: request.clone().halves()?,
+                    by_others: 0,
+                });
+            }
+            let Some(per_window) = windows::bucket(request, records) else {
+                // A row that no month of the request can hold: month by month instead.
+                release(db, request, owner).await?;
+                return Ok(Outcome::Again {
+                    requests: request.clone().singles(),
+                    by_others: 0,
+                });
+            };
+            let changes = store::apply_request(db, request, &per_window, owner).await?;
+            Ok(Outcome::Written(request.report.table(), changes))
         }
         Err(err) => {
-            lease::release(db, window, owner).await?;
+            release(db, request, owner).await?;
             match budget_spent(&err) {
                 Some(at) => {
                     stop.store(true, Ordering::Release);
