@@ -9,7 +9,9 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::time::{self, Date, OffsetDateTime};
 use practice_core::{DateRange, wire::IsoDate};
-use practice_sync::{Db, Plan, Progress, Report, Source, Summary, SyncError, SyncOptions};
+use practice_sync::{
+    Db, Order, Plan, Progress, Report, Source, Summary, SyncError, SyncOptions, Windowing,
+};
 
 use crate::env;
 use crate::exit::{Exit, Failure};
@@ -57,9 +59,31 @@ pub struct SyncArgs {
     /// Print the plan (requests per report, the time the budget needs) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Which months first when the budget cannot cover the plan in one go.
+    #[arg(long, value_enum, default_value_t = SyncOrder::Newest)]
+    pub order: SyncOrder,
+    /// The most months one request of a list report covers (appointments, the billing
+    /// ledger, payments, invoices); monthly reports always take one month a request.
+    #[arg(long, default_value_t = 12, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub window_months: u32,
+    /// The most rows one answer is trusted to hold: a larger answer (perhaps cut at the
+    /// vendor's cap) is asked for again in halves.
+    #[arg(long, default_value_t = 50_000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: u64,
     /// Seconds a claim on a window lasts without being renewed (fleets; crash recovery).
     #[arg(long, default_value_t = 60, hide = true)]
     pub lease_seconds: u16,
+}
+
+/// `--order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncOrder {
+    /// The most recent months first.
+    Newest,
+    /// The oldest months first.
+    Oldest,
 }
 
 /// `practice webhooks`.
@@ -148,6 +172,14 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         lookback: time::Duration::days(i64::from(lookback)),
         concurrency: usize::from(concurrency),
         lease: Duration::from_secs(u64::from(common.lease_seconds.max(1))),
+        windowing: Windowing {
+            months: common.window_months,
+            max_rows: common.max_rows,
+            order: match common.order {
+                SyncOrder::Newest => Order::Newest,
+                SyncOrder::Oldest => Order::Oldest,
+            },
+        },
         progress: None,
     };
     let rate_limit = env::aerona_rate_limit()?;
@@ -156,7 +188,10 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         let plan = practice_sync::dry_run(&db, &options)
             .await
             .map_err(failure)?;
-        println!("{}", describe_plan(&plan, aloha, rate_limit.as_ref()));
+        println!(
+            "{}",
+            describe_plan(&plan, aloha, rate_limit.as_ref(), options.windowing.order)
+        );
         return Ok(());
     }
     let (source, _sandbox) = if aloha {
@@ -232,12 +267,13 @@ fn describe_plan(
     plan: &Plan,
     aloha: bool,
     aerona_limit: Option<&practice_core::RateLimit>,
+    order: Order,
 ) -> String {
     let mut out = String::from("plan (nothing sent):\n");
     for (report, n) in plan.per_report() {
         out.push_str(&format!("  {:<40} {n:>6} requests\n", report.table()));
     }
-    let data = plan.windows.len() as u64;
+    let data = plan.requests.len() as u64;
     let total = data.saturating_add(1);
     out.push_str(&format!(
         "  {:<40} {:>6} requests + 1 login = {total}; {} windows already covered\n",
@@ -245,11 +281,19 @@ fn describe_plan(
     ));
     let duration = if aloha {
         // 1,000 a day, shared with whatever else uses the key today.
-        let days = total.div_ceil(1000).saturating_sub(1);
-        if days == 0 {
-            "within one day's budget (1,000 requests, if nothing else used it today)".to_owned()
-        } else {
-            format!("at least {days} more day(s): the budget is 1,000 requests a day")
+        match budget_days(total, 1000) {
+            1 => {
+                "within one day's budget (1,000 requests, if nothing else used it today)".to_owned()
+            }
+            days => format!(
+                "over one day's budget: {days} days at 1,000 requests a day (a login each day); \
+                 each run takes the {} months first, stops when the budget is spent and says \
+                 when to run again; the next run resumes",
+                match order {
+                    Order::Newest => "newest",
+                    Order::Oldest => "oldest",
+                }
+            ),
         }
     } else {
         let (limit, window) = aerona_limit.map_or((300, 900), |l| {
@@ -269,6 +313,17 @@ fn describe_plan(
         );
     }
     out
+}
+
+/// The days a plan of `total` requests (its login included) takes at `per_day`, a login
+/// being spent again on each later day.
+fn budget_days(total: u64, per_day: u64) -> u64 {
+    if total <= per_day {
+        return 1;
+    }
+    // The first day carries the plan's login; each later day one more.
+    let rest = total - per_day;
+    1 + rest.div_ceil(per_day.saturating_sub(1).max(1))
 }
 
 fn describe_summary(summary: &Summary) -> String {
@@ -322,4 +377,37 @@ pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
         })
         .await
         .map_err(|e| Failure::local(format!("the webhook server failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_over_the_budget_says_how_many_days_it_needs() {
+        assert_eq!(budget_days(1, 1000), 1);
+        assert_eq!(budget_days(1000, 1000), 1);
+        // 1,001 requests: one more on a second day, with that day's login.
+        assert_eq!(budget_days(1001, 1000), 2);
+        assert_eq!(budget_days(1999, 1000), 2);
+        assert_eq!(budget_days(2000, 1000), 3);
+        let plan = Plan {
+            requests: (0..1500)
+                .map(|i| {
+                    practice_sync::Request::one(practice_sync::Window {
+                        report: Report::AlohaClientAuthorizations,
+                        key: format!("w{i}"),
+                        range: None,
+                        id: None,
+                    })
+                })
+                .collect(),
+            skipped: 0,
+        };
+        let text = describe_plan(&plan, true, None, Order::Newest);
+        assert!(text.contains("over one day's budget: 2 days"), "{text}");
+        assert!(text.contains("newest months first"), "{text}");
+        let oldest = describe_plan(&plan, true, None, Order::Oldest);
+        assert!(oldest.contains("oldest months first"), "{oldest}");
+    }
 }
