@@ -1,4 +1,4 @@
-//! One request per window, through the vendor crates: every row as the JSON the vendor sent.
+//! One request at a time, through the vendor crates: every row as the JSON the vendor sent.
 //! A row that fits its documented type is written back out from the typed model (the vendor
 //! crates round-trip records exactly); a row that does not is kept as its raw bytes.
 
@@ -8,7 +8,8 @@ use aloha_api::{
 };
 use serde::Serialize;
 
-use crate::plan::{Report, Window};
+use crate::plan::Report;
+use crate::windows::Request;
 
 /// The clients that fetch, one per vendor of the run.
 #[derive(Clone)]
@@ -52,12 +53,12 @@ fn typed<T: Serialize>(records: &[T]) -> Result<Vec<String>, practice_core::Erro
 
 async fn aloha_report<R: DateRangeReport>(
     client: &aloha_api::Client,
-    window: &Window,
+    request: &Request,
 ) -> Result<Vec<String>, practice_core::Error>
 where
     R::Row: Serialize,
 {
-    let range = window
+    let range = request
         .range
         .ok_or_else(|| practice_core::Error::invalid_request("a report window needs dates"))?;
     rows(client.report_rows::<R>(range, RowPolicy::KeepRaw).await?)
@@ -75,36 +76,36 @@ impl Source {
         }
     }
 
-    /// The rows of `window`, in the order the vendor sent them.
-    pub async fn fetch(&self, window: &Window) -> Result<Vec<String>, practice_core::Error> {
+    /// The rows `request` returns, in the order the vendor sent them.
+    pub async fn fetch(&self, request: &Request) -> Result<Vec<String>, practice_core::Error> {
         let wrong =
             || practice_core::Error::invalid_request("this report belongs to the other vendor");
-        match (self, window.report) {
+        match (self, request.report) {
             (Source::Aloha(c), Report::AlohaClients) => {
                 rows(c.client_rows(RowPolicy::KeepRaw).await?)
             }
             (Source::Aloha(c), Report::AlohaAppointments) => {
-                aloha_report::<Appointments>(c, window).await
+                aloha_report::<Appointments>(c, request).await
             }
             (Source::Aloha(c), Report::AlohaBillingLedger) => {
-                aloha_report::<BillingLedger>(c, window).await
+                aloha_report::<BillingLedger>(c, request).await
             }
             (Source::Aloha(c), Report::AlohaClientAuthorizations) => {
-                aloha_report::<ClientAuthorizations>(c, window).await
+                aloha_report::<ClientAuthorizations>(c, request).await
             }
             (Source::Aloha(c), Report::AlohaAuthorizationsWithoutAppointments) => {
-                aloha_report::<AuthorizationsWithoutAppointments>(c, window).await
+                aloha_report::<AuthorizationsWithoutAppointments>(c, request).await
             }
             (Source::Aerona(c), Report::AeronaPayments) => {
-                let range = window.range.ok_or_else(wrong)?;
+                let range = request.range.ok_or_else(wrong)?;
                 typed(&c.search_payments(None, range).await?)
             }
             (Source::Aerona(c), Report::AeronaInvoices) => {
-                let range = window.range.ok_or_else(wrong)?;
+                let range = request.range.ok_or_else(wrong)?;
                 typed(&c.search_invoices(None, range).await?)
             }
             (Source::Aerona(c), Report::AeronaPatients) => {
-                let id = window.id.ok_or_else(wrong)?;
+                let id = request.id.ok_or_else(wrong)?;
                 Ok(vec![json(&c.patient(id).await?)?])
             }
             _ => Err(wrong()),

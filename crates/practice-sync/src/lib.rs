@@ -2,7 +2,8 @@
 //! SQLite or PostgreSQL, as `practice sync` runs it. See `docs/sync.md`.
 //!
 //! - [`Db`] connects and creates or migrates the schema ([`generated`], from the specs);
-//! - [`plan()`] decides the windows a run needs (coverage + look-back);
+//! - [`plan()`] decides the windows a run needs (coverage + look-back) and the requests that
+//!   fetch them ([`windows`]: a year a request for list reports, a month for aggregates);
 //! - [`sync()`] fetches each window under a lease ([`lease`]) and writes its rows with its
 //!   coverage in one transaction ([`store`]);
 //! - [`webhook`] stores Aerona webhook deliveries once each.
@@ -19,6 +20,7 @@ mod run;
 pub mod schema;
 pub mod store;
 pub mod webhook;
+pub mod windows;
 
 pub use db::{Db, Dialect};
 pub use error::SyncError;
@@ -28,3 +30,4 @@ pub use run::{Progress, Summary, SyncOptions, dry_run, sync, sync_until};
 /// The sqlx this crate speaks, for callers that read the tables through [`Db::pool`].
 pub use sqlx;
 pub use store::Changes;
+pub use windows::{Order, Request, Windowing};

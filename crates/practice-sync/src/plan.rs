@@ -1,6 +1,7 @@
 //! What to fetch: the reports, their windows (whole calendar months, so that a window's
-//! rows are the same whichever `--from` asked for them), and which windows a run still needs
-//! given the coverage table and the look-back.
+//! rows are the same whichever `--from` asked for them), which windows a run still needs
+//! given the coverage table and the look-back, and the requests that fetch them
+//! ([`crate::windows`]: several months a request for list reports).
 
 use practice_core::DateRange;
 use practice_core::time::{
@@ -10,6 +11,7 @@ use sqlx::Row as _;
 
 use crate::db::Db;
 use crate::error::SyncError;
+use crate::windows::{self, Request, Windowing};
 
 /// A report (or record kind) the sync fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,7 +102,8 @@ impl Report {
     }
 }
 
-/// One unit of work: one request, its rows written with its coverage in one transaction.
+/// One unit of coverage: its rows, its coverage entry and its lease are kept under its key
+/// (a request may cover several, see [`Request`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     /// The report.
@@ -111,22 +114,6 @@ pub struct Window {
     pub range: Option<DateRange>,
     /// The record id asked for (patients).
     pub id: Option<i64>,
-}
-
-impl Window {
-    /// The `request` column: which request the rows came from.
-    pub fn request(&self) -> String {
-        match (&self.range, self.id) {
-            (Some(range), _) => format!(
-                "{} {}..{}",
-                self.report.operation(),
-                range.start(),
-                range.end()
-            ),
-            (None, Some(id)) => format!("{} {id}", self.report.operation()),
-            (None, None) => self.report.operation().to_owned(),
-        }
-    }
 }
 
 /// The whole calendar months that cover `range`, one window each.
@@ -161,6 +148,8 @@ fn first_of_next_month(date: Date) -> Option<Date> {
 pub struct Coverage {
     /// When its rows were last fetched.
     pub fetched_at: OffsetDateTime,
+    /// How many rows it had then.
+    pub rows: Option<u64>,
 }
 
 /// The coverage of `report`, by window key.
@@ -169,7 +158,7 @@ pub async fn coverage(
     report: Report,
 ) -> Result<std::collections::HashMap<String, Coverage>, SyncError> {
     let sql = format!(
-        "SELECT window_key, fetched_at FROM sync_coverage WHERE report = {}",
+        "SELECT window_key, fetched_at, row_count FROM sync_coverage WHERE report = {}",
         db.arg(1)
     );
     let rows = sqlx::query(&sql)
@@ -182,7 +171,11 @@ pub async fn coverage(
             let key: String = row.try_get(0).ok()?;
             let at: String = row.try_get(1).ok()?;
             let fetched_at = OffsetDateTime::parse(&at, &Rfc3339).ok()?;
-            Some((key, Coverage { fetched_at }))
+            let rows = row
+                .try_get::<i64, _>(2)
+                .ok()
+                .and_then(|n| u64::try_from(n).ok());
+            Some((key, Coverage { fetched_at, rows }))
         })
         .collect())
 }
@@ -211,20 +204,25 @@ pub fn stale(window: &Window, covered: Option<&Coverage>, lookback: Duration) ->
     }
 }
 
-/// The windows a run must fetch, and the requests that takes.
+/// The requests a run must send, and the windows they cover.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// The windows, in fetch order.
-    pub windows: Vec<Window>,
+    /// The requests, in fetch order.
+    pub requests: Vec<Request>,
     /// Windows already covered and settled, skipped.
     pub skipped: usize,
 }
 
 impl Plan {
+    /// The windows the requests cover.
+    pub fn windows(&self) -> usize {
+        self.requests.iter().map(|r| r.windows.len()).sum()
+    }
+
     /// Requests per report.
     pub fn per_report(&self) -> Vec<(Report, usize)> {
         let mut out: Vec<(Report, usize)> = Vec::new();
-        for w in &self.windows {
+        for w in &self.requests {
             match out.iter_mut().find(|(r, _)| *r == w.report) {
                 Some((_, n)) => *n += 1,
                 None => out.push((w.report, 1)),
@@ -234,13 +232,16 @@ impl Plan {
     }
 }
 
-/// The plan for `reports` over `range` (clients need no range).
+/// The plan for `reports` over `range` (clients need no range): the windows the coverage and
+/// the look-back say to fetch, as requests sized and ordered by `windowing`.
 pub async fn plan(
     db: &Db,
     reports: &[Report],
     range: DateRange,
     lookback: Duration,
+    windowing: &Windowing,
 ) -> Result<Plan, SyncError> {
+    windowing.check()?;
     let mut plan = Plan::default();
     for &report in reports {
         let windows = if report.is_snapshot() {
@@ -254,14 +255,19 @@ pub async fn plan(
             month_windows(report, range)?
         };
         let covered = coverage(db, report).await?;
+        let mut months = Vec::with_capacity(windows.len());
         for window in windows {
-            if stale(&window, covered.get(&window.key), lookback) {
-                plan.windows.push(window);
-            } else {
+            let seen = covered.get(&window.key);
+            let fetch = stale(&window, seen, lookback);
+            if !fetch {
                 plan.skipped += 1;
             }
+            months.push((window, fetch, seen.and_then(|c| c.rows)));
         }
+        plan.requests
+            .extend(windows::requests(report, months, windowing)?);
     }
+    windows::sort(&mut plan.requests, windowing.order);
     Ok(plan)
 }
 
@@ -308,6 +314,7 @@ mod tests {
             &month_windows(Report::AlohaAppointments, range).unwrap_or_else(|e| panic!("{e}"))[0];
         let at = |s: &str| Coverage {
             fetched_at: OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{e}")),
+            rows: None,
         };
         let lookback = Duration::days(30);
         assert!(stale(window, None, lookback));

@@ -1,5 +1,5 @@
-//! A run: plan, then fetch and write the windows with `concurrency` requests in flight,
-//! each under a lease; stop cleanly when the budget is spent; and count what changed.
+//! A run: plan, then send the requests with `concurrency` in flight, each under the leases
+//! of the windows it covers; stop cleanly when the budget is spent; and count what changed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,18 +14,19 @@ use crate::db::Db;
 use crate::error::{SyncError, budget_spent};
 use crate::fetch::Source;
 use crate::lease;
-use crate::plan::{self, Plan, Report, Window};
+use crate::plan::{self, Plan, Report};
 use crate::store::{self, Changes};
+use crate::windows::{self, Request, Windowing};
 
 /// What a run reports while it works (for a progress bar).
 #[derive(Debug, Clone)]
 pub enum Progress {
     /// `windows` more requests are planned.
     Planned {
-        /// How many.
+        /// How many requests.
         windows: u64,
     },
-    /// One window was fetched and written (or found done by another process).
+    /// One request was sent and written (or found done by another process).
     Done,
     /// Windows another live process holds: this run waits until that process writes them
     /// or its lease lapses, at most `seconds` from now.
@@ -54,6 +55,9 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// How long a claim on a window lasts without a heartbeat.
     pub lease: Duration,
+    /// How many months one request may cover, the rows bound of one answer, and which
+    /// windows first.
+    pub windowing: Windowing,
     /// Called as work is planned and done.
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
 }
@@ -66,6 +70,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("lookback", &self.lookback)
             .field("concurrency", &self.concurrency)
             .field("lease", &self.lease)
+            .field("windowing", &self.windowing)
             .finish_non_exhaustive()
     }
 }
@@ -102,9 +107,21 @@ impl Summary {
 /// itself are only known then).
 pub async fn dry_run(db: &Db, options: &SyncOptions) -> Result<Plan, SyncError> {
     let (main, patients) = split(&options.reports);
-    let mut plan = plan::plan(db, &main, options.range, options.lookback).await?;
+    let mut plan = plan::plan(
+        db,
+        &main,
+        options.range,
+        options.lookback,
+        &options.windowing,
+    )
+    .await?;
     if patients {
-        plan.windows.extend(plan::patient_windows(db).await?);
+        plan.requests.extend(
+            plan::patient_windows(db)
+                .await?
+                .into_iter()
+                .map(Request::one),
+        );
     }
     Ok(plan)
 }
@@ -152,7 +169,14 @@ async fn sync_as(
 ) -> Result<Summary, SyncError> {
     let started = OffsetDateTime::now_utc();
     let (main, patients) = split(&options.reports);
-    let plan = plan::plan(db, &main, options.range, options.lookback).await?;
+    let plan = plan::plan(
+        db,
+        &main,
+        options.range,
+        options.lookback,
+        &options.windowing,
+    )
+    .await?;
     let mut summary = Summary {
         skipped: plan.skipped,
         ..Summary::default()
@@ -165,10 +189,14 @@ async fn sync_as(
         started,
         interrupt,
     };
-    work(&run, plan.windows, &mut summary).await?;
+    work(&run, plan.requests, &mut summary).await?;
     if patients && summary.complete() {
-        let windows = plan::patient_windows(db).await?;
-        work(&run, windows, &mut summary).await?;
+        let requests = plan::patient_windows(db)
+            .await?
+            .into_iter()
+            .map(Request::one)
+            .collect();
+        work(&run, requests, &mut summary).await?;
     }
     Ok(summary)
 }
@@ -183,19 +211,29 @@ struct Run<'a> {
     interrupt: &'a AtomicBool,
 }
 
-/// What became of one window.
+/// What became of one request.
 enum Outcome {
     Written(&'static str, Changes),
+    /// Every window was fetched by another process since the run began.
     ByOther,
+    /// Another process holds one of its windows: try again later.
     Held,
     Spent(Option<OffsetDateTime>),
     /// Not begun: the run was interrupted.
     Interrupted,
+    /// To be sent as these requests instead, `by_others` of its windows having been fetched
+    /// by another process (the rest regrouped), or its answer having been too large or
+    /// holding a row that could not be placed in a month (the same windows in smaller
+    /// requests).
+    Again {
+        requests: Vec<Request>,
+        by_others: u64,
+    },
 }
 
 async fn work(
     run: &Run<'_>,
-    mut pending: Vec<Window>,
+    mut pending: Vec<Request>,
     summary: &mut Summary,
 ) -> Result<(), SyncError> {
     let Run {
@@ -216,17 +254,17 @@ async fn work(
     // then patients), so that the summary holds the run's total, not the last stage's.
     let requests = AtomicU64::new(summary.requests);
     while !pending.is_empty() {
-        let outcomes: Vec<(Window, Result<Outcome, SyncError>)> =
+        let outcomes: Vec<(Request, Result<Outcome, SyncError>)> =
             futures_util::stream::iter(pending.drain(..))
-                .map(|window| {
+                .map(|request| {
                     let (stop, requests) = (&stop, &requests);
                     async move {
                         let outcome = if interrupt.load(Ordering::Acquire) {
                             Ok(Outcome::Interrupted)
                         } else {
-                            one(db, source, options, owner, started, &window, stop, requests).await
+                            one(db, source, options, owner, started, &request, stop, requests).await
                         };
-                        (window, outcome)
+                        (request, outcome)
                     }
                 })
                 .buffer_unordered(options.concurrency.max(1))
@@ -240,9 +278,24 @@ async fn work(
                     summary.written = summary.written.saturating_add(1);
                 }
                 Ok(Outcome::ByOther) => {
-                    summary.by_others = summary.by_others.saturating_add(1);
+                    let n = window.windows.len() as u64;
+                    summary.by_others = summary.by_others.saturating_add(n);
                 }
                 Ok(Outcome::Interrupted) => summary.interrupted = true,
+                Ok(Outcome::Again {
+                    requests,
+                    by_others,
+                }) => {
+                    summary.by_others = summary.by_others.saturating_add(by_others);
+                    if let Some(progress) = &options.progress {
+                        // The new requests replace this one in the bar's count.
+                        progress(Progress::Planned {
+                            windows: requests.len() as u64,
+                        });
+                        progress(Progress::Done);
+                    }
+                    pending.extend(requests);
+                }
                 Ok(Outcome::Held) => pending.push(window),
                 Ok(Outcome::Spent(at)) => {
                     summary.stopped = Some(match summary.stopped {
@@ -266,14 +319,17 @@ async fn work(
             // Others hold these windows: wait for them to finish, or for their leases to
             // lapse, and say so.
             if let Some(progress) = &options.progress {
-                let seconds = lease::longest_wait(db, &pending).await?;
+                let held: Vec<_> = pending.iter().flat_map(|r| r.windows.clone()).collect();
+                let seconds = lease::longest_wait(db, &held).await?;
+                let window = &first.windows[0];
                 progress(Progress::Waiting {
                     table: first.report.table(),
-                    window: first.key.clone(),
-                    windows: pending.len(),
+                    window: window.key.clone(),
+                    windows: pending.iter().map(|r| r.windows.len()).sum(),
                     seconds: seconds.as_secs(),
                 });
             }
+            windows::sort(&mut pending, options.windowing.order);
             tokio::time::sleep((options.lease / 4).min(Duration::from_secs(1))).await;
             if interrupt.load(Ordering::Acquire) {
                 summary.interrupted = true;
@@ -290,6 +346,14 @@ fn tick(options: &SyncOptions) {
     }
 }
 
+/// Releases `owner`'s leases on every window of `request`.
+async fn release(db: &Db, request: &Request, owner: &str) -> Result<(), SyncError> {
+    for window in &request.windows {
+        lease::release(db, window, owner).await?;
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn one(
     db: &Db,
@@ -297,27 +361,55 @@ async fn one(
     options: &SyncOptions,
     owner: &str,
     started: OffsetDateTime,
-    window: &Window,
+    request: &Request,
     stop: &AtomicBool,
     requests: &AtomicU64,
 ) -> Result<Outcome, SyncError> {
     if stop.load(Ordering::Acquire) {
         return Ok(Outcome::Spent(None));
     }
-    if !lease::claim(db, window, owner, options.lease).await? {
-        return Ok(Outcome::Held);
+    for (i, window) in request.windows.iter().enumerate() {
+        if !lease::claim(db, window, owner, options.lease).await? {
+            for claimed in &request.windows[..i] {
+                lease::release(db, claimed, owner).await?;
+            }
+            return Ok(Outcome::Held);
+        }
     }
     // Done by another process since this run began? Then not again.
-    let covered = plan::coverage(db, window.report).await?;
-    if covered
-        .get(&window.key)
-        .is_some_and(|c| c.fetched_at >= started)
-    {
-        lease::release(db, window, owner).await?;
-        tick(options);
-        return Ok(Outcome::ByOther);
+    let covered = plan::coverage(db, request.report).await?;
+    let (done, left): (Vec<_>, Vec<_>) = request
+        .windows
+        .iter()
+        .cloned()
+        .partition(|w| covered.get(&w.key).is_some_and(|c| c.fetched_at >= started));
+    if !done.is_empty() {
+        release(db, request, owner).await?;
+        if left.is_empty() {
+            tick(options);
+            return Ok(Outcome::ByOther);
+        }
+        // The rest, regrouped into runs of consecutive months.
+        let keys: Vec<&str> = request.windows.iter().map(|w| w.key.as_str()).collect();
+        let mut runs: Vec<Vec<plan::Window>> = Vec::new();
+        let mut last = None;
+        for window in left {
+            let at = keys.iter().position(|k| *k == window.key);
+            match (runs.last_mut(), last, at) {
+                (Some(run), Some(l), Some(a)) if a == l + 1 => run.push(window),
+                _ => runs.push(vec![window]),
+            }
+            last = at;
+        }
+        return Ok(Outcome::Again {
+            requests: runs
+                .into_iter()
+                .map(Request::covering)
+                .collect::<Result<_, _>>()?,
+            by_others: done.len() as u64,
+        });
     }
-    let fetched = source.fetch(window).await;
+    let fetched = source.fetch(request).await;
     // A call refused by the client-side budget sent nothing: not a request.
     if fetched.as_ref().map_or_else(
         |e| e.dispatch() != practice_core::Dispatch::NotSent,
@@ -327,13 +419,30 @@ async fn one(
     }
     match fetched {
         Ok(records) => {
-            let changes = store::apply(db, window, &records, owner).await?;
+            let several = request.windows.len() > 1;
+            if several && records.len() as u64 > options.windowing.max_rows {
+                // Possibly cut short at a vendor's cap: ask again in halves.
+                release(db, request, owner).await?;
+                return Ok(Outcome::Again {
+                    requests: request.clone().halves()?,
+                    by_others: 0,
+                });
+            }
+            let Some(per_window) = windows::bucket(request, records) else {
+                // A row that no month of the request can hold: month by month instead.
+                release(db, request, owner).await?;
+                return Ok(Outcome::Again {
+                    requests: request.clone().singles(),
+                    by_others: 0,
+                });
+            };
+            let changes = store::apply_request(db, request, &per_window, owner).await?;
             // As it is written, not when the whole batch is: the bar shows what is saved.
             tick(options);
-            Ok(Outcome::Written(window.report.table(), changes))
+            Ok(Outcome::Written(request.report.table(), changes))
         }
         Err(err) => {
-            lease::release(db, window, owner).await?;
+            release(db, request, owner).await?;
             match budget_spent(&err) {
                 Some(at) => {
                     stop.store(true, Ordering::Release);

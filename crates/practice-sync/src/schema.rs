@@ -46,8 +46,28 @@ pub struct Table {
     /// The field that identifies a record, if the vendor has one; without one, rows are kept
     /// per fetched window and replaced whole.
     pub key: Option<&'static str>,
+    /// How the rows of its date-range report depend on the range (the spec's `x-range-rows`),
+    /// and so how a run may cut the range into requests.
+    pub rows: RangeRows,
     /// The typed columns.
     pub columns: &'static [Column],
+}
+
+/// How a report's rows depend on the range asked for (the spec's `x-range-rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeRows {
+    /// Not a date-range report: a snapshot or a record fetched by its id.
+    None,
+    /// A list of rows, each dated by the wire field `field`: any range returns exactly the
+    /// rows dated inside it, so one request may cover many months and its rows are kept per
+    /// month by their date.
+    Dated {
+        /// The wire field that dates a row.
+        field: &'static str,
+    },
+    /// The answer depends on the range as a whole (monthly aggregates, or rows found *in the
+    /// range*): one request per calendar month.
+    PerMonth,
 }
 
 /// A typed column's value, ready to bind.

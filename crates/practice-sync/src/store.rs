@@ -12,6 +12,7 @@ use crate::error::SyncError;
 use crate::generated::TABLES;
 use crate::plan::Window;
 use crate::schema::{ColumnKind, Table, Value, fields};
+use crate::windows::Request;
 
 /// Rows changed in one table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,16 +110,63 @@ pub async fn apply(
     records: &[String],
     owner: &str,
 ) -> Result<Changes, SyncError> {
-    let table = table(window.report.table())?;
-    let now = OffsetDateTime::now_utc();
-    let fetched_at = now
+    let request = Request::one(window.clone());
+    apply_request(db, &request, &[records.to_vec()], owner).await
+}
+
+/// Writes the answer to `request`, its rows already placed per window (`per_window[i]` are
+/// the rows of `request.windows[i]`), marks each window covered and releases `owner`'s lease
+/// on each, all in one transaction: a request's windows are written whole or not at all.
+pub async fn apply_request(
+    db: &Db,
+    request: &Request,
+    per_window: &[Vec<String>],
+    owner: &str,
+) -> Result<Changes, SyncError> {
+    if per_window.len() != request.windows.len() {
+        return Err(SyncError::Input(
+            "the rows of a request must be placed in its windows".into(),
+        ));
+    }
+    let table = table(request.report.table())?;
+    let fetched_at = OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .map_err(|e| SyncError::Input(format!("cannot format the time: {e}")))?;
-    let request = window.request();
+    let described = request.describe();
+    let mut changes = Changes::default();
+    let mut tx = db.pool.begin().await?;
+    for (window, records) in request.windows.iter().zip(per_window) {
+        let one = write_window(
+            &mut tx,
+            db,
+            table,
+            window,
+            records,
+            &described,
+            &fetched_at,
+            owner,
+        )
+        .await?;
+        changes.add(one);
+    }
+    tx.commit().await?;
+    Ok(changes)
+}
+
+/// One window's rows, removals, coverage and lease release, inside the request's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn write_window(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    db: &Db,
+    table: &Table,
+    window: &Window,
+    records: &[String],
+    request: &str,
+    fetched_at: &str,
+    owner: &str,
+) -> Result<Changes, SyncError> {
     let rows = keyed(table, window, records);
     let mut changes = Changes::default();
-
-    let mut tx = db.pool.begin().await?;
     let select = format!(
         "SELECT row_key, record FROM {} WHERE window_key = {}",
         table.name,
@@ -126,7 +174,7 @@ pub async fn apply(
     );
     let existing: HashMap<String, String> = sqlx::query(&select)
         .bind(&window.key)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
         .iter()
         .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
@@ -184,7 +232,7 @@ pub async fn apply(
                 // A record may have moved here from another window (a rescheduled appointment).
                 let moved = sqlx::query(&elsewhere)
                     .bind(key)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
                 match moved {
                     Some(_) => Some(&update),
@@ -197,12 +245,12 @@ pub async fn apply(
             .bind(key.clone())
             .bind(record.to_string())
             .bind(window.key.clone())
-            .bind(request.clone())
-            .bind(fetched_at.clone());
+            .bind(request.to_owned())
+            .bind(fetched_at.to_owned());
         for (value, column) in typed_values(table, record).into_iter().zip(table.columns) {
             query = bind(query, value, column.kind, db.dialect);
         }
-        query.execute(&mut *tx).await?;
+        query.execute(&mut **tx).await?;
         if std::ptr::eq(sql, &insert) {
             changes.inserted += 1;
         } else {
@@ -219,7 +267,7 @@ pub async fn apply(
         sqlx::query(&delete)
             .bind(key.clone())
             .bind(window.key.clone())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         changes.removed += 1;
     }
@@ -243,11 +291,10 @@ pub async fn apply(
         .bind(window.key.clone())
         .bind(from)
         .bind(to)
-        .bind(fetched_at)
+        .bind(fetched_at.to_owned())
         .bind(i64::try_from(records.len()).unwrap_or(i64::MAX))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    crate::lease::release_in(&mut tx, db, window, owner).await?;
-    tx.commit().await?;
+    crate::lease::release_in(tx, db, window, owner).await?;
     Ok(changes)
 }

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use practice_core::{DateRange, RateLimit, WhenExhausted};
 use practice_sandbox::{Sandbox, SandboxConfig};
-use practice_sync::{Db, Report, Source, SyncOptions};
+use practice_sync::{Db, Report, Source, SyncOptions, Windowing};
 use sqlx::Row as _;
 
+/// A request per month: the windowing these tests were written for (the default's larger
+/// requests are tested beside them, and in `tests/windows.rs`).
 fn options(reports: Vec<Report>, from: &str, to: &str) -> SyncOptions {
     SyncOptions {
         reports,
@@ -20,6 +22,10 @@ fn options(reports: Vec<Report>, from: &str, to: &str) -> SyncOptions {
         lookback: practice_core::time::Duration::days(30),
         concurrency: 4,
         lease: Duration::from_secs(30),
+        windowing: Windowing {
+            months: 1,
+            ..Windowing::default()
+        },
         progress: None,
     }
 }
@@ -76,19 +82,31 @@ fn data_requests(s: &Sandbox) -> BTreeMap<String, u64> {
         .collect()
 }
 
-async fn aloha_round_trip(url: &str) {
+async fn aloha_round_trip(url: &str, windowing: Windowing) {
     let s = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");
     let db = Db::connect(url).await.expect("connect");
-    let opts = options(Report::ALOHA.to_vec(), "2024-01-01", "2025-12-31");
+    let opts = SyncOptions {
+        windowing,
+        ..options(Report::ALOHA.to_vec(), "2024-01-01", "2025-12-31")
+    };
 
     let plan = practice_sync::dry_run(&db, &opts).await.expect("plan");
-    assert_eq!(
-        plan.windows.len(),
-        1 + 4 * 24,
-        "clients + 24 months of 4 reports"
-    );
+    if windowing.months == 1 {
+        assert_eq!(
+            plan.requests.len(),
+            1 + 4 * 24,
+            "clients + 24 months of 4 reports"
+        );
+    } else {
+        assert_eq!(
+            plan.requests.len(),
+            1 + 2 * 2 + 2 * 24,
+            "clients, 2 years of the two list reports, 24 months of the two monthly ones"
+        );
+    }
+    assert_eq!(plan.windows(), 1 + 4 * 24, "the same windows either way");
     let source = aloha(&s);
     let summary = practice_sync::sync(&db, &source, &opts)
         .await
@@ -103,7 +121,7 @@ async fn aloha_round_trip(url: &str) {
             "{report:?}"
         );
     }
-    assert_eq!(summary.requests, plan.windows.len() as u64);
+    assert_eq!(summary.requests, plan.requests.len() as u64);
 
     // Record for record, against one whole-range request per report.
     let Source::Aloha(client) = &source else {
@@ -239,33 +257,42 @@ async fn aloha_round_trip(url: &str) {
     s.stop().await;
 }
 
-async fn aerona_round_trip(url: &str) {
+async fn aerona_round_trip(url: &str, windowing: Windowing) {
     let config = SandboxConfig::default().with_aerona_budget(5000, Duration::from_secs(900));
     let s = Sandbox::start(config).await.expect("sandbox");
     let db = Db::connect(url).await.expect("connect");
-    let opts = options(
-        vec![
-            Report::AeronaPayments,
-            Report::AeronaInvoices,
-            Report::AeronaPatients,
-        ],
-        "2024-01-01",
-        "2026-12-31",
-    );
+    let opts = SyncOptions {
+        windowing,
+        ..options(
+            vec![
+                Report::AeronaPayments,
+                Report::AeronaInvoices,
+                Report::AeronaPatients,
+            ],
+            "2024-01-01",
+            "2026-12-31",
+        )
+    };
     let client = aerona_client(&s);
     let source = Source::Aerona(client.clone());
     let plan = practice_sync::dry_run(&db, &opts).await.expect("plan");
-    assert_eq!(
-        plan.windows.len(),
-        72,
-        "36 months of payments and of invoices; no patient known yet"
-    );
+    // A request per month, or a year a request.
+    let searches = if windowing.months == 1 { 36 } else { 3 };
+    if windowing.months == 1 {
+        assert_eq!(
+            plan.requests.len(),
+            72,
+            "36 months of payments and of invoices; no patient known yet"
+        );
+    }
+    assert_eq!(plan.requests.len(), 2 * searches);
+    assert_eq!(plan.windows(), 72);
     let summary = practice_sync::sync(&db, &source, &opts)
         .await
         .expect("sync");
     assert!(summary.complete());
-    assert_eq!(s.requests("aerona.searchPayments"), 36);
-    assert_eq!(s.requests("aerona.searchInvoices"), 36);
+    assert_eq!(s.requests("aerona.searchPayments"), searches as u64);
+    assert_eq!(s.requests("aerona.searchInvoices"), searches as u64);
     assert_eq!(
         s.requests("aerona.getPatient"),
         300,
@@ -273,7 +300,7 @@ async fn aerona_round_trip(url: &str) {
     );
     // The summary counts every stage of the run: the searches and then the patients.
     assert_eq!(summary.requests, data_requests(&s).values().sum::<u64>());
-    assert_eq!(summary.requests, 36 + 36 + 300);
+    assert_eq!(summary.requests, 2 * searches as u64 + 300);
     let all = DateRange::parse("2024-01-01", "2026-12-31").expect("range");
     let payments = client.search_payments(None, all).await.expect("payments");
     assert_eq!(payments.len(), 1200);
@@ -290,7 +317,7 @@ async fn aerona_round_trip(url: &str) {
     // today); every patient is stored.
     let plan = practice_sync::dry_run(&db, &opts).await.expect("plan");
     let today = practice_core::time::OffsetDateTime::now_utc().date();
-    for w in &plan.windows {
+    for w in &plan.requests {
         let end = w.range.expect("a month").end();
         assert!(
             end + practice_core::time::Duration::days(31) > today,
@@ -298,7 +325,7 @@ async fn aerona_round_trip(url: &str) {
         );
     }
     assert!(
-        plan.windows
+        plan.requests
             .iter()
             .all(|w| w.report != Report::AeronaPatients)
     );
@@ -338,27 +365,39 @@ mod tempdir {
 #[tokio::test(flavor = "multi_thread")]
 async fn aloha_into_sqlite_equals_the_sandbox() {
     let (_dir, url) = sqlite_url("aloha");
-    aloha_round_trip(&url).await;
+    aloha_round_trip(&url, options(vec![], "2024-01-01", "2024-01-01").windowing).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aloha_into_sqlite_a_year_a_request_equals_the_sandbox() {
+    let (_dir, url) = sqlite_url("aloha-years");
+    aloha_round_trip(&url, Windowing::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL: set PRACTICE_TEST_POSTGRES_URL, run with `cargo test -- --include-ignored`"]
 async fn aloha_into_postgres_equals_the_sandbox() {
     let url = support::postgres::fresh_database("aloha_into_postgres").await;
-    aloha_round_trip(&url).await;
+    aloha_round_trip(&url, Windowing::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn aerona_into_sqlite_equals_the_sandbox() {
     let (_dir, url) = sqlite_url("aerona");
-    aerona_round_trip(&url).await;
+    aerona_round_trip(&url, options(vec![], "2024-01-01", "2024-01-01").windowing).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aerona_into_sqlite_a_year_a_request_equals_the_sandbox() {
+    let (_dir, url) = sqlite_url("aerona-years");
+    aerona_round_trip(&url, Windowing::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL: set PRACTICE_TEST_POSTGRES_URL, run with `cargo test -- --include-ignored`"]
 async fn aerona_into_postgres_equals_the_sandbox() {
     let url = support::postgres::fresh_database("aerona_into_postgres").await;
-    aerona_round_trip(&url).await;
+    aerona_round_trip(&url, Windowing::default()).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -387,7 +426,7 @@ async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
     let planned = practice_sync::dry_run(&db, &opts)
         .await
         .expect("plan")
-        .windows
+        .requests
         .len();
 
     // A key with 10 requests left today: the token plus 9 windows at most.
@@ -427,7 +466,7 @@ async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
         .expect("sandbox");
     let resume = practice_sync::dry_run(&db, &opts).await.expect("plan");
     assert!(
-        resume.windows.len() < planned,
+        resume.requests.len() < planned,
         "{done} months of appointments were kept"
     );
     let second = practice_sync::sync(&db, &aloha(&s), &opts)
@@ -436,7 +475,7 @@ async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
     assert!(second.complete());
     assert_eq!(
         data_requests(&s).values().sum::<u64>(),
-        resume.windows.len() as u64
+        resume.requests.len() as u64
     );
     let Source::Aloha(client) = aloha(&s) else {
         unreachable!()

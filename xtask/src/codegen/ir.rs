@@ -236,4 +236,17 @@ pub struct Operation {
     /// `x-payload`: the member of the answer's envelope that holds the output, if the
     /// answer is an envelope.
     pub payload: Option<String>,
+    /// `x-range-rows`: what a date-range answer is made of (how its range may be cut).
+    pub range_rows: Option<RangeRows>,
+}
+
+/// `x-range-rows`: how the rows of a date-range operation depend on its range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RangeRows {
+    /// A list of rows, each dated by this wire field: any window returns the rows dated in it.
+    Dated(String),
+    /// One row per calendar month the range overlaps (monthly aggregates).
+    Monthly,
+    /// The answer depends on the range as a whole.
+    WholeRange,
 }

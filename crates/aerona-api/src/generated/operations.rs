@@ -1043,6 +1043,8 @@ pub static SEARCH_PAYMENTS: OperationMeta = OperationMeta {
 ///
 /// Payments matching the criteria. Without fromDate the vendor searches from the first of the current month, without toDate up to today; it recommends always setting both.
 ///
+/// **Assumption:** A payment is found by the date part of its paymentDate, as sent; the vendor does not say which date the search filters on.
+///
 /// `GET /v1/payments/search`
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -1252,6 +1254,8 @@ pub static SEARCH_INVOICES: OperationMeta = OperationMeta {
 /// Search invoices
 ///
 /// Invoices for treatments and shop items matching the criteria, with the same date defaults as the payment search.
+///
+/// **Assumption:** An invoice is found by its date; the vendor does not say which date the search filters on.
 ///
 /// `GET /v1/invoices/search`
 #[derive(Debug, Clone, Default, PartialEq)]

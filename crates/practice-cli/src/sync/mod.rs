@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use practice_core::time::{self, Date, OffsetDateTime};
 use practice_core::{DateRange, wire::IsoDate};
-use practice_sync::{Db, Progress, Report, Source, SyncError, SyncOptions};
+use practice_sync::{Db, Order, Progress, Report, Source, SyncError, SyncOptions, Windowing};
 
 use crate::env;
 
@@ -69,9 +69,31 @@ pub struct SyncArgs {
     /// reach); send nothing, create nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Which months first when the budget cannot cover the plan in one go.
+    #[arg(long, value_enum, default_value_t = SyncOrder::Newest)]
+    pub order: SyncOrder,
+    /// The most months one request of a list report covers (appointments, the billing
+    /// ledger, payments, invoices); monthly reports always take one month a request.
+    #[arg(long, default_value_t = 12, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub window_months: u32,
+    /// The most rows one answer is trusted to hold: a larger answer (perhaps cut at the
+    /// vendor's cap) is asked for again in halves.
+    #[arg(long, default_value_t = 50_000, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: u64,
     /// Seconds a claim on a window lasts without being renewed (fleets; crash recovery).
     #[arg(long, default_value_t = 60, hide = true)]
     pub lease_seconds: u16,
+}
+
+/// `--order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncOrder {
+    /// The most recent months first.
+    Newest,
+    /// The oldest months first.
+    Oldest,
 }
 
 /// `practice webhooks`.
@@ -163,6 +185,14 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         lookback: time::Duration::days(i64::from(lookback)),
         concurrency: usize::from(concurrency),
         lease: Duration::from_secs(u64::from(common.lease_seconds.max(1))),
+        windowing: Windowing {
+            months: common.window_months,
+            max_rows: common.max_rows,
+            order: match common.order {
+                SyncOrder::Newest => Order::Newest,
+                SyncOrder::Oldest => Order::Oldest,
+            },
+        },
         progress: None,
     };
     let rate_limit = env::aerona_rate_limit()?;
@@ -174,7 +204,13 @@ pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Res
         let plan = plan.map_err(failure)?;
         println!(
             "{}",
-            describe::plan(&plan, aloha, rate_limit.as_ref(), &target)
+            describe::plan(
+                &plan,
+                aloha,
+                rate_limit.as_ref(),
+                &target,
+                options.windowing.order,
+            )
         );
         return Ok(());
     }
@@ -339,3 +375,4 @@ pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
     db.close().await;
     served
 }
+

@@ -2,7 +2,7 @@
 
 //! The sync tables, generated from the vendors' OpenAPI specs: their typed columns and the DDL for each dialect.
 
-use crate::schema::{Column, ColumnKind, Table};
+use crate::schema::{Column, ColumnKind, RangeRows, Table};
 
 /// The DDL of every table for SQLite.
 pub const SQLITE: &str = include_str!("sqlite.sql");
@@ -16,6 +16,7 @@ pub const TABLES: &[Table] = &[
         name: "aloha_clients",
         vendor: "aloha",
         key: Some("clientId"),
+        rows: RangeRows::None,
         columns: &[
             Column {
                 name: "client_id",
@@ -88,6 +89,9 @@ pub const TABLES: &[Table] = &[
         name: "aloha_appointments",
         vendor: "aloha",
         key: Some("appointmentId"),
+        rows: RangeRows::Dated {
+            field: "appointmentDate",
+        },
         columns: &[
             Column {
                 name: "appointment_id",
@@ -335,6 +339,9 @@ pub const TABLES: &[Table] = &[
         name: "aloha_billing_ledger",
         vendor: "aloha",
         key: Some("invoiceId"),
+        rows: RangeRows::Dated {
+            field: "dateOfService",
+        },
         columns: &[
             Column {
                 name: "invoice_id",
@@ -432,6 +439,7 @@ pub const TABLES: &[Table] = &[
         name: "aloha_client_authorizations",
         vendor: "aloha",
         key: None,
+        rows: RangeRows::PerMonth,
         columns: &[
             Column {
                 name: "start_date",
@@ -474,6 +482,7 @@ pub const TABLES: &[Table] = &[
         name: "aloha_authorizations_without_appointments",
         vendor: "aloha",
         key: None,
+        rows: RangeRows::PerMonth,
         columns: &[
             Column {
                 name: "office",
@@ -596,6 +605,9 @@ pub const TABLES: &[Table] = &[
         name: "aerona_payments",
         vendor: "aerona",
         key: Some("id"),
+        rows: RangeRows::Dated {
+            field: "paymentDate",
+        },
         columns: &[
             Column {
                 name: "payment_id",
@@ -698,6 +710,7 @@ pub const TABLES: &[Table] = &[
         name: "aerona_invoices",
         vendor: "aerona",
         key: Some("id"),
+        rows: RangeRows::Dated { field: "date" },
         columns: &[
             Column {
                 name: "invoice_id",
@@ -820,6 +833,7 @@ pub const TABLES: &[Table] = &[
         name: "aerona_patients",
         vendor: "aerona",
         key: None,
+        rows: RangeRows::None,
         columns: &[
             Column {
                 name: "practice_id",

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use heck::ToSnakeCase;
 
-use super::super::ir::{Api, EnumRepr, Model, StructModel, Ty};
+use super::super::ir::{Api, EnumRepr, Model, RangeRows, StructModel, Ty};
 
 /// One synced record kind: which vendor model fills the table and what identifies a record.
 struct Kind {
@@ -17,6 +17,8 @@ struct Kind {
     /// The wire field that identifies a record; `None`: the report has no record id, and its
     /// rows are kept per fetched window.
     key: Option<&'static str>,
+    /// The operation that fetches it: its `x-range-rows` says how its windows may be cut.
+    operation: &'static str,
 }
 
 /// The record kinds, in table order. Which field is a record's id is not in the specs (the
@@ -27,48 +29,56 @@ const KINDS: &[Kind] = &[
         vendor: "aloha",
         model: "Client",
         key: Some("clientId"),
+        operation: "listClients",
     },
     Kind {
         table: "aloha_appointments",
         vendor: "aloha",
         model: "Appointment",
         key: Some("appointmentId"),
+        operation: "listAppointments",
     },
     Kind {
         table: "aloha_billing_ledger",
         vendor: "aloha",
         model: "BillingLedgerEntry",
         key: Some("invoiceId"),
+        operation: "listBillingLedger",
     },
     Kind {
         table: "aloha_client_authorizations",
         vendor: "aloha",
         model: "ClientAuthorization",
         key: None,
+        operation: "listClientAuthorizations",
     },
     Kind {
         table: "aloha_authorizations_without_appointments",
         vendor: "aloha",
         model: "AuthorizationWithoutAppointments",
         key: None,
+        operation: "listAuthorizationsWithoutAppointments",
     },
     Kind {
         table: "aerona_payments",
         vendor: "aerona",
         model: "Payment",
         key: Some("id"),
+        operation: "searchPayments",
     },
     Kind {
         table: "aerona_invoices",
         vendor: "aerona",
         model: "Invoice",
         key: Some("id"),
+        operation: "searchInvoices",
     },
     Kind {
         table: "aerona_patients",
         vendor: "aerona",
         model: "Patient",
         key: None,
+        operation: "getPatient",
     },
 ];
 
@@ -182,6 +192,33 @@ fn find_model<'a>(apis: &'a [(String, Api)], kind: &Kind) -> Result<&'a StructMo
         })
 }
 
+/// The engine's `RangeRows` of `kind`, from its operation's `x-range-rows`: a dated field
+/// must be a typed date or timestamp column of the table.
+fn range_rows(apis: &[(String, Api)], kind: &Kind, columns: &[Column]) -> Result<String, String> {
+    let op = apis
+        .iter()
+        .filter(|(vendor, _)| vendor == kind.vendor)
+        .flat_map(|(_, api)| &api.operations)
+        .find(|op| op.name == kind.operation)
+        .ok_or_else(|| format!("{}: no operation {}", kind.table, kind.operation))?;
+    Ok(match &op.range_rows {
+        None => "RangeRows::None".to_owned(),
+        Some(RangeRows::Monthly) | Some(RangeRows::WholeRange) => "RangeRows::PerMonth".to_owned(),
+        Some(RangeRows::Dated(field)) => {
+            let dated = columns
+                .iter()
+                .any(|c| c.wire == *field && matches!(c.kind, "UsDate" | "IsoDate" | "Timestamp"));
+            if !dated {
+                return Err(format!(
+                    "{}: `x-range-rows` of {} names {field}, which is not a date field of {}",
+                    kind.table, kind.operation, kind.model
+                ));
+            }
+            format!("RangeRows::Dated {{ field: {field:?} }}")
+        }
+    })
+}
+
 fn ddl(table: &str, columns: &[Column], dialect: Dialect) -> String {
     let mut sql = format!(
         "CREATE TABLE IF NOT EXISTS {table} (\n    row_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {} NOT NULL",
@@ -208,9 +245,9 @@ fn webhook_ddl(dialect: Dialect) -> String {
 }
 
 /// One dialect's whole DDL file: every table in order, then the webhook events.
-fn schema(header: &str, tables: &[(&Kind, Vec<Column>)], dialect: Dialect) -> String {
+fn schema(header: &str, tables: &[(&Kind, Vec<Column>, String)], dialect: Dialect) -> String {
     let mut sql = header.replacen("//", "--", 1);
-    for (kind, columns) in tables {
+    for (kind, columns, _) in tables {
         sql.push('\n');
         sql.push_str(&ddl(kind.table, columns, dialect));
     }
@@ -234,20 +271,21 @@ pub fn files(apis: &[(String, Api)], header: &str) -> Result<Vec<(&'static str, 
                 kind.table
             ));
         }
-        tables.push((kind, cols));
+        let rows = range_rows(apis, kind, &cols)?;
+        tables.push((kind, cols, rows));
     }
     let mut rust = String::from(header);
     rust.push_str(
         "\n//! The sync tables, generated from the vendors' OpenAPI specs: their typed columns \
-         and the DDL for each dialect.\n\nuse crate::schema::{Column, ColumnKind, Table};\n\n\
+         and the DDL for each dialect.\n\nuse crate::schema::{Column, ColumnKind, RangeRows, Table};\n\n\
          /// The DDL of every table for SQLite.\npub const SQLITE: &str = include_str!(\"sqlite.sql\");\n\n\
          /// The DDL of every table for PostgreSQL.\npub const POSTGRES: &str = include_str!(\"postgres.sql\");\n\n\
          /// Every synced record kind, in table order.\npub const TABLES: &[Table] = &[\n",
     );
-    for (kind, cols) in &tables {
+    for (kind, cols, rows) in &tables {
         let _ = writeln!(
             rust,
-            "    Table {{ name: {:?}, vendor: {:?}, key: {:?}, columns: &[",
+            "    Table {{ name: {:?}, vendor: {:?}, key: {:?}, rows: {rows}, columns: &[",
             kind.table, kind.vendor, kind.key
         );
         for c in cols {

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::super::ir::Ty;
+use super::super::ir::{RangeRows, Ty};
 
 /// The `x-…` extensions of a spec object.
 pub type Extensions = IndexMap<String, Value>;
@@ -165,6 +165,29 @@ pub fn payload(ext: &Extensions) -> Result<Option<String>, String> {
     }
 }
 
+/// `x-range-rows`: what a date-range operation's answer is made of, and so how a range may be
+/// cut into requests (the sync's windows): `{ by: date, field: F }` rows each dated by their
+/// field `F` (any split returns each row once); `{ by: month }` a row per calendar month the
+/// range overlaps (monthly aggregates: one window per month); `{ by: range }` an answer that
+/// depends on the whole range (kept per month, never split further).
+pub fn range_rows(ext: &Extensions) -> Result<Option<RangeRows>, String> {
+    let Some(value) = ext.get("x-range-rows") else {
+        return Ok(None);
+    };
+    let by = value.get("by").and_then(Value::as_str);
+    let field = value.get("field").and_then(Value::as_str);
+    match (by, field) {
+        (Some("date"), Some(field)) if !field.is_empty() => {
+            Ok(Some(RangeRows::Dated(field.to_owned())))
+        }
+        (Some("month"), None) => Ok(Some(RangeRows::Monthly)),
+        (Some("range"), None) => Ok(Some(RangeRows::WholeRange)),
+        _ => Err(format!(
+            "`x-range-rows` must be {{by: date, field: NAME}}, {{by: month}} or {{by: range}}, got {value}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +250,24 @@ mod tests {
         assert!(wire_format(&ext("x-wire-format: dd.mm.yy")).is_err());
         assert_eq!(max_digits(&Value::from(9)), Ok(9));
         assert!(max_digits(&Value::from(-1)).is_err());
+        assert_eq!(
+            range_rows(&ext("x-range-rows: {by: date, field: appointmentDate}")),
+            Ok(Some(RangeRows::Dated("appointmentDate".to_owned())))
+        );
+        assert_eq!(
+            range_rows(&ext("x-range-rows: {by: month}")),
+            Ok(Some(RangeRows::Monthly))
+        );
+        assert_eq!(range_rows(&ext("{}")), Ok(None));
+        for bad in [
+            "x-range-rows: monthly",
+            "x-range-rows: {by: date}",
+            "x-range-rows: {by: month, field: x}",
+            "x-range-rows: {by: week}",
+        ] {
+            let err = range_rows(&ext(bad)).unwrap_err();
+            assert!(err.contains("x-range-rows"), "{bad}: {err}");
+        }
         assert_eq!(
             assumptions(&ext("x-assumption: [one, two]")),
             ["one".to_owned(), "two".to_owned()]

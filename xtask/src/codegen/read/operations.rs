@@ -196,6 +196,7 @@ impl<'a> Reader<'a> {
         let output = self.output(op, &base, payload.as_deref())?;
 
         let idempotent = extensions::idempotent(ext, method)?;
+        let range_rows = extensions::range_rows(ext)?;
         let authenticated = if extensions::is_auth(ext) {
             false
         } else {
@@ -217,6 +218,7 @@ impl<'a> Reader<'a> {
             exactly_one,
             output,
             payload,
+            range_rows,
         })
     }
 
