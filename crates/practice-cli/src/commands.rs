@@ -22,11 +22,21 @@ use crate::output::{Output, Printer, RecordWriter, record, records, write_failed
 /// they arrive) or prints nothing there (`sandbox`).
 pub async fn run(cli: &Cli, printer: &Printer) -> Result<Option<Output>, Failure> {
     match &cli.command {
+        Command::Aloha(AlohaCommand::Probe(args)) => {
+            crate::probe::aloha(cli, args).await.map(|()| None)
+        }
+        Command::Aerona(AeronaCommand::Probe(args)) => {
+            crate::probe::aerona(cli, args).await.map(|()| None)
+        }
         Command::Aloha(command) => aloha(cli, command, printer).await.map(|()| None),
         Command::Aerona(command) => aerona(cli, command).await.map(Some),
-        Command::Sandbox { port, print_env } => {
-            serve_sandbox(*port, *print_env).await.map(|()| None)
-        }
+        Command::Sandbox {
+            port,
+            print_env,
+            variant,
+        } => serve_sandbox(*port, *print_env, *variant)
+            .await
+            .map(|()| None),
         Command::Completions { shell } => completions(*shell).map(|()| None),
         Command::Sync(command) => crate::sync::sync(command, cli.concurrency, cli.sandbox)
             .await
@@ -106,6 +116,7 @@ async fn aloha(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result<(
             range(r)?,
             r.chunk_days,
         ),
+        AlohaCommand::Probe(args) => return crate::probe::aloha(cli, args).await,
     };
     // The records are typed: `--fields` is checked against their documented fields before
     // anything is sent.
@@ -355,6 +366,11 @@ fn parse_aerona(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
             AeronaJob::Patients(ids.iter().map(|t| id("ID", t)).collect::<Result<_, _>>()?)
         }
         AeronaCommand::Payment { id: text } => AeronaJob::Payment(id("ID", text)?),
+        AeronaCommand::Probe(_) => {
+            return Err(Failure::local(
+                "`aerona probe` is run by the probe module, not as an operation",
+            ));
+        }
         AeronaCommand::Payments(s) => AeronaJob::Payments(
             opt_id("--patient", &s.patient)?,
             search_range(s)?,
@@ -643,11 +659,12 @@ fn sandbox_env(sandbox: &Sandbox) -> String {
     .collect()
 }
 
-async fn serve_sandbox(port: u16, print_env: bool) -> Result<(), Failure> {
+async fn serve_sandbox(port: u16, print_env: bool, variant: bool) -> Result<(), Failure> {
     let config = SandboxConfig {
         port,
         ..SandboxConfig::default()
-    };
+    }
+    .with_variant(variant);
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::local(format!("could not start the sandbox on port {port}: {e}")))?;
