@@ -11,6 +11,7 @@
 //! token. Exit 0 when nothing is contradicted, 1 when something is, else the usual codes.
 
 mod aerona;
+mod aerona_rows;
 mod aloha;
 mod fields;
 mod login;
