@@ -4,6 +4,9 @@
 //!   `openapi.yaml`; with `--check`, fail if the checked-in code is stale.
 //! * `release-hook` — cargo-release's pre-release hook (`release.toml`): the changelog move,
 //!   the checks and `cargo semver-checks`; `cargo release` does the rest.
+//! * `spec import <vendor> FILE [--out PATH]` — adopt the vendor's official OpenAPI document
+//!   (JSON or YAML, 3.0 or 3.1) with our `x-…` extensions laid over it; prints every
+//!   difference and which assumptions it settles (`spec/`).
 //! * `bench [--quick]` — run every benchmark (stack overhead, large report, budget precision,
 //!   the CLI's streamed report, weight and clean build times, a full sandbox sync) and rewrite
 //!   `docs/benchmarks.md` with the figures; `--budget`, `--cli-report` or `--sync` runs one
@@ -15,6 +18,7 @@ mod bench_page;
 mod bench_sync;
 mod codegen;
 mod release;
+mod spec;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(&args[1..]),
         Some("release-hook") => release::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("spec") => spec::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -36,7 +41,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick | --budget | --cli-report | --sync]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick | --budget | --cli-report | --sync] | cargo xtask spec import aloha|aerona FILE [--out PATH]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

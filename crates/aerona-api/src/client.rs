@@ -9,7 +9,7 @@ use practice_core::env::{Vars, process_env};
 use practice_core::range::{DateRange, stream_in_chunks};
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
-use crate::auth::AeronaAuth;
+use crate::auth::{AeronaAuth, LoginEncoding, check_path, default_login_path};
 use crate::generated::models::{self, AppointmentStatus};
 use crate::generated::operations::{
     CreateAppointmentRequest, FindAppointmentSlotsRequest, GetInvoiceRequest, GetPatientRequest,
@@ -61,6 +61,8 @@ pub struct ClientBuilder {
     password: Secret,
     pin: Option<Secret>,
     core: practice_core::ClientBuilder,
+    login_path: String,
+    login_encoding: LoginEncoding,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -68,6 +70,8 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("password", &self.password)
             .field("pin", &self.pin)
+            .field("login_path", &self.login_path)
+            .field("login_encoding", &self.login_encoding)
             .field("core", &self.core)
             .finish_non_exhaustive()
     }
@@ -113,6 +117,8 @@ impl Client {
                 Some(vendor_rate_limit()),
                 default_when_exhausted(),
             )),
+            login_path: default_login_path().to_owned(),
+            login_encoding: LoginEncoding::default(),
         }
     }
 
@@ -429,6 +435,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the login goes, under the base URL (default
+    /// [`default_login_path`](crate::default_login_path), `/v1/login`; an assumption, A1). `practice aerona probe` finds the working one.
+    /// Checked by [`build`](Self::build).
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// How the login body is encoded (default JSON; an assumption, A1).
+    pub fn login_encoding(mut self, encoding: LoginEncoding) -> Self {
+        self.login_encoding = encoding;
+        self
+    }
+
     /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
     /// (default: wait up to 16 minutes).
     pub fn rate_limit(mut self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
@@ -445,6 +465,8 @@ impl ClientBuilder {
             username: self.username,
             password: self.password,
             pin: self.pin,
+            login_path: check_path("the login path (AERONA_LOGIN_PATH)", &self.login_path)?,
+            encoding: self.login_encoding,
         };
         auth.login_request()?;
         Ok(Client {
@@ -471,6 +493,12 @@ fn builder_from_vars(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<Cli
     }
     if let Some(base_url) = vars.optional("AERONA_BASE_URL") {
         builder = builder.base_url(base_url);
+    }
+    if let Some(path) = vars.optional("AERONA_LOGIN_PATH") {
+        builder = builder.login_path(path);
+    }
+    if let Some(encoding) = vars.optional("AERONA_LOGIN_ENCODING") {
+        builder = builder.login_encoding(LoginEncoding::parse(&encoding)?);
     }
     if let Some(limit) = rate_limit {
         builder = builder.rate_limit(limit, default_when_exhausted());
@@ -520,9 +548,13 @@ mod tests {
             ("AERONA_PIN", "4321"),
             ("AERONA_BASE_URL", "http://127.0.0.1:9/AeronaAPI"),
             ("AERONA_RATE_LIMIT", "100/15m"),
+            ("AERONA_LOGIN_PATH", "/v1/auth/login"),
+            ("AERONA_LOGIN_ENCODING", "Form"),
         ]))
         .unwrap();
         let text = format!("{builder:?}");
+        assert!(text.contains("login_path: \"/v1/auth/login\""), "{text}");
+        assert!(text.contains("login_encoding: Form"), "{text}");
         assert!(text.contains("limit: 100"), "{text}");
         assert!(text.contains("pin: Some(Secret(***))"), "{text}");
         let client = builder.build().unwrap();
@@ -533,6 +565,29 @@ mod tests {
                 .as_str()
                 .starts_with("http://127.0.0.1:9/AeronaAPI")
         );
+    }
+
+    #[test]
+    fn a_bad_login_shape_is_refused_before_sending() {
+        let err = builder_from_vars(&vars(&[
+            ("AERONA_USERNAME", "api-user"),
+            ("AERONA_PASSWORD", "hunter2-pw"),
+            ("AERONA_LOGIN_ENCODING", "xml"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.kind(), practice_core::ErrorKind::Configuration);
+        assert!(
+            err.to_string().contains("neither `json` nor `form`"),
+            "{err}"
+        );
+        for bad in ["v1/login", "/v1/login?x", "/v1/ login", "//host/login"] {
+            let err = Client::builder("api-user", "hunter2-pw")
+                .login_path(bad)
+                .build()
+                .unwrap_err();
+            assert!(err.to_string().contains("AERONA_LOGIN_PATH"), "{err}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
     }
 
     #[test]

@@ -48,10 +48,13 @@ mod profile;
 pub mod test_util;
 pub mod webhooks;
 
-pub use auth::{TOKEN_HEADER, TOKEN_LIFETIME};
+pub use auth::{LoginEncoding, TOKEN_HEADER, TOKEN_LIFETIME, default_login_path};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_SAFETY_MARGIN, vendor_rate_limit,
 };
+/// The spec this crate is generated from (`openapi.yaml`), for tools that compare it with
+/// what the vendor sends (`practice aerona probe`).
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 /// The shared engine, for what the re-exports above leave out (custom stores, layers).
 pub use practice_core as core;
 /// The names both vendor crates re-export from `practice-core`.

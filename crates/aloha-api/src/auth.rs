@@ -1,6 +1,10 @@
 //! Aloha tokens: `POST /token` with the client id and secret key; `POST /refresh-token` with
 //! the previous pair before it expires (3 hours); back to `/token` when refreshing fails. The
 //! core caches the token, renews it ahead of expiry and single-flights renewals.
+//!
+//! Where `/token` lives is an assumption (A16 in docs/assumptions.md): the token path is a
+//! setting ([`ClientBuilder::token_path`](crate::ClientBuilder::token_path),
+//! `ALOHA_TOKEN_PATH`), so a wrong guess is fixed without a rebuild.
 
 use std::time::Duration;
 
@@ -9,7 +13,9 @@ use practice_core::bytes::Bytes;
 use practice_core::http::{Request, header::AUTHORIZATION};
 use practice_core::time::OffsetDateTime;
 use practice_core::wire::Timestamp;
-use practice_core::{AuthContext, Authenticator, Error, ErrorKind, Secret, Token};
+use practice_core::{
+    AuthContext, Authenticator, Endpoint, Error, ErrorKind, OperationMeta, Secret, Token,
+};
 
 use crate::generated::models::TokenData;
 use crate::generated::operations::{PostRefreshTokenRequest, PostTokenRequest};
@@ -17,9 +23,69 @@ use crate::generated::operations::{PostRefreshTokenRequest, PostTokenRequest};
 /// Tokens live three hours from generation; used when an answer omits the expiry.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3 * 3600);
 
+/// Where the token request goes unless configured otherwise: the spec's path of
+/// `postToken`, `{base}/token` (assumption A16; the alternative listed in the spec beside it
+/// is `/v1/token`). Correcting the spec moves the default with it.
+pub fn default_token_path() -> &'static str {
+    crate::generated::operations::POST_TOKEN.path_template
+}
+
 pub(crate) struct AlohaAuth {
     pub(crate) client_id: String,
     pub(crate) secret_key: Secret,
+    /// The token path under the base URL, checked by [`check_path`].
+    pub(crate) token_path: String,
+}
+
+/// A path setting under the base URL: starts with `/`, and carries no query, fragment, space
+/// or control character. The error names the setting, and the path only when it is printable.
+pub(crate) fn check_path(setting: &str, path: &str) -> Result<String, Error> {
+    let path = path.trim();
+    let bad = !path.starts_with('/')
+        || path.contains("//")
+        || path
+            .chars()
+            .any(|c| c == '?' || c == '#' || c.is_whitespace() || c.is_control());
+    if bad {
+        return Err(Error::configuration(format!(
+            "{setting} must be a path under the base URL such as /v1/token (starting with /, without ? or #)"
+        )));
+    }
+    Ok(path.to_owned())
+}
+
+/// The generated token request, sent to the configured path instead of the spec's.
+struct AtPath<'a, E> {
+    inner: &'a E,
+    path: &'a str,
+}
+
+impl<E: Endpoint> Endpoint for AtPath<'_, E> {
+    type Output = E::Output;
+
+    fn meta(&self) -> &'static OperationMeta {
+        self.inner.meta()
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        self.inner.validate()
+    }
+
+    fn path(&self) -> String {
+        self.path.to_owned()
+    }
+
+    fn query(&self) -> Vec<(&'static str, String)> {
+        self.inner.query()
+    }
+
+    fn body(&self) -> Result<Option<Bytes>, Error> {
+        self.inner.body()
+    }
+
+    fn decode(&self, body: &[u8]) -> Result<Self::Output, Error> {
+        self.inner.decode(body)
+    }
 }
 
 impl AlohaAuth {
@@ -28,6 +94,10 @@ impl AlohaAuth {
             .client_id(self.client_id.clone())
             .secret_key(self.secret_key.clone())
             .build()?;
+        let request = AtPath {
+            inner: &request,
+            path: &self.token_path,
+        };
         token_from(ctx.execute(&request).await?)
     }
 

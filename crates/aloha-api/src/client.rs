@@ -12,7 +12,7 @@ use practice_core::wire::Deviating;
 use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 use serde::de::DeserializeOwned;
 
-use crate::auth::AlohaAuth;
+use crate::auth::{AlohaAuth, check_path, default_token_path};
 use crate::envelope::decode_rows;
 use crate::generated::models;
 use crate::generated::operations::{
@@ -57,12 +57,14 @@ pub struct ClientBuilder {
     secret_key: Secret,
     core: practice_core::ClientBuilder,
     policy: RowPolicy,
+    token_path: String,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("secret_key", &self.secret_key)
+            .field("token_path", &self.token_path)
             .field("core", &self.core)
             .finish_non_exhaustive()
     }
@@ -75,7 +77,8 @@ impl Client {
     }
 
     /// A client configured from the environment, as the `practice` CLI is: `ALOHA_CLIENT_ID`
-    /// and `ALOHA_SECRET_KEY` (both required), `ALOHA_BASE_URL` (optional). The error names
+    /// and `ALOHA_SECRET_KEY` (both required), `ALOHA_BASE_URL` and `ALOHA_TOKEN_PATH`
+    /// (optional; see [`ClientBuilder::token_path`]). The error names
     /// every variable that is missing or empty, never a value.
     ///
     /// ```no_run
@@ -104,6 +107,7 @@ impl Client {
             )
             .quota(QuotaPolicy::new(None, WhenExhausted::FailFast)),
             policy: RowPolicy::Fail,
+            token_path: default_token_path().to_owned(),
         }
     }
 
@@ -412,8 +416,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the token request goes, under the base URL (default
+    /// [`default_token_path`](crate::default_token_path), `/token`; an assumption, A16). `practice aloha probe` finds the working one, e.g.
+    /// `/v1/token`. Checked by [`build`](Self::build).
+    pub fn token_path(mut self, path: impl Into<String>) -> Self {
+        self.token_path = path.into();
+        self
+    }
+
     /// Builds the client. Fails on an unusable configuration (for example a plain-http base
-    /// URL that is not loopback); sends nothing.
+    /// URL that is not loopback, or a token path that is not a path); sends nothing.
     pub fn build(self) -> Result<Client, Error> {
         if self.client_id.trim().is_empty() || self.secret_key.is_empty() {
             return Err(Error::configuration(
@@ -423,6 +435,7 @@ impl ClientBuilder {
         let auth = AlohaAuth {
             client_id: self.client_id,
             secret_key: self.secret_key,
+            token_path: check_path("the token path (ALOHA_TOKEN_PATH)", &self.token_path)?,
         };
         Ok(Client {
             http: self.core.build(auth)?,
@@ -434,11 +447,14 @@ impl ClientBuilder {
 /// The builder `Client::from_env` starts from, over any variable lookup.
 fn builder_from_vars(vars: &Vars<impl Fn(&str) -> Option<String>>) -> Result<ClientBuilder, Error> {
     let [client_id, secret_key] = vars.required(["ALOHA_CLIENT_ID", "ALOHA_SECRET_KEY"])?;
-    let builder = Client::builder(client_id, secret_key);
-    Ok(match vars.optional("ALOHA_BASE_URL") {
-        Some(base_url) => builder.base_url(base_url),
-        None => builder,
-    })
+    let mut builder = Client::builder(client_id, secret_key);
+    if let Some(base_url) = vars.optional("ALOHA_BASE_URL") {
+        builder = builder.base_url(base_url);
+    }
+    if let Some(path) = vars.optional("ALOHA_TOKEN_PATH") {
+        builder = builder.token_path(path);
+    }
+    Ok(builder)
 }
 
 /// A report over a date range: its request, its row type, and the date rows are ordered by.
@@ -537,16 +553,41 @@ mod tests {
             ("ALOHA_CLIENT_ID", "id-1"),
             ("ALOHA_SECRET_KEY", "hunter2-key"),
             ("ALOHA_BASE_URL", "http://127.0.0.1:9/customer"),
+            ("ALOHA_TOKEN_PATH", "/v1/token"),
         ]))
-        .unwrap()
-        .build()
         .unwrap();
+        assert!(format!("{client:?}").contains("/v1/token"), "{client:?}");
+        let client = client.build().unwrap();
         assert!(
             client
                 .http
                 .base_url()
                 .as_str()
                 .starts_with("http://127.0.0.1:9/customer")
+        );
+    }
+
+    #[test]
+    fn a_token_path_that_is_not_a_path_is_refused_before_sending() {
+        for bad in [
+            "v1/token",
+            "/v1/token?x=1",
+            "/v1 token",
+            "https://elsewhere/token",
+            "//x",
+        ] {
+            let err = Client::builder("id-1", "hunter2-key")
+                .token_path(bad)
+                .build()
+                .unwrap_err();
+            assert_eq!(err.kind(), practice_core::ErrorKind::Configuration, "{bad}");
+            assert!(err.to_string().contains("ALOHA_TOKEN_PATH"), "{err}");
+        }
+        assert!(
+            Client::builder("id-1", "k")
+                .token_path("/v1/token")
+                .build()
+                .is_ok()
         );
     }
 

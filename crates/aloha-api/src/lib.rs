@@ -51,10 +51,14 @@ pub mod ranges;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+pub use auth::default_token_path;
 pub use client::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, ClientAuthorizations,
     ClientBuilder, DEFAULT_BASE_URL, DateRangeReport,
 };
+/// The spec this crate is generated from (`openapi.yaml`), for tools that compare it with
+/// what the vendor sends (`practice aloha probe`).
+pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 /// The shared engine, for what the re-exports above leave out (custom stores, layers).
 pub use practice_core as core;
 /// The names both vendor crates re-export from `practice-core`.

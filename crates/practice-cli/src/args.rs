@@ -10,9 +10,12 @@ const AFTER_HELP: &str = "\
 Environment:
   ALOHA_CLIENT_ID, ALOHA_SECRET_KEY   Aloha credentials
   ALOHA_BASE_URL                      Aloha API base URL (default: the real API)
+  ALOHA_TOKEN_PATH                    Aloha token path under the base (default: /token)
   AERONA_USERNAME, AERONA_PASSWORD    Aerona credentials
   AERONA_PIN                          Aerona PIN (optional)
   AERONA_BASE_URL                     Aerona API base URL (default: the real API)
+  AERONA_LOGIN_PATH                   Aerona login path under the base (default: /v1/login)
+  AERONA_LOGIN_ENCODING               json (default) or form: the Aerona login's body
   AERONA_RATE_LIMIT                   Aerona request budget, such as 300/15m
   PRACTICE_REDIS_URL                  share tokens and budgets with other processes through Redis
   PRACTICE_REDIS_ON_FAILURE           fail (default) or local: what to do when Redis is down
@@ -30,6 +33,7 @@ Output:
 
 Exit codes:
   0  success (also when the reader of stdout closes early, as `| head` does)
+  1  probe: an assumption, or a field's type or format, was contradicted
   2  invalid input: nothing was sent
   3  rejected by the vendor
   4  rate limited
@@ -105,6 +109,10 @@ pub enum Command {
         /// Print `export` lines that point the CLI (or any program) at this sandbox.
         #[arg(long)]
         print_env: bool,
+        /// Serve the variant whose truth differs from our assumptions (token at /v1/token,
+        /// a form login, a quoted number and an unknown field), to try `probe` on.
+        #[arg(long)]
+        variant: bool,
     },
     /// Mirror a vendor's records into SQLite or PostgreSQL (resumable, budget-aware).
     #[command(
@@ -171,6 +179,9 @@ pub enum AlohaCommand {
         after_help = "Example:\n  practice aloha authorizations-without-appointments --from 2024-03-01 --to 2024-03-31"
     )]
     AuthorizationsWithoutAppointments(Range),
+    /// First contact: test our assumptions with at most 12 read-only requests (no record
+    /// values in the report).
+    Probe(crate::probe::ProbeArgs),
 }
 
 /// `--time-of-day`.
@@ -314,6 +325,9 @@ pub enum AeronaCommand {
         /// Status id (1-14, 16).
         status: String,
     },
+    /// First contact: test our assumptions with at most 20 read-only requests (no record
+    /// values in the report).
+    Probe(crate::probe::ProbeArgs),
 }
 
 /// Search filters.

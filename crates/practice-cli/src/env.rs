@@ -15,6 +15,7 @@ struct AlohaTarget {
     client_id: String,
     secret_key: Secret,
     base_url: Option<String>,
+    token_path: Option<String>,
 }
 
 /// Where Aerona calls go.
@@ -23,6 +24,8 @@ struct AeronaTarget {
     password: Secret,
     pin: Option<Secret>,
     base_url: Option<String>,
+    login_path: Option<String>,
+    login_encoding: Option<aerona_api::LoginEncoding>,
 }
 
 /// A vendor's client builder with its credentials, endpoint, shared store and budget set:
@@ -38,6 +41,66 @@ pub struct Resolved<B> {
 /// Aloha's client builder: the real API when its variables are set (unless `force_sandbox`,
 /// `--sandbox`), else the built-in sandbox.
 pub async fn aloha(force_sandbox: bool) -> Result<Resolved<aloha_api::ClientBuilder>, Failure> {
+    let setup = aloha_setup(force_sandbox).await?;
+    Ok(Resolved {
+        builder: setup.builder(),
+        sandbox: setup.sandbox,
+    })
+}
+
+/// Aloha's settings, resolved as [`aloha`] resolves them, to build several clients from (the
+/// probe tries more than one token path).
+pub struct AlohaSetup {
+    target: AlohaTarget,
+    shared: Option<Arc<RedisStore>>,
+    /// The sandbox started for this run, if any.
+    pub sandbox: Option<Sandbox>,
+}
+
+impl AlohaSetup {
+    /// A builder with the credentials, endpoint, token path and shared store set.
+    pub fn builder(&self) -> aloha_api::ClientBuilder {
+        let target = &self.target;
+        let mut builder =
+            aloha_api::Client::builder(target.client_id.clone(), target.secret_key.clone());
+        if let Some(base) = &target.base_url {
+            builder = builder.base_url(base.clone());
+        }
+        if let Some(path) = &target.token_path {
+            builder = builder.token_path(path.clone());
+        }
+        if let Some(store) = &self.shared {
+            builder = builder
+                .token_store(store.clone())
+                .quota_store(store.clone());
+        }
+        builder
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        self.target
+            .base_url
+            .as_deref()
+            .unwrap_or(aloha_api::DEFAULT_BASE_URL)
+    }
+
+    /// The client id, for the probe's refresh request (a credential: never printed).
+    pub fn client_id(&self) -> &str {
+        &self.target.client_id
+    }
+
+    /// The configured token path (`ALOHA_TOKEN_PATH`, else the default).
+    pub fn token_path(&self) -> &str {
+        self.target
+            .token_path
+            .as_deref()
+            .unwrap_or(aloha_api::default_token_path())
+    }
+}
+
+/// Resolves Aloha's settings (see [`aloha`]).
+pub async fn aloha_setup(force_sandbox: bool) -> Result<AlohaSetup, Failure> {
     let shared = shared_store()?;
     let from_env = if force_sandbox {
         None
@@ -53,18 +116,16 @@ pub async fn aloha(force_sandbox: bool) -> Result<Resolved<aloha_api::ClientBuil
                 client_id: creds.aloha_client_id.clone(),
                 secret_key: creds.aloha_secret_key.clone().into(),
                 base_url: Some(sandbox.aloha_base_url()),
+                token_path: None,
             };
             (target, Some(sandbox))
         }
     };
-    let mut builder = aloha_api::Client::builder(target.client_id, target.secret_key);
-    if let Some(base) = target.base_url {
-        builder = builder.base_url(base);
-    }
-    if let Some(store) = shared {
-        builder = builder.token_store(store.clone()).quota_store(store);
-    }
-    Ok(Resolved { builder, sandbox })
+    Ok(AlohaSetup {
+        target,
+        shared,
+        sandbox,
+    })
 }
 
 /// Aerona's client builder, as [`aloha`]; `rate_limit` (from [`aerona_rate_limit`]) replaces
@@ -73,6 +134,82 @@ pub async fn aerona(
     force_sandbox: bool,
     rate_limit: Option<RateLimit>,
 ) -> Result<Resolved<aerona_api::ClientBuilder>, Failure> {
+    let setup = aerona_setup(force_sandbox, rate_limit).await?;
+    Ok(Resolved {
+        builder: setup.builder(),
+        sandbox: setup.sandbox,
+    })
+}
+
+/// Aerona's settings, resolved as [`aerona`] resolves them, to build several clients from
+/// (the probe tries more than one login shape).
+pub struct AeronaSetup {
+    target: AeronaTarget,
+    shared: Option<Arc<RedisStore>>,
+    rate_limit: Option<RateLimit>,
+    /// The sandbox started for this run, if any.
+    pub sandbox: Option<Sandbox>,
+}
+
+impl AeronaSetup {
+    /// A builder with the credentials, endpoint, login shape, shared store and budget set.
+    pub fn builder(&self) -> aerona_api::ClientBuilder {
+        let target = &self.target;
+        let mut builder =
+            aerona_api::Client::builder(target.username.clone(), target.password.clone());
+        if let Some(pin) = &target.pin {
+            builder = builder.pin(pin.clone());
+        }
+        if let Some(base) = &target.base_url {
+            builder = builder.base_url(base.clone());
+        }
+        if let Some(path) = &target.login_path {
+            builder = builder.login_path(path.clone());
+        }
+        if let Some(encoding) = target.login_encoding {
+            builder = builder.login_encoding(encoding);
+        }
+        if let Some(store) = &self.shared {
+            builder = builder
+                .token_store(store.clone())
+                .quota_store(store.clone());
+        }
+        if let Some(limit) = &self.rate_limit {
+            builder = builder.rate_limit(
+                limit.clone(),
+                WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
+            );
+        }
+        builder
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        self.target
+            .base_url
+            .as_deref()
+            .unwrap_or(aerona_api::DEFAULT_BASE_URL)
+    }
+
+    /// The configured login path (`AERONA_LOGIN_PATH`, else the default).
+    pub fn login_path(&self) -> &str {
+        self.target
+            .login_path
+            .as_deref()
+            .unwrap_or(aerona_api::default_login_path())
+    }
+
+    /// The configured login encoding (`AERONA_LOGIN_ENCODING`, else JSON).
+    pub fn login_encoding(&self) -> aerona_api::LoginEncoding {
+        self.target.login_encoding.unwrap_or_default()
+    }
+}
+
+/// Resolves Aerona's settings (see [`aerona`]).
+pub async fn aerona_setup(
+    force_sandbox: bool,
+    rate_limit: Option<RateLimit>,
+) -> Result<AeronaSetup, Failure> {
     let shared = shared_store()?;
     let from_env = if force_sandbox {
         None
@@ -89,27 +226,18 @@ pub async fn aerona(
                 password: creds.aerona_password.clone().into(),
                 pin: None,
                 base_url: Some(sandbox.aerona_base_url()),
+                login_path: None,
+                login_encoding: None,
             };
             (target, Some(sandbox))
         }
     };
-    let mut builder = aerona_api::Client::builder(target.username, target.password);
-    if let Some(pin) = target.pin {
-        builder = builder.pin(pin);
-    }
-    if let Some(base) = target.base_url {
-        builder = builder.base_url(base);
-    }
-    if let Some(store) = shared {
-        builder = builder.token_store(store.clone()).quota_store(store);
-    }
-    if let Some(limit) = rate_limit {
-        builder = builder.rate_limit(
-            limit,
-            WhenExhausted::wait_up_to(Duration::from_secs(16 * 60)),
-        );
-    }
-    Ok(Resolved { builder, sandbox })
+    Ok(AeronaSetup {
+        target,
+        shared,
+        rate_limit,
+        sandbox,
+    })
 }
 
 /// Where a run of `vendor` would go, without starting anything: the built-in sandbox, or
@@ -183,13 +311,18 @@ struct VendorVars {
 const ALOHA: VendorVars = VendorVars {
     vendor: "Aloha",
     required: &["ALOHA_CLIENT_ID", "ALOHA_SECRET_KEY"],
-    optional: &["ALOHA_BASE_URL"],
+    optional: &["ALOHA_BASE_URL", "ALOHA_TOKEN_PATH"],
 };
 
 const AERONA: VendorVars = VendorVars {
     vendor: "Aerona",
     required: &["AERONA_USERNAME", "AERONA_PASSWORD"],
-    optional: &["AERONA_PIN", "AERONA_BASE_URL"],
+    optional: &[
+        "AERONA_PIN",
+        "AERONA_BASE_URL",
+        "AERONA_LOGIN_PATH",
+        "AERONA_LOGIN_ENCODING",
+    ],
 };
 
 impl VendorVars {
@@ -292,6 +425,7 @@ fn aloha_from_env() -> Result<Option<AlohaTarget>, Failure> {
         client_id: required(ALOHA.required[0])?,
         secret_key: Secret::new(required(ALOHA.required[1])?),
         base_url: var("ALOHA_BASE_URL"),
+        token_path: var("ALOHA_TOKEN_PATH"),
     }))
 }
 
@@ -305,6 +439,10 @@ fn aerona_from_env() -> Result<Option<AeronaTarget>, Failure> {
         password: Secret::new(required(AERONA.required[1])?),
         pin: var("AERONA_PIN").map(Secret::new),
         base_url: var("AERONA_BASE_URL"),
+        login_path: var("AERONA_LOGIN_PATH"),
+        login_encoding: var("AERONA_LOGIN_ENCODING")
+            .map(|text| aerona_api::LoginEncoding::parse(&text))
+            .transpose()?,
     }))
 }
 

@@ -7,6 +7,8 @@ use practice_core::{Error, ErrorKind};
 pub enum Exit {
     /// Success.
     Ok = 0,
+    /// `probe`: an assumption or a field's type or format was contradicted.
+    Contradicted = 1,
     /// Invalid input: nothing was sent, not even a login.
     InvalidInput = 2,
     /// The vendor rejected the request (a 4xx other than 429).

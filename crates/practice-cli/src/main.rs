@@ -7,6 +7,7 @@ mod commands;
 mod env;
 mod exit;
 mod output;
+mod probe;
 mod sync;
 mod terminal;
 

@@ -49,6 +49,12 @@ pub trait Endpoint {
         Ok(None)
     }
 
+    /// The `Content-Type` of the body, when there is one: JSON unless an operation's shape
+    /// says otherwise (a login a user configured as form-encoded).
+    fn content_type(&self) -> &'static str {
+        "application/json"
+    }
+
     /// Decodes a successful (2xx) answer.
     fn decode(&self, body: &[u8]) -> Result<Self::Output, Error>;
 }

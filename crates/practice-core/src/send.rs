@@ -167,9 +167,10 @@ impl Sender {
         // `Accept` and `User-Agent` are added below retry and auth, so that the copies those
         // layers keep of each request carry no header map to clone.
         if body.is_some() {
-            request
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            request.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(endpoint.content_type()),
+            );
         }
         request
             .extensions_mut()

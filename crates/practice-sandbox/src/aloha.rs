@@ -168,8 +168,13 @@ fn route(
             .unwrap_or("")
             .to_owned()
     };
+    let token_path = if state.config.variant {
+        crate::variant::ALOHA_TOKEN_PATH
+    } else {
+        "/token"
+    };
     match (method.as_str(), path) {
-        ("POST", "/token") => {
+        ("POST", token) if token == token_path => {
             let body = match json() {
                 Ok(body) => body,
                 Err(answer) => return answer,
@@ -229,6 +234,15 @@ fn route(
 
 fn report_rows(state: &State, name: &str, query: &HashMap<String, String>) -> Answer {
     if name == "clients" {
+        if state.config.variant {
+            let rows: Vec<String> = state
+                .aloha
+                .clients
+                .iter()
+                .map(|row| crate::variant::aloha_client(row))
+                .collect();
+            return (StatusCode::OK, envelope(rows.iter().map(String::as_str)));
+        }
         return (
             StatusCode::OK,
             envelope(state.aloha.clients.iter().map(String::as_str)),

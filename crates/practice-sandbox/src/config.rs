@@ -31,6 +31,11 @@ pub struct SandboxConfig {
     /// arrives — so before Aerona counts it. Draws are deterministic for [`seed`](Self::seed).
     /// Default: none (`ZERO..ZERO`).
     pub arrival_delay: Range<Duration>,
+    /// Serve a truth that differs from the project's assumptions (see the crate docs): the
+    /// Aloha token at `/v1/token`, an Aerona login that wants a form body, a string where
+    /// the spec has a number and a field it lacks in Aloha clients and Aerona patients.
+    /// Default: false, the faithful sandbox.
+    pub variant: bool,
 }
 
 impl Default for SandboxConfig {
@@ -45,6 +50,7 @@ impl Default for SandboxConfig {
             aerona_window: Duration::from_secs(15 * 60),
             webhook_hour: Duration::from_secs(3600),
             arrival_delay: Duration::ZERO..Duration::ZERO,
+            variant: false,
         }
     }
 }
@@ -54,6 +60,12 @@ impl SandboxConfig {
     pub fn with_aerona_budget(mut self, limit: u32, window: Duration) -> Self {
         self.aerona_limit = limit;
         self.aerona_window = window;
+        self
+    }
+
+    /// The variant sandbox (see [`variant`](Self::variant)).
+    pub fn with_variant(mut self, variant: bool) -> Self {
+        self.variant = variant;
         self
     }
 

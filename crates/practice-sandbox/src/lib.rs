@@ -23,6 +23,11 @@
 //!   to it, and anything but a 200 (or no answer) is retried once an "hour" —
 //!   [`SandboxConfig::webhook_hour`] — up to 24 more times.
 //!
+//! * **Variant mode** ([`SandboxConfig::variant`]): vendors whose truth differs from the
+//!   project's assumptions (the Aloha token at `/v1/token`, an Aerona login that wants a form
+//!   body, a string where the spec has a number, a field the spec lacks), to test
+//!   `practice … probe` and the settings it suggests.
+//!
 //! Data is deterministic for a seed and clearly fake, anchored to fixed dates: Aloha
 //! 2024-01-01 to 2025-12-31, Aerona payments and invoices 2024-01-01 to 2026-12-31. The
 //! crate's README lists routes, credentials, the data and both admin APIs.
@@ -52,6 +57,7 @@ mod params;
 mod reply;
 mod server;
 mod state;
+mod variant;
 mod webhooks;
 
 use std::collections::BTreeMap;

@@ -31,7 +31,7 @@ pub static LOGIN: OperationMeta = OperationMeta {
 ///
 /// Validates the credentials and answers with a token in the AERONA-AUTH-TOKEN response header.
 ///
-/// **Assumption:** The seed's Login section is missing: the method, path and body ({username, password, pin?}) are assumed, and success is any 2xx carrying the header.
+/// **Assumption:** The seed's Login section is missing: the method, path and body ({username, password, pin?}) are assumed, and success is any 2xx carrying the header. The path and encoding are settings (`AERONA_LOGIN_PATH`, `AERONA_LOGIN_ENCODING`); `practice aerona probe` tries the alternatives.
 ///
 /// `POST /v1/login`
 #[derive(Debug, Clone, PartialEq)]

@@ -29,6 +29,8 @@ pub static POST_TOKEN: OperationMeta = OperationMeta {
 ///
 /// Exchanges the client id and secret key for a bearer access token, valid for three hours from generation, and a refresh token.
 ///
+/// **Assumption:** Where the token lives (A16): the seed's PROD apiHost already holds `/v1`, so the vendor may mean `{base}/v1/token`; only `customerapi.alohaaba.com/token` is publicly shown. The path is a setting (`ALOHA_TOKEN_PATH`); `practice aloha probe` tries the alternatives.
+///
 /// `POST /token`
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -70,6 +70,11 @@ pub fn parse(command: &AeronaCommand) -> Result<AeronaJob, Failure> {
             AeronaJob::Patients(ids.iter().map(|t| id("ID", t)).collect::<Result<_, _>>()?)
         }
         AeronaCommand::Payment { id: text } => AeronaJob::Payment(id("ID", text)?),
+        AeronaCommand::Probe(_) => {
+            return Err(Failure::local(
+                "`aerona probe` is run by the probe module, not as an operation",
+            ));
+        }
         AeronaCommand::Payments(s) => AeronaJob::Payments(
             opt_id("--patient", &s.patient)?,
             search_range(s)?,

@@ -47,6 +47,7 @@ pub async fn run(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result
             range(r)?,
             r.chunk_days,
         ),
+        AlohaCommand::Probe(args) => return crate::probe::aloha(cli, args).await,
     };
     // The records are typed: `--fields` is checked against their documented fields before
     // anything is sent.

@@ -12,7 +12,7 @@ mod input;
 mod records;
 mod sandbox;
 
-use crate::args::{Cli, Command};
+use crate::args::{AeronaCommand, AlohaCommand, Cli, Command};
 use crate::exit::Failure;
 use crate::output::{Output, Printer, Schema};
 
@@ -25,11 +25,21 @@ pub async fn run(
 ) -> Result<Option<(Output, Option<Schema>)>, Failure> {
     refuse_output_options(cli)?;
     match &cli.command {
+        Command::Aloha(AlohaCommand::Probe(args)) => {
+            crate::probe::aloha(cli, args).await.map(|()| None)
+        }
+        Command::Aerona(AeronaCommand::Probe(args)) => {
+            crate::probe::aerona(cli, args).await.map(|()| None)
+        }
         Command::Aloha(command) => aloha::run(cli, command, printer).await.map(|()| None),
         Command::Aerona(command) => aerona::run(cli, command, &printer.columns).await.map(Some),
-        Command::Sandbox { port, print_env } => {
-            sandbox::serve(*port, *print_env).await.map(|()| None)
-        }
+        Command::Sandbox {
+            port,
+            print_env,
+            variant,
+        } => sandbox::serve(*port, *print_env, *variant)
+            .await
+            .map(|()| None),
         Command::Completions { shell } => completions::print(*shell).map(|()| None),
         Command::Sync(command) => crate::sync::sync(command, cli.concurrency, cli.sandbox)
             .await

@@ -28,11 +28,12 @@ fn sandbox_env(sandbox: &Sandbox) -> String {
     .collect()
 }
 
-pub async fn serve(port: u16, print_env: bool) -> Result<(), Failure> {
+pub async fn serve(port: u16, print_env: bool, variant: bool) -> Result<(), Failure> {
     let config = SandboxConfig {
         port,
         ..SandboxConfig::default()
-    };
+    }
+    .with_variant(variant);
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| Failure::local(format!("could not start the sandbox on port {port}: {e}")))?;

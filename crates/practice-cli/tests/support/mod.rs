@@ -7,14 +7,17 @@ use std::process::{Command, Output};
 use practice_sandbox::Sandbox;
 
 /// Every variable the CLI reads; removed before each run so the host's own setup cannot leak in.
-pub const VARS: [&str; 11] = [
+pub const VARS: [&str; 14] = [
     "ALOHA_CLIENT_ID",
     "ALOHA_SECRET_KEY",
     "ALOHA_BASE_URL",
+    "ALOHA_TOKEN_PATH",
     "AERONA_USERNAME",
     "AERONA_PASSWORD",
     "AERONA_PIN",
     "AERONA_BASE_URL",
+    "AERONA_LOGIN_PATH",
+    "AERONA_LOGIN_ENCODING",
     "AERONA_RATE_LIMIT",
     "PRACTICE_REDIS_URL",
     "PRACTICE_REDIS_ON_FAILURE",

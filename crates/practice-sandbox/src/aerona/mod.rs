@@ -60,7 +60,7 @@ pub(crate) fn handle(
         let (s, t) = unauthorized("Rate limit exceeded: your token has been invalidated");
         (s, t, None)
     } else if method == Method::POST && path == "/v1/login" {
-        match login(state, body, arrival.at) {
+        match login(state, headers, body, arrival.at) {
             Ok(token) => (
                 StatusCode::OK,
                 "{\"message\":\"Login successful\"}".to_owned(),
@@ -96,11 +96,17 @@ pub(crate) fn handle(
 }
 
 /// Checks `{username, password, pin?}` and issues a token.
-fn login(state: &State, body: &[u8], now: Instant) -> Result<String, Answer> {
-    let json: serde_json::Value = serde_json::from_slice(body)
-        .ok()
-        .filter(serde_json::Value::is_object)
-        .ok_or_else(|| bad("body", "the body must be a JSON object"))?;
+///
+/// In the variant sandbox the same fields come as a form, and a JSON body is refused.
+fn login(state: &State, headers: &HeaderMap, body: &[u8], now: Instant) -> Result<String, Answer> {
+    let json: serde_json::Value = if state.config.variant {
+        crate::variant::login_form(headers, body)?
+    } else {
+        serde_json::from_slice(body)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .ok_or_else(|| bad("body", "the body must be a JSON object"))?
+    };
     let text = |name: &str| match json.get(name) {
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),

@@ -32,6 +32,9 @@ impl Ledger {
 pub(super) fn patient(state: &State, patient: &str) -> Result<Answer, Answer> {
     let patient = id("patientId", Some(patient), true)?.unwrap_or(0);
     match state.aerona.patients.get(&patient) {
+        Some(json) if state.config.variant => {
+            Ok((StatusCode::OK, crate::variant::aerona_patient(json)))
+        }
         Some(json) => Ok((StatusCode::OK, json.clone())),
         None => Err(not_found("patient")),
     }

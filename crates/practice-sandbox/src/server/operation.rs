@@ -8,7 +8,7 @@ use http::Method;
 pub(crate) fn operation(method: &Method, vendor: &str, path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let name = match (vendor, method.as_str(), segments.as_slice()) {
-        ("aloha", "POST", ["token"]) => "postToken",
+        ("aloha", "POST", ["token"] | ["v1", "token"]) => "postToken",
         ("aloha", "POST", ["refresh-token"]) => "postRefreshToken",
         ("aloha", "GET", ["v1", "report", "clients"]) => "listClients",
         ("aloha", "GET", ["v1", "report", "appointments"]) => "listAppointments",
@@ -17,7 +17,7 @@ pub(crate) fn operation(method: &Method, vendor: &str, path: &str) -> String {
         ("aloha", "GET", ["v1", "report", "authorizations-without-appointments"]) => {
             "listAuthorizationsWithoutAppointments"
         }
-        ("aerona", "POST", ["v1", "login"]) => "login",
+        ("aerona", "POST", ["v1", "login"] | ["v1", "auth", "login"]) => "login",
         ("aerona", "PUT", ["v1", "appointments", _, "status"]) => "updateAppointmentStatus",
         ("aerona", "POST", ["v1", "appointments"]) => "createAppointment",
         ("aerona", "GET", ["v1", "find-appointment-slots"]) => "findAppointmentSlots",
