@@ -262,7 +262,10 @@ async fn work(
                         let outcome = if interrupt.load(Ordering::Acquire) {
                             Ok(Outcome::Interrupted)
                         } else {
-                            one(db, source, options, owner, started, &request, stop, requests).await
+                            one(
+                                db, source, options, owner, started, &request, stop, requests,
+                            )
+                            .await
                         };
                         (request, outcome)
                     }

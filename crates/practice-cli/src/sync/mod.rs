@@ -375,4 +375,3 @@ pub async fn webhooks(command: &WebhooksCommand) -> Result<(), Failure> {
     db.close().await;
     served
 }
-
