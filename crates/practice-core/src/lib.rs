@@ -8,6 +8,7 @@
 //! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
 //! policies, state and shared words the layers consult, and import no layer.
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 // docs.rs (nightly, `--cfg docsrs`) badges each feature-gated item with its feature.
