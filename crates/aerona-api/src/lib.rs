@@ -34,9 +34,25 @@
 //! operation with a record, a status or a connection failure, and the login itself; see
 //! the `test_util` module. For a simulated vendor over HTTP, `practice sandbox --print-env`
 //! prints the `AERONA_*` variables that [`Client::from_env`] reads.
+//!
+//! # Shared with the other vendor crate
+//!
+//! Re-exported from `practice-core` under the same names in both vendor crates:
+//! * Errors: [`Error`], matched by [`ErrorKind`].
+//! * Dates: [`DateRange`] (`DateRange::month`, `"2024-03".parse()`), [`DEFAULT_DAYS_PER_CHUNK`].
+//! * Rows as received: [`Row`], [`RowPolicy`], [`RowStream`], [`StreamedRow`], [`StreamLimits`].
+//! * Settings: [`Timeouts`], [`RetryConfig`], [`TransportConfig`], [`RenewalPolicy`],
+//!   [`QuotaPolicy`], [`RateLimit`], [`WhenExhausted`].
+//! * Budgets and tokens shared between processes: [`QuotaStore`], [`TokenStore`],
+//!   [`BudgetStatus`], [`BudgetSource`]; credentials as [`Secret`].
+//! * Your own transport or requests: [`TransportService`], [`Endpoint`].
+//! * Wire formats and the crates in public signatures: [`wire`], [`time`], [`rust_decimal`].
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`) badges each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 mod client;
@@ -45,6 +61,7 @@ pub mod models;
 pub mod operations;
 mod profile;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod webhooks;
 
@@ -57,8 +74,9 @@ pub use client::{
 pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 /// The shared engine, for what the re-exports above leave out (custom stores, layers).
 pub use practice_core as core;
-/// The names both vendor crates re-export from `practice-core`.
+// The groups are listed, one line each, in the crate docs above; each item keeps its own docs.
 pub use practice_core::facade::*;
 /// Shared tokens and budgets in Redis, for many processes on one account (feature `redis`).
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use practice_redis as redis;

@@ -190,6 +190,7 @@ impl ClientBuilder {
     /// Uses a caller's own reqwest 0.13 client (proxies, custom roots). Redirects should stay
     /// disabled on it so tokens never follow a redirect. Feature `reqwest-0_13`.
     #[cfg(feature = "reqwest-0_13")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-0_13")))]
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.transport =
             TransportChoice::Reqwest(client, TransportConfig::default().max_response_bytes);
@@ -516,6 +517,7 @@ macro_rules! forward_client_settings {
         /// on it so that tokens never follow a redirect. Feature `reqwest-0_13`: reqwest stays
         /// out of the default API, so a new reqwest will be a new feature, not a break.
         #[cfg(feature = "reqwest-0_13")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-0_13")))]
         pub fn reqwest_client(mut self, client: $crate::reqwest_0_13::Client) -> Self {
             self.core = self.core.reqwest_client(client);
             self

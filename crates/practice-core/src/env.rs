@@ -10,6 +10,13 @@ pub struct Vars<F> {
     lookup: F,
 }
 
+/// The lookup is a function: its values (credentials among them) are never shown.
+impl<F> std::fmt::Debug for Vars<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vars").finish_non_exhaustive()
+    }
+}
+
 /// Looks a variable up in this process's environment.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()

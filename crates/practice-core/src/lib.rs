@@ -8,8 +8,11 @@
 //! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
 //! policies, state and shared words the layers consult, and import no layer.
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
+// docs.rs (nightly, `--cfg docsrs`) badges each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod base_url;
@@ -23,6 +26,7 @@ pub mod facade;
 pub mod headers;
 pub mod layer;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
 pub mod operation;
 pub mod quota;
@@ -66,6 +70,7 @@ pub use vendor::{Failure, ResponseReading, VendorProfile};
 /// The reqwest that [`ClientBuilder::reqwest_client`] takes (feature `reqwest-0_13`). The
 /// version is in the name: reqwest is not part of the default, stable API.
 #[cfg(feature = "reqwest-0_13")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-0_13")))]
 pub use reqwest as reqwest_0_13;
 /// Re-exported so that generated code and users name the same versions.
 pub use {bytes, http, rust_decimal, serde_json, serde_with, time};

@@ -35,6 +35,7 @@
 //!
 //! [`ErrorKind::SharedState`]: practice_core::ErrorKind::SharedState
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 

@@ -44,6 +44,7 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 #![forbid(unsafe_code)]
 
 mod aerona;

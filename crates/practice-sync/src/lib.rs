@@ -9,6 +9,7 @@
 //! - [`webhook`] stores Aerona webhook deliveries once each.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
 
 mod db;
 mod error;

@@ -47,6 +47,12 @@ pub struct AuthContext {
     sender: Arc<Sender>,
 }
 
+impl std::fmt::Debug for AuthContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthContext").finish_non_exhaustive()
+    }
+}
+
 impl AuthContext {
     pub(crate) fn new(below_auth: TransportService, sender: Arc<Sender>) -> Self {
         AuthContext { below_auth, sender }

@@ -261,6 +261,15 @@ pub struct RowsSeed<'a, T> {
     _rows: PhantomData<fn() -> T>,
 }
 
+impl<T> std::fmt::Debug for RowsSeed<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowsSeed")
+            .field("operation", &self.meta.name)
+            .field("path_prefix", &self.path_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a, T> RowsSeed<'a, T> {
     /// A seed for the rows of `meta`'s answer found at `path_prefix` (e.g. `data`).
     pub fn new(meta: &'a OperationMeta, policy: RowPolicy, path_prefix: &'a str) -> Self {

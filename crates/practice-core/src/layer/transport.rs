@@ -92,6 +92,7 @@ impl TransportConfig {
     /// The shared reqwest 0.13 client of this configuration (see `shared_client`), for
     /// callers that compare against or build on it. Feature `reqwest-0_13`.
     #[cfg(feature = "reqwest-0_13")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-0_13")))]
     pub fn shared_reqwest_client(&self) -> Result<reqwest::Client, Error> {
         self.shared_client()
     }
@@ -172,6 +173,7 @@ impl HttpTransport {
     /// A transport over a caller's own reqwest 0.13 client (proxies, custom roots). Keep
     /// redirects disabled on it so that tokens never follow a redirect. Feature `reqwest-0_13`.
     #[cfg(feature = "reqwest-0_13")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-0_13")))]
     pub fn new(client: reqwest::Client, max_response_bytes: usize) -> Self {
         Self::over(client, max_response_bytes)
     }

@@ -52,6 +52,7 @@ pub use deviation::{
 /// assert_eq!(row.amount.to_string(), "140.50");
 /// assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"amount":140.50}"#);
 /// ```
+#[derive(Debug)]
 pub struct Money;
 
 impl<'de> DeserializeAs<'de, Decimal> for Money {
@@ -134,6 +135,7 @@ fn exact_decimal(text: &str) -> Option<Decimal> {
 macro_rules! time_format {
     ($(#[$doc:meta])* $name:ident, $ty:ty, $fmt:expr, $expect:literal, $parse:path, $format:ident) => {
         $(#[$doc])*
+        #[derive(Debug)]
         pub struct $name;
 
         impl $name {
@@ -194,6 +196,7 @@ time_format!(
 
 /// An instant as RFC 3339 (OpenAPI `format: date-time`), for example `2024-06-01T01:41:19Z`.
 /// UTC is written back as `Z`.
+#[derive(Debug)]
 pub struct Timestamp;
 
 impl Timestamp {

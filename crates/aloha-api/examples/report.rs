@@ -1,0 +1,21 @@
+//! One month's appointments report, the month given as `2024-03` or a range as
+//! `2024-03-01..2024-03-31`: `cargo run -p aloha-api --example report -- 2024-03`.
+
+use aloha_api::{Client, DateRange, Error};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let range: DateRange = std::env::args()
+        .nth(1)
+        .as_deref()
+        .unwrap_or("2024-03")
+        .parse()?;
+    let client = Client::from_env()?;
+    for appointment in client.appointments(range).await? {
+        println!(
+            "{:?} {:?}",
+            appointment.appointment_date, appointment.service_name
+        );
+    }
+    Ok(())
+}
