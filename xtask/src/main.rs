@@ -10,9 +10,11 @@
 //!   of them and rewrites only its section.
 
 mod bench;
+mod bench_budget;
 mod bench_cli;
 mod bench_page;
 mod bench_sync;
+mod bench_weight;
 mod codegen;
 mod release;
 
