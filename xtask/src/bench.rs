@@ -6,7 +6,7 @@
 //!   from `target/criterion/stack_overhead/**/new/estimates.json`;
 //! * large report and budget precision: the `report` and `budget` benches (plain binaries),
 //!   which write `target/practice-bench/{report,budget}.json`;
-//! * weight: `cargo tree -e normal` of each vendor crate against [`FORBIDDEN`] (also a unit
+//! * weight (`bench_weight.rs`): `cargo tree -e normal` of each vendor crate against [`FORBIDDEN`] (also a unit
 //!   test, so CI enforces it), and each vendor crate's clean build time in a throwaway target
 //!   directory under `/tmp`;
 //! * the CLI's streamed report (`bench_cli.rs`) and a full sandbox sync (`bench_sync.rs`),
@@ -17,35 +17,16 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::bench_page::{cargo, read_json, replace_section, run_shown, shell_output, utc_now};
+use crate::bench_budget::{render_budget, run_budget_only};
+use crate::bench_page::{read_json, run_shown, utc_now};
+use crate::bench_weight::{
+    VENDOR_CRATES, Weight, clean_build_seconds, dependency_tree, forbidden_in, hyper_server_feature,
+};
 use crate::workspace_root;
-
-/// The vendor crates a user depends on.
-pub const VENDOR_CRATES: [&str; 2] = ["aloha-api", "aerona-api"];
-
-/// Crates that must never be in a vendor crate's normal dependency tree: servers, CLIs, the
-/// sandbox, benchmarks, test tools and Redis (an opt-in feature only).
-pub const FORBIDDEN: [&str; 14] = [
-    "axum",
-    "clap",
-    "indicatif",
-    "criterion",
-    "practice-sandbox",
-    "practice-cli",
-    "practice-bench",
-    "httpmock",
-    "tracing-subscriber",
-    "csv",
-    "redis",
-    "practice-redis",
-    "practice-sync",
-    "sqlx",
-];
 
 /// The stack bench's criterion ids, with what each measures, in table order.
 const STACK_CASES: [(&str, &str); 11] = [
@@ -221,14 +202,6 @@ impl Machine {
     }
 }
 
-struct Weight {
-    krate: &'static str,
-    crates: usize,
-    forbidden: Vec<String>,
-    hyper_server: bool,
-    clean_build_s: Option<f64>,
-}
-
 struct Page {
     date: String,
     machine: Machine,
@@ -257,83 +230,6 @@ fn criterion_median(group_dir: &Path, id: &str) -> Option<f64> {
     read_json(&path).ok()?["median"]["point_estimate"].as_f64()
 }
 
-/// The distinct `name version` lines of `cargo tree -e normal -p <krate> --prefix none`.
-pub fn dependency_tree(root: &Path, krate: &str) -> Result<Vec<String>, String> {
-    let text = shell_output(
-        Command::new(cargo())
-            .args(["tree", "-e", "normal", "-p", krate, "--prefix", "none"])
-            .current_dir(root),
-    )
-    .map_err(|e| format!("cargo tree -p {krate}: {e}"))?;
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|l| l.trim_end_matches(" (*)").to_owned())
-        .filter(|l| !l.is_empty())
-        .collect();
-    lines.sort();
-    lines.dedup();
-    Ok(lines)
-}
-
-/// The [`FORBIDDEN`] crates named in `tree` (matched on the crate name, the first word).
-pub fn forbidden_in(tree: &[String]) -> Vec<String> {
-    tree.iter()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| FORBIDDEN.contains(name))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Whether hyper's `server` feature is enabled in `krate`'s normal tree (the client needs
-/// hyper, never its server half).
-pub fn hyper_server_feature(root: &Path, krate: &str) -> Result<bool, String> {
-    let text = shell_output(
-        Command::new(cargo())
-            .args([
-                "tree",
-                "-e",
-                "normal,features",
-                "-p",
-                krate,
-                "-i",
-                "hyper",
-                "--prefix",
-                "none",
-            ])
-            .current_dir(root),
-    )
-    .map_err(|e| format!("cargo tree -i hyper -p {krate}: {e}"))?;
-    Ok(text.lines().any(|l| l.contains("hyper feature \"server\"")))
-}
-
-/// Seconds for `cargo build -p <krate>` into a fresh target directory under /tmp, which is
-/// removed afterwards (the shared target directory is never touched).
-fn clean_build_seconds(root: &Path, krate: &str) -> Result<f64, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "practice-clean-build-{krate}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    eprintln!(
-        "$ CARGO_TARGET_DIR={} cargo build -p {krate}",
-        dir.display()
-    );
-    let started = Instant::now();
-    let status = Command::new(cargo())
-        .args(["build", "-q", "-p", krate])
-        .env("CARGO_TARGET_DIR", &dir)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo build -p {krate}: {e}"))?;
-    let seconds = started.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
-    if status.success() {
-        Ok(seconds)
-    } else {
-        Err(format!("cargo build -p {krate} failed ({status})"))
-    }
-}
-
 fn ms(ns: Option<f64>) -> String {
     match ns {
         Some(ns) if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
@@ -347,11 +243,11 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? / b?)
 }
 
-fn met(ok: bool) -> &'static str {
+pub(crate) fn met(ok: bool) -> &'static str {
     if ok { "**met**" } else { "**not met**" }
 }
 
-fn num(v: &Value) -> f64 {
+pub(crate) fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
 
@@ -383,7 +279,7 @@ fn render(p: &Page) -> String {
     s.push('\n');
     s.push_str(&p.cli_report);
     render_budget(&mut s, p.budget_cmd, &p.budget);
-    render_weight(&mut s, p);
+    crate::bench_weight::render_weight(&mut s, &p.weights);
     s.push('\n');
     s.push_str(&p.sync);
     s
@@ -566,133 +462,4 @@ fn render_report(s: &mut String, p: &Page) {
         met(stream_ok),
         peaks.join(" and "),
     );
-}
-
-/// `cargo xtask bench --budget`: runs only the budget bench and rewrites only the "Budget
-/// precision" section of `docs/benchmarks.md` (the rest of the page keeps its figures).
-fn run_budget_only() -> Result<(), String> {
-    let root = workspace_root();
-    let budget_cmd = "cargo bench -p practice-bench --bench budget";
-    run_shown(&root, budget_cmd, &[])?;
-    let budget = read_json(&root.join("target/practice-bench/budget.json"))?;
-    let mut section = String::new();
-    render_budget(&mut section, budget_cmd, &budget);
-    let path = root.join("docs/benchmarks.md");
-    let page = std::fs::read_to_string(&path)
-        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
-    let page = replace_section(&page, "## Budget precision", &section)
-        .ok_or("docs/benchmarks.md has no \"## Budget precision\" section")?;
-    std::fs::write(&path, page).map_err(|e| format!("could not write {}: {e}", path.display()))
-}
-
-fn render_budget(s: &mut String, budget_cmd: &str, budget: &Value) {
-    let _ = writeln!(
-        s,
-        "## Budget precision\n\n\
-         ```sh\n{}\n```\n\n\
-         3,000 `client.patient(id)` calls of the real Aerona client from 50 tasks, over an \
-         in-process transport answering after 30 ms, on tokio's paused clock (virtual time). \
-         Every send is timed, logins included (the token lives an hour, so a 2.5-hour run logs \
-         in three times). Each request holds its budget slot from its send until one window \
-         (plus margin) after its answer, so that no window at the vendor can overfill \
-         whatever the network delay (`docs/architecture.md`). The least possible span from \
-         first to last send is therefore `floor((sends − 1) / 300) × (window + margin + \
-         latency)`: send *i* (from 0) cannot go before `floor(i / 300)` such spans. For exactly \
-         3,000 sends and no margin that is 9 spans after the first 300; the logins make 3,003 \
-         sends, hence 10 spans.\n\n\
-         | budget | sends | most in any 15 min | span, first to last send | least possible | over the least | ≤ 300 per 15 min | within 2% |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |",
-        budget_cmd,
-    );
-    for (key, label) in [
-        (
-            "vendor_default",
-            "vendor default: 300 / (15 min + 5 s margin)",
-        ),
-        ("no_margin", "300 / 15 min, no margin"),
-    ] {
-        let b = &budget[key];
-        let _ = writeln!(
-            s,
-            "| {label} | {} | {} | {:.2} min | {:.2} min | {:+.3}% | {} | {} |",
-            b["sends"],
-            b["max_in_any_15_min"],
-            num(&b["span_s"]) / 60.0,
-            num(&b["minimum_span_s"]) / 60.0,
-            num(&b["over_minimum_pct"]),
-            met(b["window_met"].as_bool().unwrap_or(false)),
-            met(b["within_2pct_met"].as_bool().unwrap_or(false)),
-        );
-    }
-    s.push('\n');
-}
-
-fn render_weight(s: &mut String, p: &Page) {
-    let _ = writeln!(
-        s,
-        "## Weight\n\n\
-         ```sh\n\
-         cargo tree -e normal -p <crate> --prefix none\n\
-         cargo tree -e normal,features -p <crate> -i hyper --prefix none\n\
-         CARGO_TARGET_DIR=/tmp/<fresh dir> cargo build -p <crate>   # timed, dev profile\n\
-         ```\n\n\
-         Forbidden in a vendor crate's normal tree: {}. Enforced by `cargo test -p xtask` \
-         (`bench::tests::vendor_crates_carry_no_server_cli_or_bench_crates`).\n\n\
-         | crate | crates in its normal tree | forbidden crates found | hyper `server` feature | clean build |\n\
-         | --- | --- | --- | --- | --- |",
-        FORBIDDEN.map(|c| format!("`{c}`")).join(", "),
-    );
-    for w in &p.weights {
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | {} | {} | {} |",
-            w.krate,
-            w.crates,
-            if w.forbidden.is_empty() {
-                "none".to_owned()
-            } else {
-                w.forbidden.join(", ")
-            },
-            if w.hyper_server { "on" } else { "off" },
-            w.clean_build_s
-                .map_or("not measured (--quick)".to_owned(), |t| format!("{t:.0} s")),
-        );
-    }
-    s.push_str(
-        "\nThe clean builds ran one after the other on the same machine, each in its own empty \
-         target directory (so each includes every dependency).\n",
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The dependency weight promise of the README and docs/architecture.md, enforced.
-    #[test]
-    fn vendor_crates_carry_no_server_cli_or_bench_crates() {
-        let root = workspace_root();
-        for krate in VENDOR_CRATES {
-            let tree = dependency_tree(&root, krate).unwrap();
-            assert!(
-                tree.iter().any(|l| l.starts_with("practice-core ")),
-                "{krate}: {tree:?}"
-            );
-            assert_eq!(forbidden_in(&tree), Vec::<String>::new(), "{krate}");
-            assert!(
-                !hyper_server_feature(&root, krate).unwrap(),
-                "{krate} enables hyper's server half"
-            );
-        }
-    }
-
-    #[test]
-    fn forbidden_names_match_whole_crate_names() {
-        let tree = [
-            "redis-protocol v1.0.0".to_owned(),
-            "axum v0.8.1".to_owned(),
-            "clap_lex v0.7.0".to_owned(),
-        ];
-        assert_eq!(forbidden_in(&tree), ["axum"]);
-    }
 }

@@ -13,9 +13,11 @@
 //!   of them and rewrites only its section.
 
 mod bench;
+mod bench_budget;
 mod bench_cli;
 mod bench_page;
 mod bench_sync;
+mod bench_weight;
 mod codegen;
 mod release;
 mod spec;
