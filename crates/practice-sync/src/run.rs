@@ -278,7 +278,9 @@ async fn work(
             match outcome {
                 Ok(Outcome::Written(table, changes)) => {
                     summary.tables.entry(table).or_default().add(changes);
-                    summary.written = summary.written.saturating_add(1);
+                    // Windows, not requests: a request of a list report covers many months.
+                    let n = window.windows.len() as u64;
+                    summary.written = summary.written.saturating_add(n);
                 }
                 Ok(Outcome::ByOther) => {
                     let n = window.windows.len() as u64;

@@ -35,6 +35,9 @@ pub struct PaymentAddress {
 impl PaymentAddress {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["line1", "city"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["line1", "city"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -148,6 +151,22 @@ pub struct Payment {
 impl Payment {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &[
+        "id",
+        "amount",
+        "refunds",
+        "paymentDate",
+        "dob",
+        "status",
+        "type",
+        "PIN",
+        "address",
+        "extra",
+        "invoiceStatus",
+        "anything",
+    ];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &[
         "id",
         "amount",
         "refunds",
@@ -413,6 +432,10 @@ pub struct Charge {
 impl Charge {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["chargeDate", "start", "charge", "completed"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] =
+        &["chargeDate", "start", "charge", "completed"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -552,6 +575,9 @@ pub struct ChargeEnvelope {
 impl ChargeEnvelope {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["status", "message", "data"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -654,6 +680,9 @@ pub struct Token {
 impl Token {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["accessToken", "accessTokenExpiration"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["accessToken", "accessTokenExpiration"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -763,6 +792,9 @@ pub struct TokenEnvelope {
 impl TokenEnvelope {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["status", "message", "data"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["status", "message", "data"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -865,6 +897,9 @@ pub struct EnvelopeBase {
 impl EnvelopeBase {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["status", "message"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["status", "message"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {

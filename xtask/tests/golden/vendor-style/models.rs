@@ -37,6 +37,10 @@ pub struct GetPaymentsByPaymentIdResponse {
 impl GetPaymentsByPaymentIdResponse {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["id", "amount", "paymentDate", "patientPlan"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] =
+        &["id", "amount", "paymentDate", "patientPlan"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -169,6 +173,9 @@ pub struct PutAppointmentsByAppointmentIdBodyNotesItem {
 impl PutAppointmentsByAppointmentIdBodyNotesItem {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["text"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["text"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
@@ -253,6 +260,9 @@ pub struct GetPatientsSearchResponseItem {
 impl GetPatientsSearchResponseItem {
     /// The wire names of the documented fields, in spec order.
     pub const FIELDS: &'static [&'static str] = &["patientId", "forename", "dob"];
+    /// The fields a table shows by default, in this order: the spec's
+    /// `x-table-columns`, or every documented field when it names none.
+    pub const TABLE_FIELDS: &'static [&'static str] = &["patientId", "forename", "dob"];
     /// The fields whose value did not match their documented type or format, each
     /// kept exactly as sent (and written back so).
     pub fn deviations(&self) -> &wire::Deviations {
