@@ -61,6 +61,9 @@ pub async fn aloha(force_sandbox: bool) -> Result<Resolved<aloha_api::ClientBuil
     if let Some(base) = target.base_url {
         builder = builder.base_url(base);
     }
+    if let Some(ca) = var(CA_FILE) {
+        builder = builder.add_ca_file(ca);
+    }
     if let Some(store) = shared {
         builder = builder.token_store(store.clone()).quota_store(store);
     }
@@ -100,6 +103,9 @@ pub async fn aerona(
     if let Some(base) = target.base_url {
         builder = builder.base_url(base);
     }
+    if let Some(ca) = var(CA_FILE) {
+        builder = builder.add_ca_file(ca);
+    }
     if let Some(store) = shared {
         builder = builder.token_store(store.clone()).quota_store(store);
     }
@@ -111,6 +117,10 @@ pub async fn aerona(
     }
     Ok(Resolved { builder, sandbox })
 }
+
+/// A PEM file of certificate authorities trusted in addition to the system's store (a
+/// clinic's private CA), for both vendors. `SSL_CERT_FILE` would replace the store instead.
+const CA_FILE: &str = "PRACTICE_CA_FILE";
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
