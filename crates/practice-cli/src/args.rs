@@ -19,6 +19,7 @@ Environment:
   AERONA_RATE_LIMIT                   Aerona request budget, such as 300/15m
   PRACTICE_REDIS_URL                  share tokens and budgets with other processes through Redis
   PRACTICE_REDIS_ON_FAILURE           fail (default) or local: what to do when Redis is down
+  PRACTICE_CA_FILE                    PEM file of CAs to trust besides the system's (a private CA)
   NO_COLOR                            any non-empty value: no colour on stderr
 
   With none of a vendor's variables set (or with --sandbox) the built-in sandbox is

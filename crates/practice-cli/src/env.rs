@@ -69,6 +69,9 @@ impl AlohaSetup {
         if let Some(path) = &target.token_path {
             builder = builder.token_path(path.clone());
         }
+        if let Some(ca) = var(CA_FILE) {
+            builder = builder.add_ca_file(ca);
+        }
         if let Some(store) = &self.shared {
             builder = builder
                 .token_store(store.clone())
@@ -169,6 +172,9 @@ impl AeronaSetup {
         if let Some(encoding) = target.login_encoding {
             builder = builder.login_encoding(encoding);
         }
+        if let Some(ca) = var(CA_FILE) {
+            builder = builder.add_ca_file(ca);
+        }
         if let Some(store) = &self.shared {
             builder = builder
                 .token_store(store.clone())
@@ -258,6 +264,10 @@ pub fn target(vendor: &str, force_sandbox: bool) -> Result<String, Failure> {
         }),
     })
 }
+
+/// A PEM file of certificate authorities trusted in addition to the system's store (a
+/// clinic's private CA), for both vendors. `SSL_CERT_FILE` would replace the store instead.
+const CA_FILE: &str = "PRACTICE_CA_FILE";
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

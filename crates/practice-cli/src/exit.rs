@@ -23,7 +23,11 @@ pub enum Exit {
     Terminated = 143,
 }
 
-/// A failure with its exit status and one-line message.
+/// How each cause of an error's chain starts, on its own line after the message.
+pub const CAUSED_BY: &str = "caused by: ";
+
+/// A failure with its exit status and message: one line, and for a client error the
+/// `caused by:` lines of its chain.
 #[derive(Debug)]
 pub struct Failure {
     /// The exit status.
@@ -82,6 +86,13 @@ impl From<Error> for Failure {
             && let Some(after) = err.retry_after()
         {
             message.push_str(&format!(" (retry in {}s)", after.as_secs()));
+        }
+        // Vendor text may hold line breaks: every line printed starts with our own words.
+        let mut message = message.replace(['\n', '\r'], " ");
+        for cause in practice_core::error::chain(&err) {
+            message.push('\n');
+            message.push_str(CAUSED_BY);
+            message.push_str(&cause.replace(['\n', '\r'], " "));
         }
         Failure { exit, message }
     }

@@ -10,6 +10,7 @@ mod output;
 mod probe;
 mod sync;
 mod terminal;
+mod waits;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -106,7 +107,8 @@ fn report(failure: Failure) -> ExitCode {
     if failure.exit == Exit::Ok {
         return ExitCode::SUCCESS;
     }
-    let first_line = failure.message.lines().next().unwrap_or("");
+    let mut lines = failure.message.lines();
+    let first_line = lines.next().unwrap_or("");
     // The message may quote vendor text: it must not steer the terminal.
     let message = terminal::escape(first_line);
     if terminal::stderr_colour() {
@@ -114,10 +116,17 @@ fn report(failure: Failure) -> ExitCode {
     } else {
         eprintln!("error: {message}");
     }
+    // The error's causes, one `caused by:` line each (see `exit.rs`).
+    for cause in lines.filter(|l| l.starts_with(exit::CAUSED_BY)) {
+        eprintln!("{}", terminal::escape(cause));
+    }
     ExitCode::from(failure.exit as u8)
 }
 
 fn init_logging(verbose: u8) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     // Warnings always reach stderr: a fallback to local state or a kept token is news.
     let level = match verbose {
         0 => tracing::Level::WARN,
@@ -125,9 +134,16 @@ fn init_logging(verbose: u8) {
         2 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(terminal::stderr_colour())
-        .init();
+        .with_filter(tracing_subscriber::filter::LevelFilter::from_level(level));
+    // At the default verbosity the log hides the client's INFO announcement of a long wait
+    // for budget; `waits` tells it instead (with -v the log shows it).
+    let waits = (verbose == 0).then(|| {
+        waits::BudgetWaits::default().with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+            meta.target() == practice_core::quota::BUDGET_WAIT_TARGET
+        }))
+    });
+    tracing_subscriber::registry().with(log).with(waits).init();
 }

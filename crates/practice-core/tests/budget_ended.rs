@@ -173,3 +173,35 @@ async fn a_dropped_connection_at_one_request_per_second_costs_a_second_not_a_min
     assert!(took >= S(2), "the budget still holds: {took:?}");
     assert!(took < S(4), "{took:?}");
 }
+
+#[path = "support/capture.rs"]
+mod capture;
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_for_budget_over_two_seconds_is_announced_once() {
+    let (logs, _guard) = capture::Capture::trace_everything();
+    let server = FakeServer::ok();
+    // The login takes the one slot of 10 s: the call waits 10 s for it.
+    let client = server.client(|b| b.quota(one_per(S(10))));
+    client.execute(&GetThing(1)).await.unwrap();
+    let text = logs.text();
+    let announced: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("practice_core::budget_wait"))
+        .collect();
+    assert_eq!(announced.len(), 1, "{text}");
+    let line = announced[0];
+    assert!(line.contains(" INFO "), "{line}");
+    assert!(
+        line.contains("waiting for the test request budget to send getThing until 20"),
+        "{line}"
+    );
+    assert!(line.contains("0 of 1 left per 10s"), "{line}");
+
+    // A wait of one second is not news.
+    let (logs, _guard) = capture::Capture::trace_everything();
+    let server = FakeServer::ok();
+    let client = server.client(|b| b.quota(one_per(S(1))));
+    client.execute(&GetThing(1)).await.unwrap();
+    assert!(!logs.text().contains("budget_wait"), "{}", logs.text());
+}

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use practice_sandbox::Sandbox;
 
 /// Every variable the CLI reads; removed before each run so the host's own setup cannot leak in.
-pub const VARS: [&str; 14] = [
+pub const VARS: [&str; 15] = [
     "ALOHA_CLIENT_ID",
     "ALOHA_SECRET_KEY",
     "ALOHA_BASE_URL",
@@ -21,6 +21,7 @@ pub const VARS: [&str; 14] = [
     "AERONA_RATE_LIMIT",
     "PRACTICE_REDIS_URL",
     "PRACTICE_REDIS_ON_FAILURE",
+    "PRACTICE_CA_FILE",
     "NO_COLOR",
 ];
 
