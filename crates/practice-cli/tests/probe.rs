@@ -354,3 +354,31 @@ async fn bad_probe_input_exits_2_with_nothing_sent() {
     );
     assert!(s.stats().values().all(|n| *n == 0), "{:?}", s.stats());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_format_the_report_reads_as_text() {
+    let s = Sandbox::start(SandboxConfig::default().with_variant(true))
+        .await
+        .unwrap();
+    let mut args = vec!["aloha", "probe", "--format", "table"];
+    args.extend(RANGE);
+    let out = run(&args, &env_for(&s)).await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    for part in [
+        "aloha probe of http://127.0.0.1:",
+        "A16  CONTRADICTED",
+        "the token answered at /v1/token",
+        "Client.officeId: documented integer, seen string",
+        "What to do:",
+        "A16: set ALOHA_TOKEN_PATH=/v1/token",
+        "--format json",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+    assert!(
+        stderr(&out).contains("contradicted 1 assumption(s)"),
+        "{}",
+        stderr(&out)
+    );
+}
