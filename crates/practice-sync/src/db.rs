@@ -86,10 +86,15 @@ impl Db {
     }
 
     /// As [`Db::connect`] for a plan only (`--dry-run`): a SQLite file that does not exist
-    /// is not created; the plan is made against an empty database in memory instead.
+    /// is not created, nor are the tables of a PostgreSQL database that has never been
+    /// synced; either plan is made against an empty database in memory instead, since
+    /// nothing is covered yet.
     pub async fn connect_for_plan(url: &str) -> Result<Db, SyncError> {
         match parse(url)? {
             (Dialect::Sqlite, _, Some(path)) if !std::path::Path::new(&path).exists() => {
+                Db::open(Dialect::Sqlite, "sqlite::memory:").await
+            }
+            (Dialect::Postgres, url, _) if !synced_before(&url).await? => {
                 Db::open(Dialect::Sqlite, "sqlite::memory:").await
             }
             _ => Db::connect(url).await,
@@ -273,6 +278,23 @@ fn fnv64(text: &str) -> u64 {
 }
 
 /// The dialect, the URL to connect to, and for SQLite the file's path.
+/// Whether the PostgreSQL database at `url` holds the sync's coverage table, read without
+/// creating anything.
+async fn synced_before(url: &str) -> Result<bool, SyncError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    let found: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_name = 'sync_coverage'",
+    )
+    .fetch_one(&pool)
+    .await;
+    pool.close().await;
+    Ok(found? > 0)
+}
+
 fn parse(url: &str) -> Result<(Dialect, String, Option<String>), SyncError> {
     install_default_drivers();
     if let Some(path) = url.strip_prefix("sqlite:") {

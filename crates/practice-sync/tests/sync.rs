@@ -487,3 +487,30 @@ async fn a_spent_budget_stops_cleanly_and_the_next_run_resumes() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: set PRACTICE_TEST_POSTGRES_URL, run with `cargo test -- --include-ignored`"]
+async fn a_plan_on_a_postgres_never_synced_creates_no_table() {
+    let url = support::postgres::fresh_database("plan_creates_nothing").await;
+    let db = Db::connect_for_plan(&url).await.expect("plan db");
+    let opts = options(Report::ALOHA.to_vec(), "2024-01-01", "2024-03-31");
+    let plan = practice_sync::dry_run(&db, &opts).await.expect("plan");
+    db.close().await;
+    assert!(
+        !plan.requests.is_empty(),
+        "an empty database plans everything"
+    );
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .expect("connect");
+    let tables: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count")
+    .get(0);
+    assert_eq!(tables, 0, "the dry run created nothing");
+}
