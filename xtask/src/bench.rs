@@ -6,7 +6,7 @@
 //!   from `target/criterion/stack_overhead/**/new/estimates.json`;
 //! * large report and budget precision: the `report` and `budget` benches (plain binaries),
 //!   which write `target/practice-bench/{report,budget}.json`;
-//! * weight (`bench_weight.rs`): `cargo tree -e normal` of each vendor crate against [`FORBIDDEN`] (also a unit
+//! * weight (`bench_weight.rs`): `cargo tree -e normal` of each vendor crate against [`FORBIDDEN`](crate::bench_weight::FORBIDDEN) (also a unit
 //!   test, so CI enforces it), and each vendor crate's clean build time in a throwaway target
 //!   directory under `/tmp`;
 //! * the CLI's streamed report (`bench_cli.rs`) and a full sandbox sync (`bench_sync.rs`),
