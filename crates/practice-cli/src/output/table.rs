@@ -7,6 +7,11 @@
 //! cut with `…` like any other. On a terminal the columns shrink (never below their header)
 //! to fit its width, and those that still do not fit are left out, the closing line saying
 //! how to see them. A single record is shown vertically, one field a line.
+//!
+//! Hand-written over `unicode-width` and `terminal_size` rather than comfy-table or tabled:
+//! a report arrives in blocks of 1,000 records and must keep one header and the same column
+//! widths for every later block, and neither crate lets a caller read back the widths it
+//! chose to reuse them; the fitting is about 100 lines with its own tests.
 
 use std::io::Write;
 
