@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::Response;
 
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::vendor::ResponseReading;
@@ -97,11 +97,6 @@ impl RetryConfig {
     }
 }
 
-/// Set on a transient answer that was not retried because the vendor asked for a wait longer
-/// than the time left, so that the error can say so instead of waiting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VendorWait(pub Duration);
-
 /// What one outcome calls for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RetryClass {
@@ -142,8 +137,8 @@ impl RetryClassifier {
                 let after = reading.retry_after;
                 if idempotent {
                     RetryClass::Retry { after }
-                } else if response.status() == StatusCode::TOO_MANY_REQUESTS {
-                    // Refused before being processed: final, and nothing was applied.
+                } else if reading.refused_unprocessed {
+                    // Final, and nothing was applied.
                     RetryClass::Final
                 } else {
                     RetryClass::OutcomeUnknown

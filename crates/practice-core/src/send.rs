@@ -15,7 +15,6 @@ use crate::deadline::CallClock;
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::{Endpoint, OperationMeta};
 use crate::redact::Redactor;
-use crate::retry::VendorWait;
 use crate::service::TransportService;
 use crate::vendor::ResponseReading;
 
@@ -126,7 +125,17 @@ impl Sender {
             _ => call.await,
         };
         let response = outcome.map_err(|e| self.redact(e.with_operation(meta.name)))?;
-        let wait = response.extensions().get::<VendorWait>().copied();
+        // A transient answer whose wait reaches past the call's deadline was not retried
+        // (the retry layer stops there): the error says so instead of waiting.
+        let wait = (!response.status().is_success())
+            .then(|| {
+                let reading = ResponseReading::of(&response);
+                let left = clock.as_ref()?.remaining();
+                reading
+                    .retry_after
+                    .filter(|after| reading.transient && *after >= left)
+            })
+            .flatten();
         // Only a redirect pays for reading its location here.
         let moved = response
             .status()
@@ -140,7 +149,7 @@ impl Sender {
                 None => err,
             };
             let err = match wait {
-                Some(VendorWait(after)) => err.append_message(&format!(
+                Some(after) => err.append_message(&format!(
                     "the vendor asks to wait {}s before trying again, longer than this call may take; not retried",
                     after.as_secs()
                 )),

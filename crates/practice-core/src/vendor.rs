@@ -45,6 +45,12 @@ pub struct ResponseReading {
     pub retry_after: Option<Duration>,
     /// The vendor's own budget count.
     pub server_quota: Option<ServerQuota>,
+    /// The vendor refused the token (a 401 as standard): the auth layer renews it once and
+    /// replays the request, which was not applied.
+    pub token_rejected: bool,
+    /// The vendor refused the request before processing it (a 429 as standard): nothing was
+    /// applied, so even a write that is not idempotent is known not to have happened.
+    pub refused_unprocessed: bool,
     /// The vendor's error names and messages (empty for a 2xx answer).
     pub messages: Vec<VendorMessage>,
     /// For an answer that is not a 2xx: the error it maps to.
@@ -71,7 +77,8 @@ impl Failure {
 }
 
 impl ResponseReading {
-    /// The reading both vendors start from: 408, 429 and 5xx are transient; the wait is
+    /// The reading both vendors start from: 408, 429 and 5xx are transient; 401 rejects the
+    /// token; 429 refuses the request unprocessed; the wait is
     /// `Retry-After`, else on a 429 the `X-RateLimit-Reset` instant; the budget is
     /// `X-RateLimit-*`; a non-2xx answer maps its status to an [`ErrorKind`] and keeps
     /// `messages`.
@@ -90,6 +97,8 @@ impl ResponseReading {
                 || status == StatusCode::REQUEST_TIMEOUT,
             retry_after,
             server_quota,
+            token_rejected: status == StatusCode::UNAUTHORIZED,
+            refused_unprocessed: status == StatusCode::TOO_MANY_REQUESTS,
             messages,
             failure: (!status.is_success()).then(|| standard_failure(response)),
         }

@@ -50,6 +50,7 @@ impl VendorProfile for CountingProfile {
                     ErrorKind::RateLimited,
                     "read by the test profile",
                 )),
+                ..ResponseReading::default()
             },
             StatusCode::OK if !path_is_login => ResponseReading {
                 server_quota: Some(ServerQuota {

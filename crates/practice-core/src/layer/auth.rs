@@ -19,6 +19,7 @@ use crate::auth::cache::TokenCache;
 use crate::deadline::{self, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::request::{BoxFuture, clone_request, operation_of};
+use crate::vendor::ResponseReading;
 
 /// The auth layer's service: attaches the current token to each try; on a 401, renews once
 /// and replays once.
@@ -85,7 +86,7 @@ where
             // The same service serves a replay, so the first try needs no clone of it.
             let mut inner = inner;
             let response = inner.ready().await?.call(first).await?;
-            if response.status() != StatusCode::UNAUTHORIZED {
+            if !ResponseReading::of(&response).token_rejected {
                 return Ok(response);
             }
             // The server refused the token (expired early, or invalidated): a 401 means the
@@ -100,7 +101,7 @@ where
             let mut replay = request;
             auth.apply(&mut replay, &renewed)?;
             let response = inner.oneshot(replay).await?;
-            if response.status() == StatusCode::UNAUTHORIZED {
+            if ResponseReading::of(&response).token_rejected {
                 let mut err = Error::new(
                     ErrorKind::Authentication,
                     "the vendor rejected a freshly renewed token",

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::deadline::{self, Phase};
 use crate::error::{Error, ErrorKind};
 use crate::request::{Attempt, clone_request, operation_of};
-use crate::retry::{RetryClass, RetryClassifier, RetryConfig, VendorWait};
+use crate::retry::{RetryClass, RetryClassifier, RetryConfig};
 
 /// The `tower::retry::Policy` joining classifier and attempt settings. Cloned per call by tower, so its
 /// counters are per call.
@@ -77,12 +77,7 @@ impl tower::retry::Policy<Request<Bytes>, Response<Bytes>, Error> for RetryPolic
         let retry_left = self.config.deadline.saturating_sub(started.elapsed());
         let call_left = deadline::remaining(request);
         if delay > retry_left || delay >= call_left {
-            if let Some(after) = after.filter(|after| *after >= call_left.min(retry_left))
-                && let Ok(response) = result
-            {
-                // Said in the error rather than waited for (see `send.rs`).
-                response.extensions_mut().insert(VendorWait(after));
-            }
+            // A vendor's wait past the deadline is said in the error (`send.rs`), not waited.
             return None;
         }
         self.attempt = self.attempt.saturating_add(1);
