@@ -194,6 +194,7 @@ impl VendorProfile for AlohaProfile {
                     && let Some(reset_in) = from_message
                 {
                     reading.server_quota = Some(ServerQuota {
+                        limit: None,
                         remaining: 0,
                         reset_in,
                     });

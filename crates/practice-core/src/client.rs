@@ -7,8 +7,8 @@
 //!      └ Trace (per try)         span: vendor, operation, method, path template, …  layer/trace.rs
 //!         └ Auth                 token per try; 401 → one renewal, one replay        layer/auth.rs
 //!            └ Quota             every try and every token request counted           layer/quota.rs
-//!               └ Timeout        per try                                             layer/defaults.rs
-//!                  └ User-Agent, Accept                                              layer/defaults.rs
+//!               └ Timeout        per try                                             layer/timeout.rs
+//!                  └ User-Agent, Accept                                              layer/default_headers.rs
 //!                     └ Read     the vendor reads the answer once                    layer/read.rs
 //!                        └ Transport   reqwest, pooled, TLS ≥ 1.2, h2, gzip          layer/transport.rs
 //! ```
@@ -33,10 +33,11 @@ use crate::decode::scan::RowsAt;
 use crate::decode::stream::RowStream;
 use crate::error::Error;
 use crate::layer::auth::AuthService;
-use crate::layer::defaults::{default_headers, timeout_to_error};
+use crate::layer::default_headers::default_headers;
 use crate::layer::quota::{QuotaLayer, QuotaShared};
 use crate::layer::read::read_once;
 use crate::layer::retry::RetryPolicy;
+use crate::layer::timeout::timeout_to_error;
 use crate::layer::trace::TryTraceLayer;
 use crate::layer::transport::{HttpTransport, TransportConfig};
 use crate::operation::Endpoint;

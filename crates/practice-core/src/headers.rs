@@ -11,6 +11,8 @@ use http::HeaderMap;
 /// The vendor's own count, read from response headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerQuota {
+    /// The vendor's requests per window (`X-RateLimit-Limit`), when it says.
+    pub limit: Option<u64>,
     /// Requests left in the vendor's window.
     pub remaining: u64,
     /// Time until the vendor's window resets.
@@ -18,12 +20,14 @@ pub struct ServerQuota {
 }
 
 impl ServerQuota {
-    /// Reads `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds).
+    /// Reads `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds), and
+    /// `X-RateLimit-Limit` where present: the one reading of these headers.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         let remaining = number("x-ratelimit-remaining")?;
         let reset = number("x-ratelimit-reset")?;
         Some(ServerQuota {
+            limit: number("x-ratelimit-limit"),
             remaining,
             reset_in: until_epoch(reset),
         })
@@ -48,17 +52,6 @@ impl ServerQuota {
         }
         self.reset_in
     }
-}
-
-/// Reads `X-RateLimit-Limit`: the vendor's requests per window.
-pub fn rate_limit_limit(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get("x-ratelimit-limit")?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 /// Time from now until a UTC epoch second (zero if past).

@@ -54,6 +54,7 @@ impl VendorProfile for CountingProfile {
             },
             StatusCode::OK if !path_is_login => ResponseReading {
                 server_quota: Some(ServerQuota {
+                    limit: None,
                     remaining: 0,
                     reset_in: Duration::from_secs(3600),
                 }),

@@ -1,6 +1,6 @@
 //! The tower layers, one per file, from the outermost to the transport: `retry`, `trace`
-//! (per try), `auth`, `quota`, the per-try timeout and default headers (`defaults`),
-//! the one reading of each answer (`read`) and the `transport`. They are joined into
+//! (per try), `auth`, `quota`, the per-try timeout's error (`timeout`), the default headers
+//! (`default_headers`), the one reading of each answer (`read`) and the `transport`. They are joined into
 //! [`TransportService`](crate::TransportService)s, the erased service of `crate::service`.
 //!
 //! Layers consult policies, state and shared words that live outside this folder (`auth`,
@@ -8,10 +8,11 @@
 //! layer.
 
 pub(crate) mod auth;
-pub(crate) mod defaults;
+pub(crate) mod default_headers;
 pub(crate) mod quota;
 pub(crate) mod read;
 pub(crate) mod retry;
+pub(crate) mod timeout;
 pub(crate) mod trace;
 pub mod transport;
 /// The transport's failures in words (phase, host, cause).

@@ -23,7 +23,7 @@
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -34,9 +34,9 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::deadline::{self, CallClock, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
-use crate::headers::rate_limit_limit;
 use crate::quota::BUDGET_WAIT_TARGET;
 use crate::quota::budget::{QuotaPolicy, WhenExhausted};
+use crate::quota::heard::HeardCount;
 use crate::quota::status::BudgetStatus;
 use crate::quota::store::{QuotaStore, Reservation, SlotId, SlotRequest};
 use crate::request::{BoxFuture, operation_of};
@@ -52,35 +52,13 @@ pub(crate) struct QuotaLayer {
     shared: Arc<QuotaShared>,
 }
 
-/// What the vendor's headers said last.
-struct VendorCount {
-    limit: Option<u64>,
-    remaining: u64,
-    reset_at: Instant,
-}
-
-impl VendorCount {
-    /// The count after hearing `heard` at `now`. Answers in flight together can be read in
-    /// any order, so within one window (until the reset the last count named) the lowest
-    /// remaining is the latest truth; once that reset has passed, what is heard replaces it.
-    fn updated(self, heard: VendorCount, now: Instant) -> VendorCount {
-        if now >= self.reset_at || heard.remaining <= self.remaining {
-            return heard;
-        }
-        VendorCount {
-            limit: heard.limit.or(self.limit),
-            ..self
-        }
-    }
-}
-
 pub(crate) struct QuotaShared {
     store: Arc<dyn QuotaStore>,
     key: String,
     policy: QuotaPolicy,
     /// How long an unreleased slot counts at most: per-try timeout + drift allowance.
     lapse_after: Duration,
-    vendor: Mutex<Option<VendorCount>>,
+    vendor: HeardCount,
 }
 
 impl QuotaLayer {
@@ -100,7 +78,7 @@ impl QuotaLayer {
                 key,
                 policy,
                 lapse_after: per_try.saturating_add(margin),
-                vendor: Mutex::new(None),
+                vendor: HeardCount::default(),
             }),
         }
     }
@@ -118,14 +96,7 @@ impl QuotaShared {
         if let Some(limit) = &self.policy.limit {
             return self.store.status(&self.key, limit).await.map(Some);
         }
-        let vendor = self.vendor.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(vendor.as_ref().map(|v| {
-            BudgetStatus::from_vendor(
-                v.limit,
-                v.remaining,
-                v.reset_at.saturating_duration_since(Instant::now()),
-            )
-        }))
+        Ok(self.vendor.status())
     }
 }
 
@@ -322,19 +293,7 @@ where
             guard.release().await?;
             // The vendor's count, as read once when the answer came back.
             if let Some(quota) = ResponseReading::of(&response).server_quota.clone() {
-                {
-                    let now = Instant::now();
-                    let heard = VendorCount {
-                        limit: rate_limit_limit(response.headers()),
-                        remaining: quota.remaining,
-                        reset_at: crate::quota::store::later(now, quota.reset_in),
-                    };
-                    let mut vendor = layer.vendor.lock().unwrap_or_else(|p| p.into_inner());
-                    *vendor = Some(match vendor.take() {
-                        Some(last) => last.updated(heard, now),
-                        None => heard,
-                    });
-                }
+                layer.vendor.hear(&quota);
                 layer.store.observe(&layer.key, quota).await?;
             }
             Ok(response)

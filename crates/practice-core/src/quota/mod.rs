@@ -1,9 +1,11 @@
 //! Client-side request budgets per credential: the budget itself ([`budget`]), where it is
-//! counted ([`store`]) and what a caller can see of it ([`status`]). The layer that holds
+//! counted ([`store`]), what a caller can see of it ([`status`]) and what the vendor's own
+//! headers said last (`heard`). The layer that holds
 //! requests to it is [`crate::layer`]'s quota layer; what vendors' headers say about their own
 //! count is in [`crate::headers`].
 
 pub mod budget;
+pub(crate) mod heard;
 pub mod status;
 pub mod store;
 

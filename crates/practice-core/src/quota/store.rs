@@ -492,6 +492,7 @@ mod tests {
             .observe(
                 "k",
                 ServerQuota {
+                    limit: None,
                     remaining: 0,
                     reset_in: S(3600),
                 },

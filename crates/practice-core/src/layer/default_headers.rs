@@ -1,22 +1,8 @@
-//! The small steps between quota and the transport: the per-try timeout's error mapping and
-//! the default `User-Agent` and `Accept` headers.
+//! The default `User-Agent` and `Accept` headers, added to every request that lacks them.
 
 use bytes::Bytes;
 use http::Request;
 use http::header::{ACCEPT, HeaderValue, USER_AGENT};
-
-use crate::error::{BoxError, Error, ErrorKind};
-
-/// Maps what tower's timeout layer yields back to one [`Error`].
-pub(crate) fn timeout_to_error(err: BoxError) -> Error {
-    match err.downcast::<Error>() {
-        Ok(err) => *err,
-        Err(err) if err.is::<tower::timeout::error::Elapsed>() => {
-            Error::new(ErrorKind::Timeout, "no answer within the per-try timeout")
-        }
-        Err(err) => Error::new(ErrorKind::Transport, "the request failed").with_source(err),
-    }
-}
 
 /// Adds `User-Agent` and `Accept` unless the request has them. One map for both defaults:
 /// two tower-http `SetRequestHeader` layers cost ~580 more instructions per call
