@@ -17,128 +17,22 @@
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
+mod kind;
 mod phase;
+mod report;
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
 use time::OffsetDateTime;
 
+pub use kind::{DecodeDetail, Dispatch, ErrorKind, VendorMessage};
 pub use phase::TransportPhase;
+pub use report::chain;
 
 /// A boxed error usable as a `source`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// What went wrong, at the granularity a caller acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The request failed client-side validation; nothing was sent, not even a login.
-    InvalidRequest,
-    /// The client was built with an unusable configuration (for example a plain-http base URL).
-    Configuration,
-    /// The vendor refused the credentials, or a renewed token was refused again.
-    Authentication,
-    /// The vendor says the resource or path does not exist.
-    NotFound,
-    /// The vendor answered with another error status; see [`Error::status`] and
-    /// [`Error::vendor_messages`].
-    Api,
-    /// The vendor rate-limited the request; see [`Error::retry_at`].
-    RateLimited,
-    /// The client-side budget is spent and the policy is to fail rather than wait; see
-    /// [`Error::retry_at`].
-    QuotaExhausted,
-    /// The connection could not be made or broke.
-    Transport,
-    /// No answer in time.
-    Timeout,
-    /// A non-idempotent request may have reached the server and its outcome is unknown; it was
-    /// not retried so that it cannot be applied twice.
-    OutcomeUnknown,
-    /// The answer could not be decoded into the documented type.
-    Decode,
-    /// A write that is not idempotent was answered with success, so it was applied, but the
-    /// answer could not be read (the new id, say, is unknown). It was not retried and must not
-    /// be: look the result up instead. The decode failure is the error's source.
-    AppliedUnreadable,
-    /// The store that processes share tokens and budgets through (Redis, for example) could
-    /// not be reached, and its policy is to fail rather than go on alone; nothing was sent.
-    SharedState,
-    /// The answer (or one row of a streamed answer) is larger than the configured limit
-    /// ([`TransportConfig`](crate::TransportConfig)). Not retried: the same request would
-    /// fetch the same answer again.
-    TooLarge,
-}
-
-impl ErrorKind {
-    fn describe(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidRequest => "invalid request (nothing was sent)",
-            ErrorKind::Configuration => "invalid client configuration",
-            ErrorKind::Authentication => "authentication failed",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::Api => "the API returned an error",
-            ErrorKind::RateLimited => "rate limited by the vendor",
-            ErrorKind::QuotaExhausted => "client-side request budget exhausted",
-            ErrorKind::Transport => "transport error",
-            ErrorKind::Timeout => "timed out",
-            ErrorKind::OutcomeUnknown => "outcome unknown: the request may have been applied",
-            ErrorKind::Decode => "could not decode the response",
-            ErrorKind::AppliedUnreadable => {
-                "the write was applied, but its answer could not be read (do not retry it)"
-            }
-            ErrorKind::SharedState => "the shared token and budget store is unavailable",
-            ErrorKind::TooLarge => "the answer is larger than the configured limit",
-        }
-    }
-}
-
-/// Whether the failing request may have reached the server. Drives the retry decision for
-/// writes that are not idempotent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dispatch {
-    /// Provably never sent (connect failure, validation, client-side quota, token failure).
-    NotSent,
-    /// May have been sent.
-    MaybeSent,
-}
-
-/// One error name and message as the vendor wrote them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VendorMessage {
-    /// The vendor's error name or field, when it gives one.
-    pub name: Option<String>,
-    /// The vendor's message.
-    pub message: String,
-}
-
-/// Where a decode failed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DecodeDetail {
-    /// JSON path of the failing value, e.g. `data[3].charge`.
-    pub path: String,
-    /// Index of the failing row, for row-by-row decoders.
-    pub row: Option<usize>,
-    /// A short excerpt of the body around the failure. Kept out of `Display` and `Debug`:
-    /// it may hold patient data.
-    pub excerpt: String,
-}
-
-impl fmt::Debug for DecodeDetail {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecodeDetail")
-            .field("path", &self.path)
-            .field("row", &self.row)
-            .field(
-                "excerpt",
-                &format_args!("<{} bytes withheld>", self.excerpt.len()),
-            )
-            .finish()
-    }
-}
 
 /// A client error. Cheap to move (one box); carries the source chain.
 pub struct Error {
@@ -420,83 +314,6 @@ impl Error {
     /// The message, without kind or operation.
     pub fn message(&self) -> &str {
         &self.inner.message
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(op) = self.inner.operation {
-            write!(f, "{op}: ")?;
-        }
-        f.write_str(self.inner.kind.describe())?;
-        if let Some(status) = self.inner.status {
-            write!(f, " (HTTP {})", status.as_u16())?;
-        }
-        if !self.inner.message.is_empty() {
-            write!(f, ": {}", self.inner.message)?;
-        }
-        for m in &self.inner.vendor_messages {
-            match &m.name {
-                Some(name) => write!(f, "; {name}: {}", m.message)?,
-                None => write!(f, "; {}", m.message)?,
-            }
-        }
-        if let Some(d) = &self.inner.decode {
-            write!(f, " at `{}`", d.path)?;
-            if let Some(row) = d.row {
-                write!(f, " (row {row})")?;
-            }
-        }
-        if let Some(at) = self.inner.retry_at {
-            let at = at
-                .replace_nanosecond(0)
-                .unwrap_or(at)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            write!(f, "; retry at {at}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The `Display` line, then one `caused by:` line per error of the source chain (causes that
-/// repeat the line above them are left out). No field dump: nothing here that `Display` does
-/// not show, so no secret and no body excerpt.
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")?;
-        for cause in chain(self) {
-            write!(f, "\ncaused by: {cause}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The texts of `err`'s causes, outermost first, without the ones that only repeat the text
-/// above them (a wrapper that displays its inner error). For reports: the CLI prints them as
-/// `caused by:` lines.
-pub fn chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut above = err.to_string();
-    let mut next = err.source();
-    while let Some(cause) = next {
-        let text = cause.to_string();
-        if !text.is_empty() && text != above && !above.ends_with(&format!(": {text}")) {
-            out.push(text.clone());
-        }
-        above = text;
-        next = cause.source();
-    }
-    out
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.inner.source {
-            Cause::None => None,
-            Cause::Own(source) => Some(source.as_ref() as &(dyn std::error::Error + 'static)),
-            Cause::SameAs(shared) => std::error::Error::source(shared.as_ref()),
-        }
     }
 }
 
