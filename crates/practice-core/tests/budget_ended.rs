@@ -3,18 +3,20 @@
 //! A try that timed out keeps the bound. First on the paused clock, then on the real one
 //! against a loopback server that drops the first request's connection.
 
+#[path = "support/dropping_server.rs"]
+mod dropping_server;
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use dropping_server::dropping_server;
 use practice_core::{
     ClientBuilder, Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Timeouts,
     WhenExhausted,
 };
 use support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 const S: fn(u64) -> Duration = Duration::from_secs;
@@ -70,78 +72,6 @@ async fn a_try_that_timed_out_keeps_its_slot_until_its_lapse_bound() {
     let sent: Vec<Duration> = server.requests().iter().map(|s| s.at - t0).collect();
     // Granted at 10 s, bound 10 + 5 s, counted one window more: the retry at 25 s, not 21 s.
     assert_eq!(sent, [S(10), S(25)]);
-}
-
-/// A loopback HTTP/1.1 server that answers logins and drops the connection of the first
-/// `GET /things/..` after reading it; later ones are answered.
-async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let things = Arc::new(AtomicUsize::new(0));
-    let dropped = Arc::new(AtomicBool::new(false));
-    let count = things.clone();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let (count, dropped) = (count.clone(), dropped.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Some(head) = read_request(&mut stream).await else {
-                        return;
-                    };
-                    let body = if head.contains("/login") {
-                        "\"tok-1\""
-                    } else {
-                        count.fetch_add(1, Ordering::SeqCst);
-                        if !dropped.swap(true, Ordering::SeqCst) {
-                            return; // the connection is dropped with the request unanswered
-                        }
-                        r#"{"ok":true}"#
-                    };
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if stream.write_all(answer.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (port, things)
-}
-
-/// One request's head (its body read and dropped), or `None` when the peer closed.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    let end = loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_string();
-    let length = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-        })
-        .unwrap_or(0);
-    while buf.len() < end + 4 + length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some(head)
 }
 
 #[tokio::test]
