@@ -13,6 +13,8 @@ pub(crate) mod quota;
 pub(crate) mod read;
 pub(crate) mod retry;
 pub(crate) mod timeout;
+/// A failed TLS handshake in words (rustls's error, or the platform library's text).
+pub(crate) mod tls_cause;
 pub(crate) mod trace;
 pub mod transport;
 /// The transport's failures in words (phase, host, cause).
