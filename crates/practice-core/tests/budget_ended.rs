@@ -3,19 +3,12 @@
 //! A try that timed out keeps the bound. First on the paused clock, then on the real one
 //! against a loopback server that drops the first request's connection.
 
-#[path = "support/dropping_server.rs"]
-mod dropping_server;
 mod support;
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use dropping_server::dropping_server;
-use practice_core::{
-    ClientBuilder, Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Timeouts,
-    WhenExhausted,
-};
+use practice_core::{Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, Timeouts, WhenExhausted};
+use support::loopback::call_through_a_dropped_connection;
 use support::*;
 use tokio::time::Instant;
 
@@ -76,27 +69,7 @@ async fn a_try_that_timed_out_keeps_its_slot_until_its_lapse_bound() {
 
 #[tokio::test]
 async fn a_dropped_connection_at_one_request_per_second_costs_a_second_not_a_minute() {
-    let (port, things) = dropping_server().await;
-    let client = ClientBuilder::new(
-        Arc::new(TestProfile),
-        format!("http://127.0.0.1:{port}"),
-        "test-agent/1.0",
-    )
-    .retry(RetryConfig::default().with_initial_backoff(MS(1)))
-    .quota(one_per(S(1)))
-    .build(TestAuth {
-        lifetime: Duration::from_secs(3600),
-    })
-    .unwrap();
-    let started = std::time::Instant::now();
-    let answer = client.execute(&GetThing(1)).await.unwrap();
-    let took = started.elapsed();
-    assert_eq!(answer, serde_json::json!({"ok": true}));
-    assert_eq!(
-        things.load(Ordering::SeqCst),
-        2,
-        "dropped once, then answered"
-    );
+    let took = call_through_a_dropped_connection(|b| b.quota(one_per(S(1)))).await;
     // The login (0 s), the dropped try (1 s), the retry one window after the drop (2 s): each
     // waits one window for the slot before, and no try waits for the 60 s per-try bound.
     eprintln!("dropped-connection call at 1/1s took {took:?}");

@@ -7,20 +7,14 @@
 
 #[path = "../../practice-core/tests/support/mod.rs"]
 mod core_support;
-#[path = "../../practice-core/tests/support/dropping_server.rs"]
-mod dropping_server;
 mod support;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use core_support::{FakeServer, GetThing, Reply, TestAuth, TestProfile};
-use dropping_server::dropping_server;
-use practice_core::{
-    ClientBuilder, Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, RetryConfig, Timeouts,
-    WhenExhausted,
-};
+use core_support::loopback::call_through_a_dropped_connection;
+use core_support::{FakeServer, GetThing, Reply};
+use practice_core::{Dispatch, Error, ErrorKind, QuotaPolicy, RateLimit, Timeouts, WhenExhausted};
 use practice_redis::{OnFailure, RedisStore};
 use support::redis_server::RedisServer;
 
@@ -46,6 +40,7 @@ fn one_per_window() -> QuotaPolicy {
 /// How long after the first try the retry was sent, when the first fails after 100 ms as
 /// `failure` says, with the budget in Redis and a per-try timeout of `per_try`.
 async fn retry_gap(redis: &RedisServer, failure: Error, per_try: Duration) -> Duration {
+    let what = format!("{:?}", failure.kind());
     let failure = std::sync::Mutex::new(Some(failure));
     let fake = FakeServer::new(move |_, n| match (n, failure.lock().unwrap().take()) {
         (0, Some(err)) => Reply::Delay(MS(100), Box::new(Reply::Fail(err))),
@@ -59,7 +54,9 @@ async fn retry_gap(redis: &RedisServer, failure: Error, per_try: Duration) -> Du
     client.execute(&GetThing(1)).await.unwrap();
     let sent: Vec<_> = fake.requests().iter().map(|s| s.at).collect();
     assert_eq!(sent.len(), 2, "one failed try, one retry");
-    sent[1] - sent[0]
+    let gap = sent[1] - sent[0];
+    eprintln!("retry after a {what} at 1/1s in Redis: {gap:?} after the first try");
+    gap
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +67,6 @@ async fn a_try_that_ended_in_an_error_frees_its_redis_slot_one_window_after_the_
     // The try ends 100 ms after it was sent: the retry goes one window after that (1.1 s),
     // not one window after its lapse bound (60 s + 1 s).
     let gap = retry_gap(&redis, reset, Duration::from_secs(60)).await;
-    eprintln!("retry after an ended try, at 1/1s in Redis: {gap:?} after the first try");
     assert!(gap >= MS(1_100), "the window still holds: {gap:?}");
     assert!(gap < MS(1_600), "{gap:?}");
 }
@@ -83,7 +79,6 @@ async fn a_try_that_timed_out_keeps_its_redis_slot_until_its_lapse_bound() {
     // Reported after 100 ms, but the request may still be on its way: its slot counts until
     // its grant + the 1 s per-try timeout, then one window more (2 s), not 1.1 s.
     let gap = retry_gap(&redis, timeout, Duration::from_secs(1)).await;
-    eprintln!("retry after a timed-out try, at 1/1s in Redis: {gap:?} after the first try");
     assert!(gap >= MS(2_000), "{gap:?}");
     assert!(gap < MS(2_600), "{gap:?}");
 }
@@ -92,28 +87,9 @@ async fn a_try_that_timed_out_keeps_its_redis_slot_until_its_lapse_bound() {
 #[ignore = "needs redis-server on PATH: run with `cargo test -- --include-ignored`"]
 async fn a_dropped_connection_at_one_request_per_second_in_redis_costs_a_second_not_a_minute() {
     let redis = RedisServer::start();
-    let (port, things) = dropping_server().await;
-    let client = ClientBuilder::new(
-        Arc::new(TestProfile),
-        format!("http://127.0.0.1:{port}"),
-        "test-agent/1.0",
-    )
-    .retry(RetryConfig::default().with_initial_backoff(MS(1)))
-    .quota(one_per_window())
-    .quota_store(store(&redis))
-    .build(TestAuth {
-        lifetime: Duration::from_secs(3600),
-    })
-    .unwrap();
-    let started = std::time::Instant::now();
-    let answer = client.execute(&GetThing(1)).await.unwrap();
-    let took = started.elapsed();
-    assert_eq!(answer, serde_json::json!({"ok": true}));
-    assert_eq!(
-        things.load(Ordering::SeqCst),
-        2,
-        "dropped once, then answered"
-    );
+    let took =
+        call_through_a_dropped_connection(|b| b.quota(one_per_window()).quota_store(store(&redis)))
+            .await;
     // The login (0 s), the dropped try (1 s), the retry one window after the drop (2 s): the
     // per-try bound (60 s by default) is never waited for.
     eprintln!("dropped-connection call at 1/1s with the budget in Redis took {took:?}");

@@ -14,6 +14,8 @@ use practice_core::{
 };
 use tokio::time::Instant;
 
+pub mod loopback;
+
 pub const SECRET: &str = "s3cr3t-password-value";
 pub const TOKEN_PREFIX: &str = "tok-";
 

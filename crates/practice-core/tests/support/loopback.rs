@@ -1,15 +1,49 @@
-//! A loopback HTTP/1.1 server that answers logins and drops the connection of the first other
-//! request, for the real-clock tests of the budget after a dropped connection (in
-//! `budget_ended.rs`, and in `practice-redis`, which includes this file by path).
+//! A loopback HTTP/1.1 server that drops the first connection, for the real-clock tests of the
+//! budget after a dropped connection (`budget_ended.rs`, and `practice-redis`'s
+//! `ended_tries.rs`, which includes this support folder by path).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use practice_core::{ClientBuilder, RetryConfig};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+
+use super::{GetThing, TestAuth, TestProfile};
+
+/// Runs `GetThing(1)` through a client made by `configure` (retrying after 1 ms) against a
+/// [`dropping_server`]; checks that it succeeded on its second try, and returns how long the
+/// call took.
+pub async fn call_through_a_dropped_connection(
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Duration {
+    let (port, things) = dropping_server().await;
+    let builder = ClientBuilder::new(
+        Arc::new(TestProfile),
+        format!("http://127.0.0.1:{port}"),
+        "test-agent/1.0",
+    )
+    .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)));
+    let client = configure(builder)
+        .build(TestAuth {
+            lifetime: Duration::from_secs(3600),
+        })
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = client.execute(&GetThing(1)).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(answer, serde_json::json!({"ok": true}));
+    assert_eq!(
+        things.load(Ordering::SeqCst),
+        2,
+        "dropped once, then answered"
+    );
+    took
+}
 
 /// A loopback HTTP/1.1 server that answers logins and drops the connection of the first
 /// `GET /things/..` after reading it; later ones are answered.
-pub async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
+async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let things = Arc::new(AtomicUsize::new(0));
@@ -47,7 +81,7 @@ pub async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
 }
 
 /// One request's head (its body read and dropped), or `None` when the peer closed.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
+pub async fn read_request(stream: &mut (impl AsyncRead + Unpin)) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     let end = loop {
