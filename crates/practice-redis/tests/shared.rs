@@ -122,9 +122,13 @@ async fn one_budget_and_one_login_for_the_whole_fleet() {
     assert!(elapsed >= 4 * Duration::from_millis(750), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
 
-    // Waiting callers were told when to come back, not left to poll: one script call per
-    // reservation and one per release, plus for each waiting process at most one re-check
-    // per span (about 8 spans here), the token claim and its release and script loads.
+    // Waiting callers were told when to come back, not left to poll (a poll every 10 ms
+    // would be thousands of calls). The bound is the one `practice_redis::quota` documents:
+    // one script call per reservation and one per release; for each waiting process at most
+    // one re-check per span of the run as it took (8 at the least); one per slot it is told
+    // of (at most one per request); the token claim, its release and script loads. (It used
+    // to leave out the told-of slots: fine on an idle machine, 191 to 206 calls, one run in
+    // four or more, on a loaded one.)
     let stats = redis.query(&["INFO", "commandstats"]).unwrap();
     let evalsha = stats
         .lines()
@@ -132,9 +136,11 @@ async fn one_budget_and_one_login_for_the_whole_fleet() {
         .and_then(|rest| rest.split(',').next())
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(0);
+    let span = window + Duration::from_millis(250);
+    let spans = usize::try_from(elapsed.as_millis().div_ceil(span.as_millis())).unwrap_or(8);
     assert!(
-        evalsha <= 2 * sent + processes as usize * 8 + 20,
-        "{evalsha} script calls for {sent} requests"
+        evalsha <= 3 * sent + processes as usize * spans.max(8) + 20,
+        "{evalsha} script calls for {sent} requests in {spans} spans ({elapsed:?})"
     );
 
     // The keys name the vendor and the credential's identity, never a secret or a token.
