@@ -15,13 +15,13 @@ pub enum ErrorKind {
     Authentication,
     /// The vendor says the resource or path does not exist.
     NotFound,
-    /// The vendor answered with another error status; see [`Error::status`] and
-    /// [`Error::vendor_messages`].
+    /// The vendor answered with another error status; see [`Error::status`](super::Error::status) and
+    /// [`Error::vendor_messages`](super::Error::vendor_messages).
     Api,
-    /// The vendor rate-limited the request; see [`Error::retry_at`].
+    /// The vendor rate-limited the request; see [`Error::retry_at`](super::Error::retry_at).
     RateLimited,
     /// The client-side budget is spent and the policy is to fail rather than wait; see
-    /// [`Error::retry_at`].
+    /// [`Error::retry_at`](super::Error::retry_at).
     QuotaExhausted,
     /// The connection could not be made or broke.
     Transport,
