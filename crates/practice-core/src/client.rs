@@ -298,7 +298,7 @@ impl ClientBuilder {
         // one reference count is cheaper than cloning this chain (measured in
         // docs/performance.md). Token requests go through the same layers.
         let below_auth = TransportService::new(below_auth);
-        let ctx = AuthContext::new(below_auth.clone(), sender.clone());
+        let ctx = AuthContext::new(below_auth.clone(), sender.exchange());
         let cache = Arc::new(TokenCache::new(
             self.token_store,
             key,

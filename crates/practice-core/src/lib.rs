@@ -22,6 +22,7 @@ pub mod deadline;
 pub mod decode;
 pub mod env;
 pub mod error;
+mod exchange;
 pub mod facade;
 pub mod headers;
 pub mod layer;

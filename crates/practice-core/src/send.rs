@@ -1,11 +1,11 @@
-//! The one send path, used by the client for callers' requests and by authenticators for
-//! their token requests: validate and build the endpoint's request, send it through a
-//! service inside a span (within the call's deadline, for callers' requests), and map a
-//! non-2xx answer to its error from the answer's reading. Every error leaving it has the
-//! client's credentials and tokens masked.
+//! The callers' send path: an endpoint's request (built by [`Exchange`]) sent through the
+//! finished stack inside a span and within the call's deadline, and its answer's outcome.
+//! Token requests do not come here: an authenticator sends below auth through its
+//! `AuthContext`, so one call enters this file once, login or not.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, LOCATION};
 use http::{Request, Response, StatusCode};
 use tracing::Instrument;
 
@@ -13,62 +13,52 @@ use crate::base_url::BaseUrl;
 use crate::body::StreamRequest;
 use crate::deadline::CallClock;
 use crate::error::{Dispatch, Error, ErrorKind};
+use crate::exchange::Exchange;
 use crate::operation::{Endpoint, OperationMeta};
 use crate::redact::Redactor;
 use crate::service::TransportService;
-use crate::vendor::ResponseReading;
 
-/// Sends endpoints of one vendor at one base URL.
+/// Sends callers' endpoints of one vendor at one base URL.
 #[derive(Debug)]
 pub(crate) struct Sender {
-    base: BaseUrl,
-    vendor: &'static str,
-    redactor: Redactor,
+    exchange: Arc<Exchange>,
 }
 
 impl Sender {
     pub(crate) fn new(base: BaseUrl, vendor: &'static str, redactor: Redactor) -> Self {
         Sender {
-            base,
-            vendor,
-            redactor,
+            exchange: Arc::new(Exchange::new(base, vendor, redactor)),
         }
+    }
+
+    /// The requests and outcomes of this client, shared with its authenticator's context.
+    pub(crate) fn exchange(&self) -> Arc<Exchange> {
+        self.exchange.clone()
     }
 
     /// Masks the client's credentials and tokens in an error.
     pub(crate) fn redact(&self, err: Error) -> Error {
-        self.redactor.error(err)
+        self.exchange.redact(err)
     }
 
-    /// The error for a 2xx answer that did not decode. For a write that is not idempotent the
-    /// answer says it was applied: the caller must learn that, not that it may try again.
+    /// The error for a 2xx answer that did not decode ([`Exchange::decode_failed`]).
     pub(crate) fn decode_failed(
         &self,
         meta: &OperationMeta,
         status: StatusCode,
         err: Error,
     ) -> Error {
-        let err = self.redact(err);
-        if meta.idempotent {
-            return err;
-        }
-        Error::new(
-            ErrorKind::AppliedUnreadable,
-            "the vendor accepted the write but its answer could not be read; do not send it again, look it up instead",
-        )
-        .with_operation(meta.name)
-        .with_status(status)
-        .with_source(err)
+        self.exchange.decode_failed(meta, status, err)
     }
 
     /// The vendor's name.
     pub(crate) fn vendor(&self) -> &'static str {
-        self.vendor
+        self.exchange.vendor()
     }
 
     /// The base URL.
     pub(crate) fn base(&self) -> &BaseUrl {
-        &self.base
+        self.exchange.base()
     }
 
     /// Validates, builds and sends `endpoint` through `service` inside `span`, cut at the
@@ -80,7 +70,7 @@ impl Sender {
         span: tracing::Span,
         clock: Option<CallClock>,
     ) -> Result<Response<Bytes>, Error> {
-        let request = self.build_request(endpoint)?;
+        let request = self.exchange.request(endpoint)?;
         self.dispatch(service, endpoint.meta(), request, span, clock)
             .await
     }
@@ -94,7 +84,7 @@ impl Sender {
         span: tracing::Span,
         clock: Option<CallClock>,
     ) -> Result<Response<Bytes>, Error> {
-        let mut request = self.build_request(endpoint)?;
+        let mut request = self.exchange.request(endpoint)?;
         request.extensions_mut().insert(StreamRequest);
         self.dispatch(service, endpoint.meta(), request, span, clock)
             .await
@@ -102,7 +92,7 @@ impl Sender {
 
     /// The client's redaction, for errors made while reading a streamed answer.
     pub(crate) fn redactor(&self) -> &Redactor {
-        &self.redactor
+        self.exchange.redactor()
     }
 
     async fn dispatch(
@@ -125,66 +115,8 @@ impl Sender {
             _ => call.await,
         };
         let response = outcome.map_err(|e| self.redact(e.with_operation(meta.name)))?;
-        // A transient answer whose wait reaches past the call's deadline was not retried
-        // (the retry layer stops there): the error says so instead of waiting.
-        let wait = (!response.status().is_success())
-            .then(|| {
-                let reading = ResponseReading::of(&response);
-                let left = clock.as_ref()?.remaining();
-                reading
-                    .retry_after
-                    .filter(|after| reading.transient && *after >= left)
-            })
-            .flatten();
-        // Only a redirect pays for reading its location here.
-        let moved = response
-            .status()
-            .is_redirection()
-            .then(|| response.headers().get(LOCATION)?.to_str().ok())
-            .flatten()
-            .and_then(|location| self.base.moved_to(location));
-        ResponseReading::check(meta, response).map_err(|err| {
-            let err = match moved {
-                Some(base) => err.append_message(&format!("use the base URL {base}")),
-                None => err,
-            };
-            let err = match wait {
-                Some(after) => err.append_message(&format!(
-                    "the vendor asks to wait {}s before trying again, longer than this call may take; not retried",
-                    after.as_secs()
-                )),
-                None => err,
-            };
-            self.redact(err)
-        })
-    }
-
-    /// Validates and builds the HTTP request of an endpoint. Nothing is sent here.
-    fn build_request<E: Endpoint>(&self, endpoint: &E) -> Result<Request<Bytes>, Error> {
-        let meta = endpoint.meta();
-        endpoint
-            .validate()
-            .map_err(|e| e.with_operation(meta.name))?;
-        let uri = self
-            .base
-            .uri(&endpoint.path(), &endpoint.query())
-            .map_err(|e| e.with_operation(meta.name))?;
-        let body = endpoint.body()?;
-        let mut request = Request::new(body.clone().unwrap_or_default());
-        *request.method_mut() = meta.method.clone();
-        *request.uri_mut() = uri;
-        // `Accept` and `User-Agent` are added below retry and auth, so that the copies those
-        // layers keep of each request carry no header map to clone.
-        if body.is_some() {
-            request.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static(endpoint.content_type()),
-            );
-        }
-        request
-            .extensions_mut()
-            .insert::<&'static OperationMeta>(meta);
-        Ok(request)
+        let time_left = clock.as_ref().map(CallClock::remaining);
+        self.exchange.answer(meta, response, time_left)
     }
 }
 

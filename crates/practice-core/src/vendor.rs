@@ -113,10 +113,14 @@ impl ResponseReading {
         }
     }
 
-    /// Maps a non-2xx answer to its error; passes a 2xx through.
+    /// Maps a non-2xx answer to its error; passes a 2xx through. `time_left` is what the
+    /// call has left before its deadline (`None`: no deadline): a transient answer whose wait
+    /// reaches past it was not retried (the retry layer stops there), and its error says so
+    /// instead of leaving the caller to wonder why it was not.
     pub fn check(
         meta: &'static OperationMeta,
         mut response: Response<Bytes>,
+        time_left: Option<Duration>,
     ) -> Result<Response<Bytes>, Error> {
         let status = response.status();
         if status.is_success() {
@@ -135,6 +139,12 @@ impl ResponseReading {
             .with_vendor_messages(reading.messages);
         if let Some(after) = reading.retry_after {
             err = err.with_retry_after(after);
+            if reading.transient && time_left.is_some_and(|left| after >= left) {
+                err = err.append_message(&format!(
+                    "the vendor asks to wait {}s before trying again, longer than this call may take; not retried",
+                    after.as_secs()
+                ));
+            }
         }
         Err(err)
     }
@@ -165,4 +175,48 @@ fn standard_failure(response: &Response<Bytes>) -> Failure {
             .to_owned()
     };
     Failure::new(kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static META: OperationMeta = OperationMeta {
+        vendor: "test",
+        name: "getThing",
+        method: http::Method::GET,
+        path_template: "/thing",
+        idempotent: true,
+        authenticated: true,
+    };
+
+    fn too_many(retry_after: &str) -> Response<Bytes> {
+        Response::builder()
+            .status(StatusCode::TOO_MANY_REQUESTS)
+            .header("retry-after", retry_after)
+            .body(Bytes::new())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_wait_past_the_time_left_is_said_in_the_error_and_only_then() {
+        let err = ResponseReading::check(&META, too_many("120"), Some(Duration::from_secs(30)))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("asks to wait 120s before trying again, longer than this call may take"),
+            "{err}"
+        );
+        for left in [None, Some(Duration::from_secs(600))] {
+            let err = ResponseReading::check(&META, too_many("120"), left).unwrap_err();
+            assert!(!err.to_string().contains("asks to wait"), "{left:?}: {err}");
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+        }
+    }
+
+    #[test]
+    fn a_2xx_passes_whatever_the_time_left() {
+        let ok = Response::builder().status(200).body(Bytes::new()).unwrap();
+        assert!(ResponseReading::check(&META, ok, Some(Duration::ZERO)).is_ok());
+    }
 }

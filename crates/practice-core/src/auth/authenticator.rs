@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response};
+use tracing::Instrument;
 
 use crate::auth::token::Token;
 use crate::error::{Error, ErrorKind};
+use crate::exchange::Exchange;
 use crate::operation::Endpoint;
 use crate::request::BoxFuture;
 use crate::secret::Secret;
-use crate::send::Sender;
 use crate::service::TransportService;
 
 /// What a vendor crate implements: how to obtain a token and how to attach it.
@@ -39,12 +40,14 @@ pub trait Authenticator: Send + Sync + 'static {
     }
 }
 
-/// Lets an [`Authenticator`] send its token requests through the quota, timeout and transport
-/// layers (not through auth or retry), on the client's one send path, each in a `token` span.
+/// Lets an [`Authenticator`] send its token requests through the layers below auth (quota,
+/// timeout, reading, transport; not auth or retry), each in a `token` span. The request is
+/// built and its answer read as a caller's is, but it never goes back up through the callers'
+/// send path it was called from.
 #[derive(Clone)]
 pub struct AuthContext {
     below_auth: TransportService,
-    sender: Arc<Sender>,
+    exchange: Arc<Exchange>,
 }
 
 impl std::fmt::Debug for AuthContext {
@@ -54,13 +57,16 @@ impl std::fmt::Debug for AuthContext {
 }
 
 impl AuthContext {
-    pub(crate) fn new(below_auth: TransportService, sender: Arc<Sender>) -> Self {
-        AuthContext { below_auth, sender }
+    pub(crate) fn new(below_auth: TransportService, exchange: Arc<Exchange>) -> Self {
+        AuthContext {
+            below_auth,
+            exchange,
+        }
     }
 
     /// The vendor's name, for logs.
     pub(crate) fn vendor(&self) -> &'static str {
-        self.sender.vendor()
+        self.exchange.vendor()
     }
 
     /// Validates, sends and decodes a token request.
@@ -68,7 +74,7 @@ impl AuthContext {
         let response = self.execute_raw(endpoint).await?;
         endpoint
             .decode(response.body())
-            .map_err(|err| self.sender.redact(err))
+            .map_err(|err| self.exchange.redact(err))
     }
 
     /// Like [`execute`](Self::execute), but returns the successful answer undecoded, for a
@@ -76,9 +82,16 @@ impl AuthContext {
     pub async fn execute_raw<E: Endpoint>(&self, endpoint: &E) -> Result<Response<Bytes>, Error> {
         let meta = endpoint.meta();
         let span = tracing::debug_span!("token", vendor = meta.vendor, operation = meta.name);
-        self.sender
-            .send(&self.below_auth, endpoint, span, None)
+        let request = self.exchange.request(endpoint)?;
+        let response = self
+            .below_auth
+            .call_shared(request)
+            .instrument(span)
             .await
+            .map_err(|e| self.exchange.redact(e.with_operation(meta.name)))?;
+        // A token request has no deadline of its own: the caller's call clock, if any, cuts
+        // the whole call from above.
+        self.exchange.answer(meta, response, None)
     }
 }
 
