@@ -5,8 +5,10 @@
 //! wire formats. See `docs/architecture.md` for how a request travels through the layers.
 //!
 //! The folders say which is which: [`layer`] holds the tower layers (mechanism); [`auth`],
-//! [`quota`], [`retry`], [`vendor`], [`headers`], [`request`] and [`service`] hold the
-//! policies, state and shared words the layers consult, and import no layer.
+//! [`quota`], [`retry`] and [`service`] hold the state and policies the layers consult, and
+//! import no layer. The words every part speaks — [`operation`], the call clock
+//! ([`deadline`]), the response reading ([`vendor`], [`headers`]), [`request`] and [`error`] —
+//! live together in one folder (`src/vocabulary/`) that imports nothing else of the crate.
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
@@ -18,29 +20,26 @@ pub mod auth;
 pub mod base_url;
 pub mod body;
 pub mod client;
-pub mod deadline;
 pub mod decode;
 pub mod env;
-pub mod error;
 mod exchange;
 pub mod facade;
-pub mod headers;
 pub mod layer;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod mock;
-pub mod operation;
 pub mod quota;
 pub mod range;
 pub mod redact;
-pub mod request;
 pub mod retry;
 pub mod secret;
 mod send;
 pub mod service;
 pub mod validate;
-pub mod vendor;
+mod vocabulary;
 pub mod wire;
+
+pub use vocabulary::{deadline, error, headers, operation, request, vendor};
 
 pub use auth::{
     AuthContext, Authenticator, ClaimId, InMemoryTokenStore, RenewalClaim, RenewalPolicy, Token,
