@@ -7,7 +7,9 @@ use std::time::Duration;
 use futures_util::Stream;
 use practice_core::env::{Vars, process_env};
 use practice_core::range::{DateRange, stream_in_chunks};
-use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
+use practice_core::{
+    ClientOptions, Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted,
+};
 
 use crate::auth::{AeronaAuth, LoginEncoding, check_path, default_login_path};
 use crate::generated::models::{self, AppointmentStatus};
@@ -113,10 +115,12 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy::new(
-                Some(vendor_rate_limit()),
-                default_when_exhausted(),
-            )),
+            .map_options(|options| {
+                options.quota(QuotaPolicy::new(
+                    Some(vendor_rate_limit()),
+                    default_when_exhausted(),
+                ))
+            }),
             login_path: default_login_path().to_owned(),
             login_encoding: LoginEncoding::default(),
         }
@@ -427,7 +431,18 @@ impl Client {
 }
 
 impl ClientBuilder {
-    practice_core::forward_client_settings!();
+    /// The base URL. A path prefix is kept; `https` is required except for loopback hosts.
+    pub fn base_url(self, base_url: impl Into<String>) -> Self {
+        self.map_options(|options| options.base_url(base_url))
+    }
+
+    /// Changes the vendor-neutral settings, starting from this vendor's defaults (its budget
+    /// included): timeouts, retries, budget, stores, renewal, deadline, transport, CA files
+    /// and stream limits. `builder.map_options(|o| o.retry(RetryConfig::disabled()))`.
+    pub fn map_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        self.core = self.core.map_options(change);
+        self
+    }
 
     /// The PIN, for accounts that have one.
     pub fn pin(mut self, pin: impl Into<Secret>) -> Self {
@@ -451,11 +466,8 @@ impl ClientBuilder {
 
     /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
     /// (default: wait up to 16 minutes).
-    pub fn rate_limit(mut self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.core = self
-            .core
-            .quota(QuotaPolicy::new(Some(limit), when_exhausted));
-        self
+    pub fn rate_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
+        self.map_options(|options| options.quota(QuotaPolicy::new(Some(limit), when_exhausted)))
     }
 
     /// Builds the client. Checks the credentials' shape (the login's own validation) and the

@@ -56,9 +56,9 @@ impl MockVendor for Aerona {
     const BASE_URL: &'static str = "http://127.0.0.1:9/AeronaAPI";
 
     fn builder(
-        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+        settings: impl FnOnce(practice_core::ClientOptions) -> practice_core::ClientOptions,
     ) -> ClientBuilder {
-        Client::builder("mock-user", "mock-password").map_core(settings)
+        Client::builder("mock-user", "mock-password").map_options(settings)
     }
 
     fn build(builder: ClientBuilder) -> Result<Client, Error> {

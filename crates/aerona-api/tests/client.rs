@@ -38,7 +38,9 @@ async fn login_mock<'a>(server: &'a MockServer, token: &str) -> Mock<'a> {
 fn aerona_client(server: &MockServer) -> Client {
     Client::builder("api-user", "pa55word-value")
         .base_url(server.url(PREFIX))
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build()
         .unwrap()
 }
@@ -452,7 +454,7 @@ async fn fifty_tasks_never_exceed_300_requests_in_any_15_minutes() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let client = Client::builder("api-user", "pa55word-value")
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .transport_service(fake_aerona(seen.clone()))
+        .map_options(|o| o.transport_service(fake_aerona(seen.clone())))
         .rate_limit(
             aerona_api::vendor_rate_limit(),
             WhenExhausted::wait_up_to(Duration::from_secs(24 * 3600)),
@@ -503,7 +505,7 @@ async fn a_custom_budget_can_fail_fast() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let client = Client::builder("api-user", "pa55word-value")
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .transport_service(fake_aerona(seen.clone()))
+        .map_options(|o| o.transport_service(fake_aerona(seen.clone())))
         .rate_limit(RateLimit::parse("3/1m").unwrap(), WhenExhausted::FailFast)
         .build()
         .unwrap();
@@ -523,7 +525,7 @@ async fn the_token_is_renewed_before_the_hour_is_up() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let client = Client::builder("api-user", "pa55word-value")
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .transport_service(fake_aerona(seen.clone()))
+        .map_options(|o| o.transport_service(fake_aerona(seen.clone())))
         .build()
         .unwrap();
     client.patient(1).await.unwrap();
@@ -552,7 +554,7 @@ async fn the_login_is_sent_inside_a_token_span() {
         }));
     let client = Client::builder("api-user", "pa55word-value")
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .transport_service(traced)
+        .map_options(|o| o.transport_service(traced))
         .build()
         .unwrap();
     client.patient(426_709).await.unwrap();

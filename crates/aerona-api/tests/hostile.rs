@@ -52,8 +52,10 @@ fn client(transport: practice_core::TransportService) -> Client {
     Client::builder("api-user", PASSWORD)
         .pin(PIN)
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
-        .transport_service(transport)
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
+                .transport_service(transport)
+        })
         .build()
         .unwrap()
 }

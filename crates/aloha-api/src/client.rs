@@ -9,7 +9,9 @@ use practice_core::decode::{Row, RowPolicy, RowStream, RowsAt, refuse_deviations
 use practice_core::env::{Vars, process_env};
 use practice_core::time::Date;
 use practice_core::wire::Deviating;
-use practice_core::{Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted};
+use practice_core::{
+    ClientOptions, Endpoint, Error, HttpClient, QuotaPolicy, RateLimit, Secret, WhenExhausted,
+};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{AlohaAuth, check_path, default_token_path};
@@ -105,7 +107,7 @@ impl Client {
                 DEFAULT_BASE_URL,
                 user_agent,
             )
-            .quota(QuotaPolicy::new(None, WhenExhausted::FailFast)),
+            .map_options(|options| options.quota(QuotaPolicy::new(None, WhenExhausted::FailFast))),
             policy: RowPolicy::Fail,
             token_path: default_token_path().to_owned(),
         }
@@ -388,19 +390,32 @@ impl Client {
 }
 
 impl ClientBuilder {
-    practice_core::forward_client_settings!();
+    /// The base URL. A path prefix is kept; `https` is required except for loopback hosts.
+    pub fn base_url(self, base_url: impl Into<String>) -> Self {
+        self.map_options(|options| options.base_url(base_url))
+    }
+
+    /// Changes the vendor-neutral settings, starting from this vendor's defaults (its budget
+    /// included): timeouts, retries, budget, stores, renewal, deadline, transport, CA files
+    /// and stream limits. `builder.map_options(|o| o.retry(RetryConfig::disabled()))`.
+    pub fn map_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        self.core = self.core.map_options(change);
+        self
+    }
 
     /// When the daily budget is spent (the vendor's `X-RateLimit-Remaining` reached 0), wait
     /// for the reset — possibly hours — up to `max_wait`, instead of failing at once.
     pub fn wait_for_quota(self, max_wait: Duration) -> Self {
-        self.quota(QuotaPolicy::new(None, WhenExhausted::wait_up_to(max_wait)))
+        self.map_options(|options| {
+            options.quota(QuotaPolicy::new(None, WhenExhausted::wait_up_to(max_wait)))
+        })
     }
 
     /// Adds a client-side budget on top of the vendor's headers (for example
     /// `RateLimit::new(1000, Duration::from_secs(86_400))`), and says what to do when spent.
     /// Named as in `aerona-api`.
     pub fn rate_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
-        self.quota(QuotaPolicy::new(Some(limit), when_exhausted))
+        self.map_options(|options| options.quota(QuotaPolicy::new(Some(limit), when_exhausted)))
     }
 
     /// Decode strictly: a field that does not match its documented type or format fails the

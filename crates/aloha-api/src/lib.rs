@@ -26,8 +26,8 @@
 //! `rustls` (default; the platform's trust store), `rustls-ring` (the same without aws-lc-sys)
 //! or `native-tls` for TLS; `redis` for
 //! shared tokens and budgets; `reqwest-0_13` to hand in your own reqwest client
-//! (`ClientBuilder::reqwest_client`; otherwise reqwest is not part of this API and any tower
-//! service can be the transport, [`ClientBuilder::transport_service`]); `test-util` for the
+//! (`ClientOptions::reqwest_client`; otherwise reqwest is not part of this API and any tower
+//! service can be the transport, [`ClientOptions::transport_service`]); `test-util` for the
 //! mock below.
 //!
 //! # Testing your code
@@ -43,7 +43,8 @@
 //! * Errors: [`Error`], matched by [`ErrorKind`].
 //! * Dates: [`DateRange`] (`DateRange::month`, `"2024-03".parse()`), [`DEFAULT_DAYS_PER_CHUNK`].
 //! * Rows as received: [`Row`], [`RowPolicy`], [`RowStream`], [`StreamedRow`], [`StreamLimits`].
-//! * Settings: [`Timeouts`], [`RetryConfig`], [`TransportConfig`], [`RenewalPolicy`],
+//! * Settings, gathered in [`ClientOptions`] (the builders' `map_options`): [`Timeouts`],
+//!   [`RetryConfig`], [`TransportConfig`], [`RenewalPolicy`],
 //!   [`QuotaPolicy`], [`RateLimit`], [`WhenExhausted`].
 //! * Budgets and tokens shared between processes: [`QuotaStore`], [`TokenStore`],
 //!   [`BudgetStatus`], [`BudgetSource`]; credentials as [`Secret`].

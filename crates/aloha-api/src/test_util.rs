@@ -75,9 +75,9 @@ impl MockVendor for Aloha {
     const BASE_URL: &'static str = "http://127.0.0.1:9/customer";
 
     fn builder(
-        settings: impl FnOnce(practice_core::ClientBuilder) -> practice_core::ClientBuilder,
+        settings: impl FnOnce(practice_core::ClientOptions) -> practice_core::ClientOptions,
     ) -> ClientBuilder {
-        Client::builder("mock-client-id", "mock-secret-key").map_core(settings)
+        Client::builder("mock-client-id", "mock-secret-key").map_options(settings)
     }
 
     fn build(builder: ClientBuilder) -> Result<Client, Error> {

@@ -50,7 +50,9 @@ async fn token_mock<'a>(server: &'a MockServer, access: &str, expires_in: i64) -
 fn aloha_client(server: &MockServer) -> Client {
     Client::builder("client-1", "secret-key-value")
         .base_url(server.url(PREFIX))
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build()
         .unwrap()
 }
@@ -184,11 +186,13 @@ async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() 
         .await;
     let client = Client::builder("client-1", "secret-key-value")
         .base_url(server.url(PREFIX))
-        .renewal(
-            RenewalPolicy::default()
-                .with_margin(Duration::from_secs(60))
-                .with_retry_failed_after(Duration::ZERO),
-        )
+        .map_options(|o| {
+            o.renewal(
+                RenewalPolicy::default()
+                    .with_margin(Duration::from_secs(60))
+                    .with_retry_failed_after(Duration::ZERO),
+            )
+        })
         .build()
         .unwrap();
     let into_margin = Duration::from_millis(2500);

@@ -37,7 +37,9 @@ async fn token_mock<'a>(server: &'a MockServer, body: String) -> Mock<'a> {
 fn client(server: &MockServer) -> Client {
     Client::builder(CLIENT_ID, SECRET_KEY)
         .base_url(server.url(PREFIX))
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build()
         .unwrap()
 }

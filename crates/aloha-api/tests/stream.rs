@@ -220,7 +220,7 @@ async fn rows_arrive_exactly_as_sent_and_all_of_them() {
 async fn an_endless_body_ends_at_the_answer_limit_after_one_request() {
     let server = serve(Body::Endless).await;
     let client = client(&server)
-        .stream_limits(StreamLimits::new(4 << 20, 64 << 10))
+        .map_options(|o| o.stream_limits(StreamLimits::new(4 << 20, 64 << 10)))
         .build()
         .unwrap();
     let (rows, err) = drain(&client).await;
@@ -240,7 +240,7 @@ async fn an_endless_body_ends_at_the_answer_limit_after_one_request() {
 async fn one_endless_row_ends_at_the_row_limit() {
     let server = serve(Body::EndlessRow).await;
     let client = client(&server)
-        .stream_limits(StreamLimits::new(1 << 30, 256 << 10))
+        .map_options(|o| o.stream_limits(StreamLimits::new(1 << 30, 256 << 10)))
         .build()
         .unwrap();
     let (rows, err) = drain(&client).await;
@@ -255,7 +255,7 @@ async fn one_endless_row_ends_at_the_row_limit() {
 async fn a_stalled_body_ends_after_the_per_try_timeout() {
     let server = serve(Body::Stall).await;
     let client = client(&server)
-        .timeouts(Timeouts::per_try(Duration::from_millis(300)))
+        .map_options(|o| o.timeouts(Timeouts::per_try(Duration::from_millis(300))))
         .build()
         .unwrap();
     let (rows, err) = drain(&client).await;
@@ -273,8 +273,10 @@ async fn a_stalled_body_ends_after_the_per_try_timeout() {
 async fn a_drip_inside_each_timeout_still_ends_at_the_deadline() {
     let server = serve(Body::Drip(50)).await;
     let client = client(&server)
-        .timeouts(Timeouts::per_try(Duration::from_millis(300)))
-        .deadline(Duration::from_millis(900))
+        .map_options(|o| {
+            o.timeouts(Timeouts::per_try(Duration::from_millis(300)))
+                .deadline(Duration::from_millis(900))
+        })
         .build()
         .unwrap();
     let started = std::time::Instant::now();
@@ -302,7 +304,9 @@ async fn a_body_cut_short_is_an_error_after_the_rows_it_held() {
 async fn a_buffered_answer_over_its_limit_is_refused_and_not_fetched_again() {
     let server = serve(Body::Sized(2_000)).await;
     let client = client(&server)
-        .transport_config(TransportConfig::default().with_max_response_bytes(64 << 10))
+        .map_options(|o| {
+            o.transport_config(TransportConfig::default().with_max_response_bytes(64 << 10))
+        })
         .build()
         .unwrap();
     let err = client.appointments(january()).await.unwrap_err();

@@ -22,7 +22,7 @@ async fn run(name: &str, limit: RateLimit) -> serde_json::Value {
     let sent = Arc::new(Mutex::new(Vec::new()));
     let client = aerona_api::Client::builder("bench-user", "bench-password")
         .base_url("http://127.0.0.1:9/AeronaAPI")
-        .transport_service(fake_aerona(sent.clone(), LATENCY))
+        .map_options(|o| o.transport_service(fake_aerona(sent.clone(), LATENCY)))
         .rate_limit(
             limit.clone(),
             WhenExhausted::wait_up_to(Duration::from_secs(24 * 3600)),

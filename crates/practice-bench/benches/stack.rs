@@ -78,20 +78,24 @@ fn full_client(base: &str) -> aerona_api::ClientBuilder {
 /// building, the layers and decoding, with no socket at all.
 fn in_process_client(base: &str) -> aerona_api::Client {
     full_client(base)
-        .transport_service(practice_core::TransportService::new(tower::service_fn(
-            |request: practice_core::http::Request<practice_core::bytes::Bytes>| async move {
-                let mut response = practice_core::http::Response::new(
-                    practice_core::bytes::Bytes::from_static(practice_bench::PAYMENT.as_bytes()),
-                );
-                if request.uri().path().ends_with("/login") {
-                    response.headers_mut().insert(
-                        "aerona-auth-token",
-                        practice_core::http::HeaderValue::from_static("bench-token"),
+        .map_options(|o| {
+            o.transport_service(practice_core::TransportService::new(tower::service_fn(
+                |request: practice_core::http::Request<practice_core::bytes::Bytes>| async move {
+                    let mut response = practice_core::http::Response::new(
+                        practice_core::bytes::Bytes::from_static(
+                            practice_bench::PAYMENT.as_bytes(),
+                        ),
                     );
-                }
-                Ok::<_, practice_core::Error>(response)
-            },
-        )))
+                    if request.uri().path().ends_with("/login") {
+                        response.headers_mut().insert(
+                            "aerona-auth-token",
+                            practice_core::http::HeaderValue::from_static("bench-token"),
+                        );
+                    }
+                    Ok::<_, practice_core::Error>(response)
+                },
+            )))
+        })
         .build()
         .unwrap()
 }
@@ -261,7 +265,7 @@ fn stack(c: &mut Criterion) {
     // The full client over the bare client's pool: separates practice-core's reqwest
     // settings from its layers.
     let client_on_bare_pool = full_client(&base)
-        .reqwest_client(bare.clone())
+        .map_options(|o| o.reqwest_client(bare.clone()))
         .build()
         .unwrap();
     group.bench_function("sequential/full_client_on_bare_pool", |b| {

@@ -70,12 +70,11 @@ impl AlohaSetup {
             builder = builder.token_path(path.clone());
         }
         if let Some(ca) = var(CA_FILE) {
-            builder = builder.add_ca_file(ca);
+            builder = builder.map_options(|o| o.add_ca_file(ca));
         }
         if let Some(store) = &self.shared {
-            builder = builder
-                .token_store(store.clone())
-                .quota_store(store.clone());
+            builder =
+                builder.map_options(|o| o.token_store(store.clone()).quota_store(store.clone()));
         }
         builder
     }
@@ -173,12 +172,11 @@ impl AeronaSetup {
             builder = builder.login_encoding(encoding);
         }
         if let Some(ca) = var(CA_FILE) {
-            builder = builder.add_ca_file(ca);
+            builder = builder.map_options(|o| o.add_ca_file(ca));
         }
         if let Some(store) = &self.shared {
-            builder = builder
-                .token_store(store.clone())
-                .quota_store(store.clone());
+            builder =
+                builder.map_options(|o| o.token_store(store.clone()).quota_store(store.clone()));
         }
         if let Some(limit) = &self.rate_limit {
             builder = builder.rate_limit(

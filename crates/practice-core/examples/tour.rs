@@ -169,11 +169,13 @@ async fn main() -> Result<(), Error> {
         server.url("/demo"),
         "practice-core-tour/0.1",
     )
-    .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(20)))
-    .quota(QuotaPolicy::new(
-        Some(RateLimit::new(10, Duration::from_secs(1))),
-        WhenExhausted::wait_up_to(Duration::from_secs(5)),
-    ))
+    .map_options(|o| {
+        o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(20)))
+            .quota(QuotaPolicy::new(
+                Some(RateLimit::new(10, Duration::from_secs(1))),
+                WhenExhausted::wait_up_to(Duration::from_secs(5)),
+            ))
+    })
     .build(DemoAuth)?;
 
     let started = Instant::now();

@@ -21,38 +21,8 @@ use http::{Request, Response};
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind};
+use crate::options::StreamLimits;
 use crate::request::BoxFuture;
-
-/// Limits of a streamed answer. Memory is bounded by the largest row, not by the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StreamLimits {
-    /// The most bytes one streamed answer may have (after decompression). Default 16 GiB: an
-    /// endless body ends here, or at the call's deadline, whichever comes first.
-    pub max_body_bytes: u64,
-    /// The most bytes one row may have; a decoder holds at most one row (and one chunk) at a
-    /// time. Default 16 MiB.
-    pub max_row_bytes: usize,
-}
-
-impl Default for StreamLimits {
-    fn default() -> Self {
-        StreamLimits {
-            max_body_bytes: 16 << 30,
-            max_row_bytes: 16 << 20,
-        }
-    }
-}
-
-impl StreamLimits {
-    /// Limits of `max_body_bytes` per answer and `max_row_bytes` per row.
-    pub fn new(max_body_bytes: u64, max_row_bytes: usize) -> Self {
-        StreamLimits {
-            max_body_bytes,
-            max_row_bytes,
-        }
-    }
-}
 
 /// In a request's extensions: the caller reads a 2xx answer's body as it arrives. A transport
 /// that honours it puts a [`StreamedBody`] in the response instead of buffering the body; one

@@ -6,8 +6,8 @@ pub use crate::range::{DEFAULT_DAYS_PER_CHUNK, DateRange};
 /// Wire-format parsers and serde adapters (dates, times, money, raw records).
 pub use crate::wire;
 pub use crate::{
-    BudgetSource, BudgetStatus, Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore, RateLimit,
-    RenewalPolicy, RetryConfig, Secret, StreamLimits, Timeouts, TokenStore, TransportConfig,
-    TransportPhase, TransportService, WhenExhausted,
+    BudgetSource, BudgetStatus, ClientOptions, Endpoint, Error, ErrorKind, QuotaPolicy, QuotaStore,
+    RateLimit, RenewalPolicy, RetryConfig, Secret, StreamLimits, Timeouts, TokenStore,
+    TransportConfig, TransportPhase, TransportService, WhenExhausted,
 };
 pub use crate::{rust_decimal, time};

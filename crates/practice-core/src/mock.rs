@@ -17,11 +17,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
-use crate::client::ClientBuilder;
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::OperationMeta;
+use crate::options::ClientOptions;
+use crate::options::RetryConfig;
 use crate::request::operation_of;
-use crate::retry::RetryConfig;
 use crate::service::TransportService;
 
 /// How one operation is answered.
@@ -124,9 +124,9 @@ pub trait MockVendor: 'static {
     /// Where the mock's clients point: loopback, so nothing could leave even by mistake.
     const BASE_URL: &'static str;
 
-    /// The vendor's builder with made-up credentials, its practice-core builder passed
+    /// The vendor's builder with made-up credentials, its [`ClientOptions`] passed
     /// through `settings` (which points it at the mock).
-    fn builder(settings: impl FnOnce(ClientBuilder) -> ClientBuilder) -> Self::Builder;
+    fn builder(settings: impl FnOnce(ClientOptions) -> ClientOptions) -> Self::Builder;
 
     /// Builds the client from `builder`.
     fn build(builder: Self::Builder) -> Result<Self::Client, Error>;

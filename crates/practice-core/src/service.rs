@@ -23,7 +23,7 @@ pub type ResponseFuture = BoxFuture<'static, Result<Response<Bytes>, Error>>;
 /// A type-erased HTTP transport, cheap to clone: what a client sends its requests through.
 ///
 /// At the public seam it is the transport a caller may hand in
-/// ([`ClientBuilder::transport_service`](crate::ClientBuilder::transport_service): tests,
+/// ([`ClientOptions::transport_service`](crate::ClientOptions::transport_service): tests,
 /// record/replay). Inside the client the same erasure also wraps the layers below auth (the
 /// transport that authenticators send their token requests through) and the finished stack.
 ///

@@ -176,7 +176,7 @@ fn slow_server(step: Duration, logins: Arc<AtomicUsize>) -> TransportService {
 
 fn builder(transport: TransportService) -> ClientBuilder {
     ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
-        .transport_service(transport)
+        .map_options(|o| o.transport_service(transport))
 }
 
 #[tokio::test(start_paused = true)]
@@ -218,7 +218,7 @@ async fn a_server_slow_at_every_step_is_cut_at_the_whole_call_deadline() {
 
     // Per client, and a write cut after it left is an unknown outcome, not a retry.
     let client = builder(slow_server(step, Arc::new(AtomicUsize::new(0))))
-        .deadline(Duration::from_secs(150))
+        .map_options(|o| o.deadline(Duration::from_secs(150)))
         .build(TestAuth {
             lifetime: Duration::from_secs(3600),
         })
@@ -287,7 +287,9 @@ async fn a_broken_login_costs_a_few_logins_whatever_the_concurrency() {
         for concurrency in [4, 16] {
             let logins = Arc::new(AtomicUsize::new(0));
             let client = builder(broken_login(reset, logins.clone()))
-                .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
+                .map_options(|o| {
+                    o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)))
+                })
                 .build(TestAuth {
                     lifetime: Duration::from_secs(3600),
                 })
@@ -320,7 +322,7 @@ async fn a_token_shorter_lived_than_the_margin_is_used_until_it_expires() {
     let client = {
         drop(client);
         ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
-            .transport_service(server.service())
+            .map_options(|o| o.transport_service(server.service()))
             .build(TestAuth {
                 lifetime: Duration::from_secs(60),
             })

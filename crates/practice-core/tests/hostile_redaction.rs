@@ -126,8 +126,10 @@ fn echoing_vendor() -> TransportService {
 async fn echoed_credentials_and_tokens_never_reach_errors_or_logs() {
     let (capture, _guard) = Capture::trace_everything();
     let client = ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
-        .transport_service(echoing_vendor())
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.transport_service(echoing_vendor())
+                .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build(EchoedAuth)
         .unwrap();
     let mut outputs = Vec::new();
@@ -173,7 +175,7 @@ async fn a_login_answer_echoing_the_password_is_masked() {
         Ok::<_, Error>(response)
     }));
     let client = ClientBuilder::new(Arc::new(TestProfile), "http://127.0.0.1:1/base", "ua/1")
-        .transport_service(vendor)
+        .map_options(|o| o.transport_service(vendor))
         .build(EchoedAuth)
         .unwrap();
     let err = client.execute(&GetThing(1)).await.unwrap_err();

@@ -20,7 +20,9 @@ use support::*;
 
 fn client(base: String) -> HttpClient {
     ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0")
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build(TestAuth {
             lifetime: Duration::from_secs(3600),
         })

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use practice_core::mock::{Answer, Mock, MockVendor};
-use practice_core::{ClientBuilder, Error, ErrorKind, HttpClient, OperationMeta};
+use practice_core::{ClientBuilder, ClientOptions, Error, ErrorKind, HttpClient, OperationMeta};
 use support::{GET_THING, GetThing, LOGIN, TestAuth, TestProfile};
 
 /// A vendor whose successes come in a `{"data": ..}` envelope and whose errors say
@@ -23,12 +23,13 @@ impl MockVendor for Test {
 
     const BASE_URL: &'static str = "http://127.0.0.1:9/test-vendor";
 
-    fn builder(settings: impl FnOnce(ClientBuilder) -> ClientBuilder) -> ClientBuilder {
-        settings(ClientBuilder::new(
+    fn builder(settings: impl FnOnce(ClientOptions) -> ClientOptions) -> ClientBuilder {
+        ClientBuilder::new(
             Arc::new(TestProfile),
             "https://vendor.example/never-used",
             "test-agent/1.0",
-        ))
+        )
+        .map_options(settings)
     }
 
     fn build(builder: ClientBuilder) -> Result<HttpClient, Error> {

@@ -71,8 +71,7 @@ fn client(server: &FakeServer, profile: &CountingProfile, retry: RetryConfig) ->
         "http://127.0.0.1:1/base",
         "test-agent/1.0",
     )
-    .transport_service(server.service())
-    .retry(retry)
+    .map_options(|o| o.transport_service(server.service()).retry(retry))
     .build(TestAuth {
         lifetime: Duration::from_secs(3600),
     })

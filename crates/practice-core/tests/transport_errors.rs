@@ -151,8 +151,9 @@ async fn tls_server(leaf: Leaf) -> TlsServer {
 }
 
 fn builder(base: String) -> ClientBuilder {
-    ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0")
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+    ClientBuilder::new(Arc::new(TestProfile), base, "test-agent/1.0").map_options(|o| {
+        o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+    })
 }
 
 fn build(builder: ClientBuilder) -> HttpClient {
@@ -275,8 +276,10 @@ async fn an_expired_certificate_says_when_it_expired_and_is_tried_once() {
     let ca = Ca::new("Practice Test CA");
     let server = tls_server(ca.leaf(&["localhost"], Some((2022, 2024)))).await;
     let ca_file = ca.pem_file();
-    let client =
-        build(builder(format!("https://localhost:{}", server.port)).add_ca_file(&ca_file.0));
+    let client = build(
+        builder(format!("https://localhost:{}", server.port))
+            .map_options(|o| o.add_ca_file(&ca_file.0)),
+    );
     let err = assert_tls_failure(
         client,
         &server,
@@ -296,8 +299,10 @@ async fn a_certificate_for_another_name_names_both() {
     let ca = Ca::new("Practice Test CA");
     let server = tls_server(ca.leaf(&["other.example"], None)).await;
     let ca_file = ca.pem_file();
-    let client =
-        build(builder(format!("https://localhost:{}", server.port)).add_ca_file(&ca_file.0));
+    let client = build(
+        builder(format!("https://localhost:{}", server.port))
+            .map_options(|o| o.add_ca_file(&ca_file.0)),
+    );
     let err = assert_tls_failure(
         client,
         &server,
@@ -318,8 +323,10 @@ async fn a_certificate_from_an_unknown_authority_says_so() {
     let unknown = Ca::new("Nobody's CA");
     let server = tls_server(unknown.leaf(&["localhost"], None)).await;
     let ca_file = trusted.pem_file();
-    let client =
-        build(builder(format!("https://localhost:{}", server.port)).add_ca_file(&ca_file.0));
+    let client = build(
+        builder(format!("https://localhost:{}", server.port))
+            .map_options(|o| o.add_ca_file(&ca_file.0)),
+    );
     let err = assert_tls_failure(
         client,
         &server,
@@ -348,7 +355,7 @@ async fn a_private_ca_added_to_the_platform_store_is_trusted() {
     );
     // With it added (the platform's roots stay: this adds, it does not replace).
     let ca_file = ca.pem_file();
-    let answer = build(builder(base).add_ca_file(&ca_file.0))
+    let answer = build(builder(base).map_options(|o| o.add_ca_file(&ca_file.0)))
         .execute(&GetThing(1))
         .await
         .unwrap();
@@ -359,7 +366,7 @@ async fn a_private_ca_added_to_the_platform_store_is_trusted() {
 fn an_unreadable_or_empty_ca_file_fails_the_build_naming_it() {
     let missing = std::env::temp_dir().join("practice-core-no-such-ca.pem");
     let err = builder("https://localhost:1".into())
-        .add_ca_file(&missing)
+        .map_options(|o| o.add_ca_file(&missing))
         .build(TestAuth {
             lifetime: Duration::from_secs(1),
         })
@@ -372,7 +379,7 @@ fn an_unreadable_or_empty_ca_file_fails_the_build_naming_it() {
     );
     let empty = TempFile::new("empty.pem", b"not a certificate\n");
     let err = builder("https://localhost:1".into())
-        .add_ca_file(&empty.0)
+        .map_options(|o| o.add_ca_file(&empty.0))
         .build(TestAuth {
             lifetime: Duration::from_secs(1),
         })
@@ -446,10 +453,13 @@ async fn a_server_speaking_only_tls_1_1_says_what_is_required() {
     let ca = Ca::new("Practice Test CA");
     let server = legacy_server(ca.leaf(&["localhost"], None));
     let ca_file = ca.pem_file();
-    let err = build(builder(format!("https://localhost:{}", server.port)).add_ca_file(&ca_file.0))
-        .execute(&GetThing(1))
-        .await
-        .unwrap_err();
+    let err = build(
+        builder(format!("https://localhost:{}", server.port))
+            .map_options(|o| o.add_ca_file(&ca_file.0)),
+    )
+    .execute(&GetThing(1))
+    .await
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -524,10 +534,13 @@ async fn an_unresolvable_host_says_so_and_is_tried_once() {
         .dns_resolver(Arc::new(NoSuchHost(lookups.clone())))
         .build()
         .unwrap();
-    let err = build(builder("https://no-such-host.invalid".into()).reqwest_client(reqwest_client))
-        .execute(&GetThing(1))
-        .await
-        .unwrap_err();
+    let err = build(
+        builder("https://no-such-host.invalid".into())
+            .map_options(|o| o.reqwest_client(reqwest_client)),
+    )
+    .execute(&GetThing(1))
+    .await
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "login: transport error: resolving no-such-host.invalid:443: could not resolve no-such-host.invalid"

@@ -13,7 +13,7 @@
 //!         .build()?,
 //! );
 //! // Give the same store to every client of the fleet, as both stores:
-//! // aerona_api::Client::builder(..).token_store(store.clone()).quota_store(store)
+//! // aerona_api::Client::builder(..).map_options(|o| o.token_store(store.clone()).quota_store(store))
 //! # Ok(()) }
 //! ```
 //!

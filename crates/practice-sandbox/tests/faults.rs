@@ -98,8 +98,7 @@ async fn the_fault_table_for_aloha() {
         let client =
             aloha_api::Client::builder(c.aloha_client_id.clone(), c.aloha_secret_key.clone())
                 .base_url(s.aloha_base_url())
-                .retry(retry())
-                .timeouts(timeouts())
+                .map_options(|o| o.retry(retry()).timeouts(timeouts()))
                 .build()
                 .unwrap();
         client.clients().await.unwrap(); // a session exists before the fault
@@ -125,8 +124,7 @@ async fn the_fault_table_for_aerona_reads_and_the_write() {
         let client =
             aerona_api::Client::builder(c.aerona_username.clone(), c.aerona_password.clone())
                 .base_url(s.aerona_base_url())
-                .retry(retry())
-                .timeouts(timeouts())
+                .map_options(|o| o.retry(retry()).timeouts(timeouts()))
                 .build()
                 .unwrap();
         client.patient(426_700).await.unwrap();

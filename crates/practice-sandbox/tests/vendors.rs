@@ -17,7 +17,9 @@ fn aloha(s: &Sandbox) -> aloha_api::Client {
     let c = s.credentials();
     aloha_api::Client::builder(c.aloha_client_id.clone(), c.aloha_secret_key.clone())
         .base_url(s.aloha_base_url())
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build()
         .unwrap()
 }
@@ -26,7 +28,9 @@ fn aerona(s: &Sandbox) -> aerona_api::Client {
     let c = s.credentials();
     aerona_api::Client::builder(c.aerona_username.clone(), c.aerona_password.clone())
         .base_url(s.aerona_base_url())
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        .map_options(|o| {
+            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
+        })
         .build()
         .unwrap()
 }

@@ -201,13 +201,18 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
          `cargo xtask codegen`; see `docs/codegen.md`.",
     );
     let module_doc = module_doc.inner_tokens();
+    let models = emit::models::file(&api);
+    let operations = emit::operations::file(&api, &target.vendor);
+    let re_exports = emit::reexports::check(
+        &emit::reexports::public_names(&models)?,
+        &emit::reexports::public_names(&operations)?,
+    );
     let module = quote! {
         #module_doc
         pub mod models;
         pub mod operations;
+        #re_exports
     };
-    let models = emit::models::file(&api);
-    let operations = emit::operations::file(&api, &target.vendor);
 
     let mut examples = serde_json::Map::new();
     examples.insert(

@@ -81,7 +81,7 @@ pub async fn run(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result
         cli.max_answer_mib.saturating_mul(1 << 20),
         practice_core::StreamLimits::default().max_row_bytes,
     );
-    let client = builder.stream_limits(limits).build()?;
+    let client = builder.map_options(|o| o.stream_limits(limits)).build()?;
     let mut out = printer.records(Some(schema));
     match job {
         AlohaJob::Clients => {

@@ -63,8 +63,10 @@ pub(super) async fn probe(
             .builder()
             .login_path(shape.path.clone())
             .login_encoding(encoding)
-            .retry(RetryConfig::disabled())
-            .transport_service(recorder.service())
+            .map_options(|o| {
+                o.retry(RetryConfig::disabled())
+                    .transport_service(recorder.service())
+            })
             .build()?;
         let start = recorder.sent();
         let types = client

@@ -58,8 +58,10 @@ pub(super) async fn probe(force_sandbox: bool, range: DateRange) -> Result<Ended
         let client = setup
             .builder()
             .token_path(shape.path.clone())
-            .retry(RetryConfig::disabled())
-            .transport_service(recorder.service())
+            .map_options(|o| {
+                o.retry(RetryConfig::disabled())
+                    .transport_service(recorder.service())
+            })
             .build()?;
         let start = recorder.sent();
         let clients = client.client_rows(RowPolicy::KeepRaw).await;

@@ -7,8 +7,9 @@ pub(crate) mod cache;
 pub mod store;
 pub mod token;
 
+/// The renewal settings, kept at this path too.
+pub use crate::options::RenewalPolicy;
 pub use authenticator::{AuthContext, Authenticator, sensitive_header};
-pub use cache::RenewalPolicy;
 pub use store::{ClaimId, InMemoryTokenStore, RenewalClaim, TokenStore};
 pub use token::Token;
 

@@ -34,8 +34,8 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::deadline::{self, CallClock, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
+use crate::options::{QuotaPolicy, WhenExhausted};
 use crate::quota::BUDGET_WAIT_TARGET;
-use crate::quota::budget::{QuotaPolicy, WhenExhausted};
 use crate::quota::heard::HeardCount;
 use crate::quota::status::BudgetStatus;
 use crate::quota::store::{QuotaStore, Reservation, SlotId, SlotRequest};

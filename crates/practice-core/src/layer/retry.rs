@@ -11,8 +11,9 @@ use tokio::time::Instant;
 
 use crate::deadline::{self, Phase};
 use crate::error::{Error, ErrorKind};
+use crate::options::RetryConfig;
 use crate::request::{Attempt, clone_request, operation_of};
-use crate::retry::{RetryClass, RetryClassifier, RetryConfig};
+use crate::retry::{RetryClass, RetryClassifier};
 
 /// The `tower::retry::Policy` joining classifier and attempt settings. Cloned per call by tower, so its
 /// counters are per call.

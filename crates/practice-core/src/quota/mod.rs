@@ -1,10 +1,10 @@
-//! Client-side request budgets per credential: the budget itself ([`budget`]), where it is
+//! Client-side request budgets per credential: the budget itself (set in
+//! [`crate::options::quota`]), where it is
 //! counted ([`store`]), what a caller can see of it ([`status`]) and what the vendor's own
 //! headers said last (`heard`). The layer that holds
 //! requests to it is [`crate::layer`]'s quota layer; what vendors' headers say about their own
 //! count is in [`crate::headers`].
 
-pub mod budget;
 pub(crate) mod heard;
 pub mod status;
 pub mod store;
@@ -15,6 +15,7 @@ pub mod store;
 /// let this target through (the `practice` CLI does).
 pub const BUDGET_WAIT_TARGET: &str = "practice_core::budget_wait";
 
-pub use budget::{QuotaPolicy, RateLimit, WhenExhausted};
+/// The budget settings, kept at this path too.
+pub use crate::options::quota::{QuotaPolicy, RateLimit, WhenExhausted};
 pub use status::{BudgetSource, BudgetStatus};
 pub use store::{InMemoryQuotaStore, QuotaStore, Reservation, SlotId, SlotRequest};

@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 use crate::headers::ServerQuota;
-use crate::quota::budget::RateLimit;
+use crate::options::RateLimit;
 use crate::quota::status::BudgetStatus;
 use crate::request::BoxFuture;
 

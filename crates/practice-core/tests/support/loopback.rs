@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use practice_core::{ClientBuilder, RetryConfig};
+use practice_core::{ClientBuilder, ClientOptions, RetryConfig};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::{GetThing, TestAuth, TestProfile};
@@ -15,7 +15,7 @@ use super::{GetThing, TestAuth, TestProfile};
 /// [`dropping_server`]; checks that it succeeded on its second try, and returns how long the
 /// call took.
 pub async fn call_through_a_dropped_connection(
-    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+    configure: impl FnOnce(ClientOptions) -> ClientOptions,
 ) -> Duration {
     let (port, things) = dropping_server().await;
     let builder = ClientBuilder::new(
@@ -23,8 +23,10 @@ pub async fn call_through_a_dropped_connection(
         format!("http://127.0.0.1:{port}"),
         "test-agent/1.0",
     )
-    .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)));
-    let client = configure(builder)
+    .map_options(|o| {
+        configure(o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1))))
+    });
+    let client = builder
         .build(TestAuth {
             lifetime: Duration::from_secs(3600),
         })

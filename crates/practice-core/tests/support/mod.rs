@@ -9,8 +9,8 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use practice_core::auth::BoxFuture;
 use practice_core::{
-    AuthContext, Authenticator, ClientBuilder, Endpoint, Error, OperationMeta, RetryConfig, Secret,
-    Token, TransportService, VendorMessage, VendorProfile,
+    AuthContext, Authenticator, ClientBuilder, ClientOptions, Endpoint, Error, OperationMeta,
+    RetryConfig, Secret, Token, TransportService, VendorMessage, VendorProfile,
 };
 use tokio::time::Instant;
 
@@ -251,16 +251,20 @@ impl FakeServer {
 
     pub fn client(
         &self,
-        configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+        configure: impl FnOnce(ClientOptions) -> ClientOptions,
     ) -> practice_core::HttpClient {
         let builder = ClientBuilder::new(
             std::sync::Arc::new(TestProfile),
             "http://127.0.0.1:1/base",
             "test-agent/1.0",
         )
-        .transport_service(self.service())
-        .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100)));
-        configure(builder)
+        .map_options(|o| {
+            configure(
+                o.transport_service(self.service())
+                    .retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(100))),
+            )
+        });
+        builder
             .build(TestAuth {
                 lifetime: Duration::from_secs(3600),
             })

@@ -1,11 +1,13 @@
 //! Emits code from the [`ir`](super::ir) model with `quote`: [`models`] writes `models.rs`;
 //! [`operations`] writes `operations.rs` (request structs and builders), with the
 //! `Endpoint` impls from [`endpoint`]; [`types`] knows how each type is spelled and which
-//! `practice_core::wire` adapter it goes through; [`sql`] writes the sync
+//! `practice_core::wire` adapter it goes through; [`reexports`] writes the test that holds the
+//! hand-written re-export lists to the generated names; [`sql`] writes the sync
 //! database's schema from every vendor's models.
 
 mod endpoint;
 pub mod models;
 pub mod operations;
+pub mod reexports;
 pub mod sql;
 pub mod types;

@@ -6,3 +6,85 @@
 
 pub mod models;
 pub mod operations;
+
+/// The hand-written re-export lists against the generated public names.
+#[cfg(test)]
+mod re_exports {
+    /// Every public name of `models.rs`, as generated.
+    const MODELS: &[&str] = &[
+        "GetPaymentsByPaymentIdResponse",
+        "PutAppointmentsByAppointmentIdBodyNotesItem",
+        "GetPatientsSearchResponseItem",
+    ];
+    /// Every public name of `operations.rs`, as generated.
+    const OPERATIONS: &[&str] = &[
+        "POST_LOGIN",
+        "PostLoginRequest",
+        "PostLoginRequestBuilder",
+        "GET_PAYMENTS_BY_PAYMENT_ID",
+        "GetPaymentsByPaymentIdRequest",
+        "GetPaymentsByPaymentIdRequestBuilder",
+        "GET_APPOINTMENT_TYPES",
+        "GetAppointmentTypesRequest",
+        "GetAppointmentTypesRequestBuilder",
+        "PUT_APPOINTMENTS_BY_APPOINTMENT_ID",
+        "PutAppointmentsByAppointmentIdRequest",
+        "PutAppointmentsByAppointmentIdRequestBuilder",
+        "DELETE_APPOINTMENTS_BY_APPOINTMENT_ID",
+        "DeleteAppointmentsByAppointmentIdRequest",
+        "DeleteAppointmentsByAppointmentIdRequestBuilder",
+        "GET_PATIENTS_SEARCH",
+        "GetPatientsSearchRequest",
+        "GetPatientsSearchRequestBuilder",
+        "ALL_OPERATIONS",
+    ];
+    /// The names in `source`'s `pub use crate::generated::<module>::{..};` list.
+    fn listed(source: &str, module: &str) -> Vec<String> {
+        let start = format!("pub use crate::generated::{module}::{{");
+        let Some((_, rest)) = source.split_once(&start) else {
+            return Vec::new();
+        };
+        let list = rest.split_once("};").map_or(rest, |(list, _)| list);
+        list.lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .flat_map(|line| line.split(|c: char| c == ',' || c.is_whitespace()))
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// What `listed` lacks of `generated`, and what it has that `generated` lacks.
+    fn differences(listed: &[String], generated: &[&str]) -> (Vec<String>, Vec<String>) {
+        let missing = generated
+            .iter()
+            .filter(|name| !listed.iter().any(|l| l == *name))
+            .map(|name| (*name).to_owned())
+            .collect();
+        let extra = listed
+            .iter()
+            .filter(|l| !generated.contains(&l.as_str()))
+            .cloned()
+            .collect();
+        (missing, extra)
+    }
+
+    #[test]
+    fn src_models_rs_re_exports_exactly_the_generated_models() {
+        let listed = listed(include_str!("../models.rs"), "models");
+        let (missing, extra) = differences(&listed, MODELS);
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "src/models.rs's list differs from the generated models: add {missing:?}, remove {extra:?} (each a public name: decide, then edit the list)"
+        );
+    }
+
+    #[test]
+    fn src_operations_rs_re_exports_exactly_the_generated_operations() {
+        let listed = listed(include_str!("../operations.rs"), "operations");
+        let (missing, extra) = differences(&listed, OPERATIONS);
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "src/operations.rs's list differs from the generated operations: add {missing:?}, remove {extra:?} (each a public name: decide, then edit the list)"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Budgets: how many requests per window ([`RateLimit`]), and what to do when one is spent
-//! ([`WhenExhausted`], [`QuotaPolicy`]).
+//! ([`WhenExhausted`], [`QuotaPolicy`]). The quota layer (`layer/quota.rs`) holds calls to them.
 // Times, durations and dates here come from vendors and users: no arithmetic that can panic.
 #![deny(clippy::arithmetic_side_effects)]
 
