@@ -37,7 +37,8 @@ pub async fn run(
             port,
             print_env,
             variant,
-        } => sandbox::serve(*port, *print_env, *variant)
+            seed,
+        } => sandbox::serve(*port, *print_env, *variant, *seed)
             .await
             .map(|()| None),
         Command::Completions { shell } => completions::print(*shell).map(|()| None),
