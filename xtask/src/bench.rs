@@ -80,9 +80,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--budget" => return run_budget_only(),
         [flag] if flag == "--cli-report" => return crate::bench_cli::run_only(),
         [flag] if flag == "--sync" => return crate::bench_sync::run_only(),
+        [flag] if flag == "--accounts" => return crate::bench_accounts::run_only(),
         _ => {
             return Err(
-                "usage: cargo xtask bench [--quick | --budget | --cli-report | --sync]".to_owned(),
+                "usage: cargo xtask bench [--quick | --budget | --cli-report | --sync | --accounts]".to_owned(),
             );
         }
     };

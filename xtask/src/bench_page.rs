@@ -28,6 +28,17 @@ pub(crate) fn run_shown(root: &Path, command: &str, env: &[(&str, &str)]) -> Res
     }
 }
 
+/// `VmHWM` of a `/proc/PID/status`, in KiB.
+pub(crate) fn vm_hwm_kib(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -63,17 +74,25 @@ pub(crate) fn write_section(root: &Path, heading: &str, section: &str) -> Result
 /// too slow to rerun with every bench), which a full run carries over unchanged.
 pub(crate) const MEASURED_BY_HAND: &str = "## Packaging (measured by hand)";
 
-/// `page` with the section headed [`MEASURED_BY_HAND`] of `old` (the page it replaces)
-/// appended, when `old` has one.
+/// The sections a full run does not measure, kept from the page it replaces: the one
+/// measured by hand, and `--accounts` (it needs a PostgreSQL the full run does not ask for).
+const KEPT: [&str; 2] = [crate::bench_accounts::HEADING, MEASURED_BY_HAND];
+
+/// `page` with the sections of [`KEPT`] that `old` (the page it replaces) has appended, in
+/// that order.
 pub(crate) fn keep_measured_by_hand(old: &str, page: String) -> String {
-    let Some(start) = old.find(&format!("{MEASURED_BY_HAND}\n")) else {
-        return page;
-    };
-    let rest = &old[start..];
-    let end = rest[MEASURED_BY_HAND.len()..]
-        .find("\n## ")
-        .map_or(rest.len(), |i| MEASURED_BY_HAND.len() + i + 1);
-    format!("{}\n\n{}", page.trim_end(), rest[..end].trim_end()) + "\n"
+    let mut page = page;
+    for heading in KEPT {
+        let Some(start) = old.find(&format!("{heading}\n")) else {
+            continue;
+        };
+        let rest = &old[start..];
+        let end = rest[heading.len()..]
+            .find("\n## ")
+            .map_or(rest.len(), |i| heading.len() + i + 1);
+        page = format!("{}\n\n{}", page.trim_end(), rest[..end].trim_end()) + "\n";
+    }
+    page
 }
 
 /// Now, in UTC to the minute, for the date a page or section gives.
