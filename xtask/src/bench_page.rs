@@ -39,6 +39,16 @@ pub(crate) fn vm_hwm_kib(status: &str) -> Option<u64> {
         .ok()
 }
 
+/// A target's verdict, in bold.
+pub(crate) fn met(ok: bool) -> &'static str {
+    if ok { "**met**" } else { "**not met**" }
+}
+
+/// A figure of a bench's JSON (NaN when absent, which renders as such).
+pub(crate) fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -74,15 +84,11 @@ pub(crate) fn write_section(root: &Path, heading: &str, section: &str) -> Result
 /// too slow to rerun with every bench), which a full run carries over unchanged.
 pub(crate) const MEASURED_BY_HAND: &str = "## Packaging (measured by hand)";
 
-/// The sections a full run does not measure, kept from the page it replaces: the one
-/// measured by hand, and `--accounts` (it needs a PostgreSQL the full run does not ask for).
-const KEPT: [&str; 2] = [crate::bench_accounts::HEADING, MEASURED_BY_HAND];
-
-/// `page` with the sections of [`KEPT`] that `old` (the page it replaces) has appended, in
-/// that order.
-pub(crate) fn keep_measured_by_hand(old: &str, page: String) -> String {
+/// `page` with the sections headed `kept` that `old` (the page it replaces) has appended, in
+/// that order: the sections a full run does not measure.
+pub(crate) fn keep_sections(old: &str, page: String, kept: &[&str]) -> String {
     let mut page = page;
-    for heading in KEPT {
+    for &heading in kept {
         let Some(start) = old.find(&format!("{heading}\n")) else {
             continue;
         };
@@ -121,17 +127,20 @@ mod tests {
     #[test]
     fn a_full_run_keeps_the_section_measured_by_hand() {
         let old = format!("# T\n\n## A\nold a\n\n{MEASURED_BY_HAND}\nsizes\n\n## B\nb\n");
-        let page = keep_measured_by_hand(&old, "# T\n\n## A\nnew a\n".to_owned());
+        let page = keep_sections(&old, "# T\n\n## A\nnew a\n".to_owned(), &[MEASURED_BY_HAND]);
         assert_eq!(
             page,
             format!("# T\n\n## A\nnew a\n\n{MEASURED_BY_HAND}\nsizes\n")
         );
         let last = format!("# T\n\n{MEASURED_BY_HAND}\nsizes\n");
         assert_eq!(
-            keep_measured_by_hand(&last, "# N\n".into()),
+            keep_sections(&last, "# N\n".into(), &[MEASURED_BY_HAND]),
             format!("# N\n\n{MEASURED_BY_HAND}\nsizes\n")
         );
-        assert_eq!(keep_measured_by_hand("# T\n", "# N\n".into()), "# N\n");
+        assert_eq!(
+            keep_sections("# T\n", "# N\n".into(), &[MEASURED_BY_HAND]),
+            "# N\n"
+        );
     }
 
     #[test]

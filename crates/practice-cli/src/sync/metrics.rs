@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use practice_core::Error;
 use practice_core::auth::{ClaimId, RenewalClaim, Token, TokenStore};
 use practice_core::request::BoxFuture;
@@ -141,7 +141,7 @@ fn router(handle: PrometheusHandle) -> axum::Router {
 
 /// A recorder for tests, not installed globally.
 #[cfg(test)]
-fn local_recorder() -> PrometheusRecorder {
+fn local_recorder() -> metrics_exporter_prometheus::PrometheusRecorder {
     PrometheusBuilder::new().build_recorder()
 }
 
