@@ -22,7 +22,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::bench_budget::{render_budget, run_budget_only};
-use crate::bench_page::{read_json, run_shown, utc_now};
+use crate::bench_page::{met, num, read_json, run_shown, utc_now};
 use crate::bench_weight::{
     VENDOR_CRATES, Weight, clean_build_seconds, dependency_tree, forbidden_in, hyper_server_feature,
 };
@@ -80,9 +80,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--budget" => return run_budget_only(),
         [flag] if flag == "--cli-report" => return crate::bench_cli::run_only(),
         [flag] if flag == "--sync" => return crate::bench_sync::run_only(),
+        [flag] if flag == "--accounts" => return crate::bench_accounts::run_only(),
         _ => {
             return Err(
-                "usage: cargo xtask bench [--quick | --budget | --cli-report | --sync]".to_owned(),
+                "usage: cargo xtask bench [--quick | --budget | --cli-report | --sync | --accounts]".to_owned(),
             );
         }
     };
@@ -159,7 +160,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     let path = root.join("docs/benchmarks.md");
     let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let page = crate::bench_page::keep_measured_by_hand(&old, page);
+    // Kept from the page it replaces: what a full run does not measure (by hand; `--accounts`
+    // needs a PostgreSQL the full run does not ask for).
+    let page = crate::bench_page::keep_sections(
+        &old,
+        page,
+        &[
+            crate::bench_accounts::HEADING,
+            crate::bench_page::MEASURED_BY_HAND,
+        ],
+    );
     std::fs::write(&path, page).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!(
         "wrote {} in {:.0} s",
@@ -241,14 +251,6 @@ fn ms(ns: Option<f64>) -> String {
 
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? / b?)
-}
-
-pub(crate) fn met(ok: bool) -> &'static str {
-    if ok { "**met**" } else { "**not met**" }
-}
-
-pub(crate) fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
 }
 
 fn render(p: &Page) -> String {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::bench::{met, num};
+use crate::bench_page::{met, num};
 use crate::bench_page::{read_json, replace_section, run_shown};
 use crate::workspace_root;
 

@@ -28,6 +28,27 @@ pub(crate) fn run_shown(root: &Path, command: &str, env: &[(&str, &str)]) -> Res
     }
 }
 
+/// `VmHWM` of a `/proc/PID/status`, in KiB.
+pub(crate) fn vm_hwm_kib(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A target's verdict, in bold.
+pub(crate) fn met(ok: bool) -> &'static str {
+    if ok { "**met**" } else { "**not met**" }
+}
+
+/// A figure of a bench's JSON (NaN when absent, which renders as such).
+pub(crate) fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
 pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -63,17 +84,21 @@ pub(crate) fn write_section(root: &Path, heading: &str, section: &str) -> Result
 /// too slow to rerun with every bench), which a full run carries over unchanged.
 pub(crate) const MEASURED_BY_HAND: &str = "## Packaging (measured by hand)";
 
-/// `page` with the section headed [`MEASURED_BY_HAND`] of `old` (the page it replaces)
-/// appended, when `old` has one.
-pub(crate) fn keep_measured_by_hand(old: &str, page: String) -> String {
-    let Some(start) = old.find(&format!("{MEASURED_BY_HAND}\n")) else {
-        return page;
-    };
-    let rest = &old[start..];
-    let end = rest[MEASURED_BY_HAND.len()..]
-        .find("\n## ")
-        .map_or(rest.len(), |i| MEASURED_BY_HAND.len() + i + 1);
-    format!("{}\n\n{}", page.trim_end(), rest[..end].trim_end()) + "\n"
+/// `page` with the sections headed `kept` that `old` (the page it replaces) has appended, in
+/// that order: the sections a full run does not measure.
+pub(crate) fn keep_sections(old: &str, page: String, kept: &[&str]) -> String {
+    let mut page = page;
+    for &heading in kept {
+        let Some(start) = old.find(&format!("{heading}\n")) else {
+            continue;
+        };
+        let rest = &old[start..];
+        let end = rest[heading.len()..]
+            .find("\n## ")
+            .map_or(rest.len(), |i| heading.len() + i + 1);
+        page = format!("{}\n\n{}", page.trim_end(), rest[..end].trim_end()) + "\n";
+    }
+    page
 }
 
 /// Now, in UTC to the minute, for the date a page or section gives.
@@ -102,17 +127,20 @@ mod tests {
     #[test]
     fn a_full_run_keeps_the_section_measured_by_hand() {
         let old = format!("# T\n\n## A\nold a\n\n{MEASURED_BY_HAND}\nsizes\n\n## B\nb\n");
-        let page = keep_measured_by_hand(&old, "# T\n\n## A\nnew a\n".to_owned());
+        let page = keep_sections(&old, "# T\n\n## A\nnew a\n".to_owned(), &[MEASURED_BY_HAND]);
         assert_eq!(
             page,
             format!("# T\n\n## A\nnew a\n\n{MEASURED_BY_HAND}\nsizes\n")
         );
         let last = format!("# T\n\n{MEASURED_BY_HAND}\nsizes\n");
         assert_eq!(
-            keep_measured_by_hand(&last, "# N\n".into()),
+            keep_sections(&last, "# N\n".into(), &[MEASURED_BY_HAND]),
             format!("# N\n\n{MEASURED_BY_HAND}\nsizes\n")
         );
-        assert_eq!(keep_measured_by_hand("# T\n", "# N\n".into()), "# N\n");
+        assert_eq!(
+            keep_sections("# T\n", "# N\n".into(), &[MEASURED_BY_HAND]),
+            "# N\n"
+        );
     }
 
     #[test]

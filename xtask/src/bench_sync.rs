@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::bench_page::{run_shown, utc_now, write_section};
+use crate::bench_page::{run_shown, utc_now, vm_hwm_kib, write_section};
 use crate::workspace_root;
 
 /// The section's heading in `docs/benchmarks.md`.
@@ -120,17 +120,6 @@ fn practice(
             String::from_utf8_lossy(&out.stderr)
         ))
     }
-}
-
-/// `VmHWM` of a `/proc/PID/status`, in KiB.
-fn vm_hwm_kib(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 fn backfill(root: &Path, dir: &Path, file: &str, extra: &[&str]) -> Result<Run, String> {

@@ -9,10 +9,11 @@
 //!   difference and which assumptions it settles (`spec/`).
 //! * `bench [--quick]` — run every benchmark (stack overhead, large report, budget precision,
 //!   the CLI's streamed report, weight and clean build times, a full sandbox sync) and rewrite
-//!   `docs/benchmarks.md` with the figures; `--budget`, `--cli-report` or `--sync` runs one
+//!   `docs/benchmarks.md` with the figures; `--budget`, `--cli-report`, `--sync` or `--accounts` (fifty practices into PostgreSQL) runs one
 //!   of them and rewrites only its section.
 
 mod bench;
+mod bench_accounts;
 mod bench_budget;
 mod bench_cli;
 mod bench_page;
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick | --budget | --cli-report | --sync] | cargo xtask spec import aloha|aerona FILE [--out PATH]";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | cargo xtask release-hook (run by `cargo release`) | cargo xtask bench [--quick | --budget | --cli-report | --sync | --accounts] | cargo xtask spec import aloha|aerona FILE [--out PATH]";
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

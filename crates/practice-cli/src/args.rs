@@ -114,6 +114,10 @@ pub enum Command {
         /// a form login, a quoted number and an unknown field), to try `probe` on.
         #[arg(long)]
         variant: bool,
+        /// Seed of the generated data: another seed serves other records under the same
+        /// ids, as a second practice would (for trying `sync --accounts`).
+        #[arg(long, default_value_t = practice_sandbox::SandboxConfig::default().seed)]
+        seed: u64,
     },
     /// Mirror a vendor's records into SQLite or PostgreSQL (resumable, budget-aware).
     #[command(

@@ -39,6 +39,7 @@
 #![deny(clippy::unchecked_time_subtraction)]
 #![forbid(unsafe_code)]
 
+mod account;
 mod connection;
 mod quota;
 mod tokens;
@@ -48,6 +49,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use account::AccountStore;
 use practice_core::Error;
 pub use practice_core::{QuotaStore, TokenStore};
 pub use webhooks::{DeliveryClaim, LONGEST_EXPIRY, RedisDedupStore};

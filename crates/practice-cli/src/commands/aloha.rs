@@ -47,7 +47,9 @@ pub async fn run(cli: &Cli, command: &AlohaCommand, printer: &Printer) -> Result
             range(r)?,
             r.chunk_days,
         ),
-        AlohaCommand::Probe(args) => return crate::probe::aloha(cli, args).await,
+        AlohaCommand::Probe(args) => {
+            return crate::probe::aloha(cli.sandbox, cli.format, args).await;
+        }
     };
     // The records are typed: `--fields` is checked against their documented fields before
     // anything is sent.

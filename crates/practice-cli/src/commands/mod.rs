@@ -26,10 +26,14 @@ pub async fn run(
     refuse_output_options(cli)?;
     match &cli.command {
         Command::Aloha(AlohaCommand::Probe(args)) => {
-            crate::probe::aloha(cli, args).await.map(|()| None)
+            crate::probe::aloha(cli.sandbox, cli.format, args)
+                .await
+                .map(|()| None)
         }
         Command::Aerona(AeronaCommand::Probe(args)) => {
-            crate::probe::aerona(cli, args).await.map(|()| None)
+            crate::probe::aerona(cli.sandbox, cli.format, args)
+                .await
+                .map(|()| None)
         }
         Command::Aloha(command) => aloha::run(cli, command, printer).await.map(|()| None),
         Command::Aerona(command) => aerona::run(cli, command, &printer.columns).await.map(Some),
@@ -37,7 +41,8 @@ pub async fn run(
             port,
             print_env,
             variant,
-        } => sandbox::serve(*port, *print_env, *variant)
+            seed,
+        } => sandbox::serve(*port, *print_env, *variant, *seed)
             .await
             .map(|()| None),
         Command::Completions { shell } => completions::print(*shell).map(|()| None),

@@ -28,9 +28,10 @@ fn sandbox_env(sandbox: &Sandbox) -> String {
     .collect()
 }
 
-pub async fn serve(port: u16, print_env: bool, variant: bool) -> Result<(), Failure> {
+pub async fn serve(port: u16, print_env: bool, variant: bool, seed: u64) -> Result<(), Failure> {
     let config = SandboxConfig {
         port,
+        seed,
         ..SandboxConfig::default()
     }
     .with_variant(variant);

@@ -25,7 +25,6 @@ use practice_core::DateRange;
 use practice_core::time::{Duration as Days, OffsetDateTime};
 use practice_core::wire::IsoDate;
 
-use crate::args::Cli;
 use crate::exit::{Exit, Failure};
 use crate::output::Format;
 pub use report::Report;
@@ -86,19 +85,23 @@ pub(crate) enum Ended {
     Refused(Report, String),
 }
 
-/// Runs `practice aloha probe`.
-pub async fn aloha(cli: &Cli, args: &ProbeArgs) -> Result<(), Failure> {
+/// Runs `practice aloha probe` (against the sandbox with `sandbox`, in `format` if given).
+pub async fn aloha(sandbox: bool, format: Option<Format>, args: &ProbeArgs) -> Result<(), Failure> {
     let range = args.range()?;
-    let ended = aloha::probe(cli.sandbox, range).await?;
-    finish(cli, args, ended, Vendor::Aloha)
+    let ended = aloha::probe(sandbox, range).await?;
+    finish(format, args, ended, Vendor::Aloha)
 }
 
 /// Runs `practice aerona probe`.
-pub async fn aerona(cli: &Cli, args: &ProbeArgs) -> Result<(), Failure> {
+pub async fn aerona(
+    sandbox: bool,
+    format: Option<Format>,
+    args: &ProbeArgs,
+) -> Result<(), Failure> {
     let range = args.range()?;
     let rate_limit = crate::env::aerona_rate_limit()?;
-    let ended = aerona::probe(cli.sandbox, rate_limit, range).await?;
-    finish(cli, args, ended, Vendor::Aerona)
+    let ended = aerona::probe(sandbox, rate_limit, range).await?;
+    finish(format, args, ended, Vendor::Aerona)
 }
 
 #[derive(Clone, Copy)]
@@ -124,20 +127,23 @@ impl Vendor {
 }
 
 /// Prints the report, writes the spec patch, and says how to exit.
-fn finish(cli: &Cli, args: &ProbeArgs, ended: Ended, vendor: Vendor) -> Result<(), Failure> {
+fn finish(
+    format: Option<Format>,
+    args: &ProbeArgs,
+    ended: Ended,
+    vendor: Vendor,
+) -> Result<(), Failure> {
     let (report, refused) = match ended {
         Ended::Complete(report) => (report, None),
         Ended::Refused(report, why) => (report, Some(why)),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let format = cli
-        .format
-        .unwrap_or(if std::io::IsTerminal::is_terminal(&stdout) {
-            Format::Table
-        } else {
-            Format::Json
-        });
+    let format = format.unwrap_or(if std::io::IsTerminal::is_terminal(&stdout) {
+        Format::Table
+    } else {
+        Format::Json
+    });
     let written = match format {
         Format::Json | Format::Ndjson => report.write_json(&mut out),
         Format::Table | Format::Csv => report.write_text(&mut out),

@@ -14,6 +14,10 @@ use practice_sync::{Db, Order, Progress, Report, Source, SyncError, SyncOptions,
 use crate::env;
 
 mod describe;
+#[allow(dead_code)] // wired into `--accounts` once it lands
+mod every;
+#[allow(dead_code)]
+mod metrics;
 mod signals;
 
 use crate::exit::{Exit, Failure};
