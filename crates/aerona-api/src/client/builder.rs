@@ -3,10 +3,11 @@
 
 use std::fmt;
 
+use practice_core::base_url::check_path;
 use practice_core::env::Vars;
 use practice_core::{ClientOptions, Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
-use crate::auth::{AeronaAuth, LoginEncoding, check_path};
+use crate::auth::{AeronaAuth, LoginEncoding};
 use crate::client::{Client, default_when_exhausted};
 
 /// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
@@ -78,7 +79,11 @@ impl ClientBuilder {
             username: self.username,
             password: self.password,
             pin: self.pin,
-            login_path: check_path("the login path (AERONA_LOGIN_PATH)", &self.login_path)?,
+            login_path: check_path(
+                "the login path (AERONA_LOGIN_PATH)",
+                "/v1/login",
+                &self.login_path,
+            )?,
             encoding: self.login_encoding,
         };
         auth.login_request()?;

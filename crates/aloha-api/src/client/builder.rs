@@ -4,11 +4,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use practice_core::base_url::check_path;
 use practice_core::decode::RowPolicy;
 use practice_core::env::Vars;
 use practice_core::{ClientOptions, Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
-use crate::auth::{AlohaAuth, check_path};
+use crate::auth::AlohaAuth;
 use crate::client::Client;
 
 /// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
@@ -91,7 +92,11 @@ impl ClientBuilder {
         let auth = AlohaAuth {
             client_id: self.client_id,
             secret_key: self.secret_key,
-            token_path: check_path("the token path (ALOHA_TOKEN_PATH)", &self.token_path)?,
+            token_path: check_path(
+                "the token path (ALOHA_TOKEN_PATH)",
+                "/v1/token",
+                &self.token_path,
+            )?,
         };
         Ok(Client {
             http: self.core.build(auth)?,

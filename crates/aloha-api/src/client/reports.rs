@@ -149,20 +149,22 @@ impl Client {
         range: DateRange,
         policy: RowPolicy,
     ) -> Result<Vec<Row<R::Row>>, Error> {
-        let request = R::request(range)?;
-        let response = self.http.execute_raw(&request).await?;
-        let rows = decode_rows(request.meta(), response.body(), policy)
-            .map_err(|e| self.http.redact(e))?;
-        if policy == RowPolicy::Strict {
-            refuse_deviations(request.meta(), "data", &rows)?;
-        }
-        Ok(rows)
+        self.rows_of(&R::request(range)?, policy).await
     }
 
     /// The clients report, row by row (see [`report_rows`](Self::report_rows)).
     pub async fn client_rows(&self, policy: RowPolicy) -> Result<Vec<Row<models::Client>>, Error> {
-        let request = ListClientsRequest::builder().build()?;
-        let response = self.http.execute_raw(&request).await?;
+        self.rows_of(&ListClientsRequest::builder().build()?, policy)
+            .await
+    }
+
+    /// The rows of one report request's `data`, decoded under `policy`.
+    async fn rows_of<E: Endpoint, T: DeserializeOwned + Deviating>(
+        &self,
+        request: &E,
+        policy: RowPolicy,
+    ) -> Result<Vec<Row<T>>, Error> {
+        let response = self.http.execute_raw(request).await?;
         let rows = decode_rows(request.meta(), response.body(), policy)
             .map_err(|e| self.http.redact(e))?;
         if policy == RowPolicy::Strict {
