@@ -66,7 +66,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The client-side budget (default [`vendor_rate_limit`]) and what to do when it is spent
+    /// The client-side budget (default [`vendor_rate_limit`](crate::vendor_rate_limit)) and what to do when it is spent
     /// (default: wait up to 16 minutes).
     pub fn rate_limit(self, limit: RateLimit, when_exhausted: WhenExhausted) -> Self {
         self.map_options(|options| options.quota(QuotaPolicy::new(Some(limit), when_exhausted)))

@@ -24,7 +24,7 @@ pub use reports::{
 pub const DEFAULT_BASE_URL: &str = "https://api.alohaaba.com/customer";
 
 /// The HTTP client of the Aloha Customer API: the thing that sends requests. Not to be
-/// confused with [`models::Client`], a client *record* (Aloha's word for the person receiving
+/// confused with [`models::Client`](crate::models::Client), a client *record* (Aloha's word for the person receiving
 /// therapy, a patient), which [`Client::clients`] returns. Cheap to clone; clones share the
 /// connection pool, the token and the budget.
 ///

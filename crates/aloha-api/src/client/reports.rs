@@ -118,7 +118,7 @@ impl Client {
 
     /// Any date-range report, typed. A field that does not match its documented type or
     /// format is kept as sent in its record (see `deviations()` on each row) unless the client
-    /// decodes strictly ([`ClientBuilder::strict_decoding`]).
+    /// decodes strictly ([`ClientBuilder::strict_decoding`](crate::ClientBuilder::strict_decoding)).
     pub async fn report<R: DateRangeReport>(&self, range: DateRange) -> Result<Vec<R::Row>, Error> {
         let rows = self.report_rows::<R>(range, self.typed_policy()).await?;
         Ok(rows.into_iter().filter_map(Row::typed).collect())
