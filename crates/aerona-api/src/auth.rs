@@ -70,26 +70,10 @@ pub(crate) struct AeronaAuth {
     pub(crate) username: String,
     pub(crate) password: Secret,
     pub(crate) pin: Option<Secret>,
-    /// The login path under the base URL, checked by [`check_path`].
+    /// The login path under the base URL, checked by
+    /// [`check_path`](practice_core::base_url::check_path).
     pub(crate) login_path: String,
     pub(crate) encoding: LoginEncoding,
-}
-
-/// A path setting under the base URL: starts with `/`, and carries no query, fragment, space
-/// or control character. The error names the setting, never the text.
-pub(crate) fn check_path(setting: &str, path: &str) -> Result<String, Error> {
-    let path = path.trim();
-    let bad = !path.starts_with('/')
-        || path.contains("//")
-        || path
-            .chars()
-            .any(|c| c == '?' || c == '#' || c.is_whitespace() || c.is_control());
-    if bad {
-        return Err(Error::configuration(format!(
-            "{setting} must be a path under the base URL such as /v1/login (starting with /, without ? or #)"
-        )));
-    }
-    Ok(path.to_owned())
 }
 
 /// The generated login request in the configured shape: its path, and a form body instead

@@ -33,25 +33,9 @@ pub fn default_token_path() -> &'static str {
 pub(crate) struct AlohaAuth {
     pub(crate) client_id: String,
     pub(crate) secret_key: Secret,
-    /// The token path under the base URL, checked by [`check_path`].
+    /// The token path under the base URL, checked by
+    /// [`check_path`](practice_core::base_url::check_path).
     pub(crate) token_path: String,
-}
-
-/// A path setting under the base URL: starts with `/`, and carries no query, fragment, space
-/// or control character. The error names the setting, and the path only when it is printable.
-pub(crate) fn check_path(setting: &str, path: &str) -> Result<String, Error> {
-    let path = path.trim();
-    let bad = !path.starts_with('/')
-        || path.contains("//")
-        || path
-            .chars()
-            .any(|c| c == '?' || c == '#' || c.is_whitespace() || c.is_control());
-    if bad {
-        return Err(Error::configuration(format!(
-            "{setting} must be a path under the base URL such as /v1/token (starting with /, without ? or #)"
-        )));
-    }
-    Ok(path.to_owned())
 }
 
 /// The generated token request, sent to the configured path instead of the spec's.

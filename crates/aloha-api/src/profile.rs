@@ -164,14 +164,8 @@ impl VendorProfile for AlohaProfile {
     /// is a rate limit or a wrong URL, and a rate limit's reset comes from `X-RateLimit-Reset`
     /// or else the message's "retry at <epoch>" (a `Retry-After` header is not used).
     fn read(&self, response: &Response<Bytes>) -> ResponseReading {
-        let status = response.status();
-        let messages = if status.is_success() {
-            Vec::new()
-        } else {
-            self.error_messages(response)
-        };
-        let mut reading = ResponseReading::standard(response, messages);
-        if status != StatusCode::TOO_MANY_REQUESTS {
+        let mut reading = self.standard_read(response);
+        if response.status() != StatusCode::TOO_MANY_REQUESTS {
             return reading;
         }
         match classify_429(&reading.messages) {

@@ -148,6 +148,30 @@ impl fmt::Display for BaseUrl {
     }
 }
 
+/// A path setting under the base URL (a vendor's login or token path): it starts with `/`,
+/// and carries no query, fragment, space or control character. The error names the setting
+/// and gives `example`, never the text (a path pasted from elsewhere may hold a secret).
+///
+/// ```
+/// use practice_core::base_url::check_path;
+/// assert_eq!(check_path("the token path", "/v1/token", " /v1/token ").unwrap(), "/v1/token");
+/// assert!(check_path("the token path", "/v1/token", "v1/token?x=1").is_err());
+/// ```
+pub fn check_path(setting: &str, example: &str, path: &str) -> Result<String, Error> {
+    let path = path.trim();
+    let bad = !path.starts_with('/')
+        || path.contains("//")
+        || path
+            .chars()
+            .any(|c| c == '?' || c == '#' || c.is_whitespace() || c.is_control());
+    if bad {
+        return Err(Error::configuration(format!(
+            "{setting} must be a path under the base URL such as {example} (starting with /, without ? or #)"
+        )));
+    }
+    Ok(path.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

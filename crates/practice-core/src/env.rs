@@ -22,6 +22,21 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// Variables from a fixed list of `(name, value)` pairs instead of the process environment
+/// (tests, settings read from elsewhere); the first pair with a name gives its value.
+pub fn from_pairs(pairs: &[(&str, &str)]) -> Vars<impl Fn(&str) -> Option<String> + use<>> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    Vars::new(move |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.clone())
+    })
+}
+
 impl<F: Fn(&str) -> Option<String>> Vars<F> {
     /// Variables answered by `lookup` (for the process: [`process_env`]).
     pub fn new(lookup: F) -> Self {
@@ -72,13 +87,7 @@ mod tests {
     use crate::ErrorKind;
 
     fn vars(pairs: &[(&'static str, &'static str)]) -> Vars<impl Fn(&str) -> Option<String>> {
-        let pairs = pairs.to_vec();
-        Vars::new(move |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        })
+        from_pairs(pairs)
     }
 
     #[test]

@@ -221,6 +221,25 @@ where
     })
 }
 
+/// Like [`stream_in_chunks`], over chunks split some other way (a vendor's month-aligned
+/// reports): a failed split ends the stream with its error as the first item.
+pub fn stream_chunks<T, F, Fut>(
+    chunks: Result<Vec<DateRange>, Error>,
+    fetch: F,
+    date_of: fn(&T) -> Option<Date>,
+) -> impl Stream<Item = Result<T, Error>> + Send + Unpin + 'static
+where
+    T: Send + 'static,
+    F: FnMut(DateRange) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+{
+    let (chunks, early) = match chunks {
+        Ok(chunks) => (chunks, None),
+        Err(err) => (Vec::new(), Some(err)),
+    };
+    Box::pin(stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of)))
+}
+
 /// A long range as one stream of rows in date order, the glue every vendor crate's streaming
 /// helper needs: `range` is split into chunks of `days_per_chunk` days, each fetched with
 /// `fetch` in turn (see [`rows_by_chunk`]). An unusable chunk size is the stream's only item.
@@ -235,11 +254,7 @@ where
     F: FnMut(DateRange) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
 {
-    let (chunks, early) = match range.chunks(days_per_chunk) {
-        Ok(chunks) => (chunks, None),
-        Err(err) => (Vec::new(), Some(err)),
-    };
-    Box::pin(stream::iter(early.map(Err)).chain(rows_by_chunk(chunks, fetch, date_of)))
+    stream_chunks(range.chunks(days_per_chunk), fetch, date_of)
 }
 
 #[cfg(test)]

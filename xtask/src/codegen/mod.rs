@@ -207,11 +207,13 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
         &emit::reexports::public_names(&models)?,
         &emit::reexports::public_names(&operations)?,
     );
+    let examples_test = emit::examples::check(api.examples.keys());
     let module = quote! {
         #module_doc
         pub mod models;
         pub mod operations;
         #re_exports
+        #examples_test
     };
 
     let mut examples = serde_json::Map::new();

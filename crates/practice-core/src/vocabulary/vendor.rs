@@ -24,9 +24,15 @@ pub trait VendorProfile: Send + Sync + 'static {
     fn error_messages(&self, response: &Response<Bytes>) -> Vec<VendorMessage>;
 
     /// Reads one answer, once, as it comes back from the transport. The default is
-    /// [`ResponseReading::standard`] over [`error_messages`](Self::error_messages), which
-    /// are read for non-2xx answers only; vendors override it for their quirks.
+    /// [`standard_read`](Self::standard_read); vendors override it for their quirks,
+    /// adjusting the standard reading rather than writing it again.
     fn read(&self, response: &Response<Bytes>) -> ResponseReading {
+        self.standard_read(response)
+    }
+
+    /// [`ResponseReading::standard`] over [`error_messages`](Self::error_messages), which
+    /// are read for non-2xx answers only: what [`read`](Self::read) starts from.
+    fn standard_read(&self, response: &Response<Bytes>) -> ResponseReading {
         let messages = if response.status().is_success() {
             Vec::new()
         } else {

@@ -103,3 +103,40 @@ mod re_exports {
         );
     }
 }
+
+/// The spec's example records against the generated models.
+#[cfg(test)]
+mod examples {
+    use practice_core::serde_json::{self, Value};
+
+    /// Decodes `text` as `T` and serialises it back.
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(text: &str) -> String {
+        let record: T = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        serde_json::to_string(&record).unwrap()
+    }
+
+    #[test]
+    fn every_spec_example_round_trips() {
+        let examples: serde_json::Map<String, Value> =
+            serde_json::from_str(include_str!("examples.json")).unwrap();
+        let mut seen = 0;
+        for (model, list) in examples.iter().filter(|(k, _)| !k.starts_with('@')) {
+            for example in list.as_array().unwrap() {
+                let text = example.to_string();
+                let back = match model.as_str() {
+                    "Charge" => round_trip::<super::models::Charge>(&text),
+                    "Payment" => round_trip::<super::models::Payment>(&text),
+                    other => {
+                        panic!(
+                            "examples.json has an example of `{other}`, which is no model: run `cargo xtask codegen`"
+                        )
+                    }
+                };
+                let back: Value = serde_json::from_str(&back).unwrap();
+                assert_eq!(&back, example, "{model} did not round-trip");
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "the spec has no examples");
+    }
+}
