@@ -14,6 +14,7 @@
 mod db;
 mod error;
 mod fetch;
+mod migrate;
 pub mod generated;
 pub mod lease;
 pub mod plan;
@@ -23,7 +24,7 @@ pub mod store;
 pub mod webhook;
 pub mod windows;
 
-pub use db::{Db, Dialect};
+pub use db::{DEFAULT_ACCOUNT, Db, Dialect};
 pub use error::SyncError;
 pub use fetch::Source;
 pub use plan::{Plan, Report, Window, plan};
