@@ -290,6 +290,12 @@ pub fn aerona_rate_limit() -> Result<Option<RateLimit>, Failure> {
 /// is set; `PRACTICE_REDIS_ON_FAILURE` is `fail` (the default) or `local`. Read before
 /// anything starts: a bad setting is invalid input.
 fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
+    shared_store_prefixed(None)
+}
+
+/// [`shared_store`] with its keys under `prefix` (one account's of `practice sync
+/// --accounts`), else the store's default prefix.
+pub fn shared_store_prefixed(prefix: Option<&str>) -> Result<Option<Arc<RedisStore>>, Failure> {
     let Some(url) = var("PRACTICE_REDIS_URL") else {
         return Ok(None);
     };
@@ -303,8 +309,11 @@ fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
         }
     };
     // The URL may hold a password: the message names the variable, not its value.
-    let store = RedisStore::builder(url)
-        .on_failure(on_failure)
+    let mut builder = RedisStore::builder(url).on_failure(on_failure);
+    if let Some(prefix) = prefix {
+        builder = builder.prefix(prefix);
+    }
+    let store = builder
         .build()
         .map_err(|e| Failure::input(format!("PRACTICE_REDIS_URL: {e}")))?;
     Ok(Some(Arc::new(store)))

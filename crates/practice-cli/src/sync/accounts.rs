@@ -69,14 +69,6 @@ pub async fn run(
     concurrency: u16,
     format: Summary,
 ) -> Result<(), Failure> {
-    // Checked before the file is read: nothing else may have started.
-    if std::env::var_os("PRACTICE_REDIS_URL").is_some() {
-        return Err(Failure::input(
-            "PRACTICE_REDIS_URL is set, but --accounts does not share tokens and budgets \
-             through Redis yet (each account would need its own keys): unset it, or sync \
-             one account at a time with `practice sync aloha|aerona`",
-        ));
-    }
     let db_url = args.db.as_deref().ok_or_else(|| {
         Failure::input("--accounts needs --db URL (sqlite://PATH or postgres://…)")
     })?;

@@ -6,7 +6,10 @@
 //! printed.
 
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
+
+use aerona_api::redis::RedisStore;
 
 use practice_core::{RateLimit, Secret, WhenExhausted};
 use practice_sync::{Account, Source};
@@ -57,13 +60,30 @@ fn at(path: &str, text: &str, span: &Range<usize>) -> String {
     format!("{path}:{line}")
 }
 
+/// The Redis store an account's token and budget are shared through (`PRACTICE_REDIS_URL`),
+/// its keys its own, or `None` for the process's own.
+type Shared<'a> = &'a dyn Fn(&str) -> Result<Option<Arc<RedisStore>>, Failure>;
+
+/// The key prefix of `account`'s token and budget in Redis: one account's never another's.
+fn redis_prefix(account: &str) -> String {
+    format!("practice:account:{account}")
+}
+
 /// Reads and checks `path`, and builds each account's client with its credentials from
-/// the variables the file names. `env_limit` is `AERONA_RATE_LIMIT`, for Aerona accounts
-/// without their own `rate_limit`.
+/// the variables the file names (and, with `PRACTICE_REDIS_URL`, its token and budget shared
+/// with the fleet under its own keys). `env_limit` is `AERONA_RATE_LIMIT`, for Aerona
+/// accounts without their own `rate_limit`.
 pub fn load(path: &str, env_limit: Option<&RateLimit>) -> Result<Vec<Planned>, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::input(format!("--accounts: cannot read {path}: {e}")))?;
-    parse(path, &text, env_limit, &|name| std::env::var(name).ok())
+    let shared = |account: &str| crate::env::shared_store_prefixed(Some(&redis_prefix(account)));
+    parse(
+        path,
+        &text,
+        env_limit,
+        &|name| std::env::var(name).ok(),
+        &shared,
+    )
 }
 
 /// [`load`] on `text`, the variables read through `var`.
@@ -72,6 +92,7 @@ fn parse(
     text: &str,
     env_limit: Option<&RateLimit>,
     var: &dyn Fn(&str) -> Option<String>,
+    shared: Shared<'_>,
 ) -> Result<Vec<Planned>, Failure> {
     let file: File = toml::from_str(text).map_err(|e| {
         let place = e
@@ -100,7 +121,7 @@ fn parse(
             )));
         }
         seen.push((name, here.clone()));
-        out.push(account(path, text, entry, env_limit, var)?);
+        out.push(account(path, text, entry, env_limit, var, shared)?);
     }
     Ok(out)
 }
@@ -135,6 +156,7 @@ fn account(
     entry: &Entry,
     env_limit: Option<&RateLimit>,
     var: &dyn Fn(&str) -> Option<String>,
+    shared: Shared<'_>,
 ) -> Result<Planned, Failure> {
     let name = entry.name.get_ref().as_str();
     let here = at(path, text, &entry.name.span());
@@ -194,6 +216,7 @@ fn account(
     let built = |e: practice_core::Error| {
         Failure::input(format!("{here}: account {name}: {}", e.message()))
     };
+    let store = shared(name)?;
     let planned = if entry.vendor.get_ref() == "aloha" {
         let id = get("client id", &entry.client_id_env)?.unwrap_or_default();
         let secret = get("secret key", &entry.secret_key_env)?.unwrap_or_default();
@@ -203,6 +226,11 @@ fn account(
         }
         if let Some(ca) = &ca_file {
             builder = builder.add_ca_file(ca.clone());
+        }
+        if let Some(store) = &store {
+            builder = builder
+                .token_store(store.clone())
+                .quota_store(store.clone());
         }
         Planned {
             account: account_named(name, Source::Aloha(builder.build().map_err(built)?))?,
@@ -233,6 +261,11 @@ fn account(
         }
         if let Some(ca) = &ca_file {
             builder = builder.add_ca_file(ca.clone());
+        }
+        if let Some(store) = &store {
+            builder = builder
+                .token_store(store.clone())
+                .quota_store(store.clone());
         }
         if let Some(limit) = &rate_limit {
             builder = builder.rate_limit(
@@ -266,7 +299,7 @@ mod tests {
     }
 
     fn check(text: &str) -> Result<Vec<Planned>, String> {
-        parse("fleet.toml", text, None, &vars).map_err(|f| f.message)
+        parse("fleet.toml", text, None, &vars, &|_| Ok(None)).map_err(|f| f.message)
     }
 
     const GOOD: &str = r#"
