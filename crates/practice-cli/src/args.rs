@@ -121,10 +121,9 @@ pub enum Command {
     },
     /// Mirror a vendor's records into SQLite or PostgreSQL (resumable, budget-aware).
     #[command(
-        subcommand,
-        after_help = "Example:\n  practice sync aloha --db sqlite://mirror.db --from 2024-01-01"
+        after_help = "Examples:\n  practice sync aloha --db sqlite://mirror.db --from 2024-01-01\n  practice sync --accounts fleet.toml --db postgres://localhost/mirror"
     )]
-    Sync(crate::sync::SyncCommand),
+    Sync(crate::sync::SyncCli),
     /// Aerona webhooks.
     #[command(
         subcommand,

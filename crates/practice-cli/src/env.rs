@@ -287,7 +287,7 @@ pub fn aerona_rate_limit() -> Result<Option<RateLimit>, Failure> {
 /// The Redis store that processes share tokens and budgets through, when `PRACTICE_REDIS_URL`
 /// is set; `PRACTICE_REDIS_ON_FAILURE` is `fail` (the default) or `local`. Read before
 /// anything starts: a bad setting is invalid input.
-fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
+pub fn shared_store() -> Result<Option<Arc<RedisStore>>, Failure> {
     let Some(url) = var("PRACTICE_REDIS_URL") else {
         return Ok(None);
     };

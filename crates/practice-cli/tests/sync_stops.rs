@@ -145,7 +145,7 @@ async fn a_window_held_by_another_process_is_named_with_the_wait() {
     // Another process's live claim on March 2024, lapsing in two seconds.
     let expires = practice_core::time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 2000;
     sqlx::query(
-        "INSERT INTO sync_leases (report, window_key, owner, expires_ms) VALUES ('aloha_appointments', '2024-03', 'another', ?)",
+        "INSERT INTO sync_leases (account, report, window_key, owner, expires_ms) VALUES ('default', 'aloha_appointments', '2024-03', 'another', ?)",
     )
     .bind(expires)
     .execute(db.pool())

@@ -1,11 +1,12 @@
 //! The database: connecting to SQLite or PostgreSQL through sqlx's `Any` driver, the SQL
-//! that differs between the two, and the schema's creation and additive migration.
+//! that differs between the two (the schema's creation and migration: [`crate::migrate`]).
 
+use std::sync::Arc;
+
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Row as _};
 
 use crate::error::SyncError;
-use crate::generated::{POSTGRES, SQLITE, TABLES};
 use crate::schema::ColumnKind;
 
 /// Which SQL the database speaks.
@@ -35,36 +36,19 @@ impl Dialect {
     }
 }
 
-/// A connected database.
+/// The account of a single-account run ([`crate::sync`], `practice sync aloha`), and the
+/// account the rows of a database written before accounts existed are given.
+pub const DEFAULT_ACCOUNT: &str = "default";
+
+/// A connected database, seen as one account's: every row, coverage entry and lease it reads
+/// or writes is that account's ([`Db::for_account`]; [`DEFAULT_ACCOUNT`] from
+/// [`Db::connect`]). Clones share the pool.
 #[derive(Debug, Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
+    pub(crate) account: Arc<str>,
 }
-
-/// Bookkeeping tables: the schema's version, which windows are covered, who fetches what.
-const BOOKKEEPING: &str = "
-CREATE TABLE IF NOT EXISTS sync_schema (
-    id INTEGER PRIMARY KEY,
-    digest TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sync_coverage (
-    report TEXT NOT NULL,
-    window_key TEXT NOT NULL,
-    window_from TEXT,
-    window_to TEXT,
-    fetched_at TEXT NOT NULL,
-    row_count BIGINT NOT NULL,
-    PRIMARY KEY (report, window_key)
-);
-CREATE TABLE IF NOT EXISTS sync_leases (
-    report TEXT NOT NULL,
-    window_key TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    expires_ms BIGINT NOT NULL,
-    PRIMARY KEY (report, window_key)
-);
-";
 
 impl Db {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`, and creates or
@@ -143,9 +127,27 @@ impl Db {
             })
             .connect(url)
             .await?;
-        let db = Db { pool, dialect };
+        let db = Db {
+            pool,
+            dialect,
+            account: Arc::from(DEFAULT_ACCOUNT),
+        };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// The same database seen as `account`'s: its rows, coverage and leases only, apart from
+    /// every other account's even where record ids are equal. The pool is shared.
+    pub fn for_account(&self, account: &str) -> Db {
+        Db {
+            account: Arc::from(account),
+            ..self.clone()
+        }
+    }
+
+    /// The account this handle reads and writes.
+    pub fn account(&self) -> &str {
+        &self.account
     }
 
     /// Which SQL the database speaks.
@@ -183,108 +185,6 @@ impl Db {
             Dialect::Postgres => format!("${n}::timestamptz"),
         }
     }
-
-    /// Creates what is missing and adds columns a newer spec documents. Idempotent; in
-    /// PostgreSQL serialised by an advisory lock so that a fleet starting at once migrates
-    /// once.
-    async fn migrate(&self) -> Result<(), SyncError> {
-        let mut conn = self.pool.acquire().await?;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_advisory_lock(719019)")
-                .execute(&mut *conn)
-                .await?;
-        }
-        let result = self.migrate_on(&mut conn).await;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_advisory_unlock(719019)")
-                .execute(&mut *conn)
-                .await?;
-        }
-        result
-    }
-
-    async fn migrate_on(&self, conn: &mut sqlx::AnyConnection) -> Result<(), SyncError> {
-        let ddl = match self.dialect {
-            Dialect::Sqlite => SQLITE,
-            Dialect::Postgres => POSTGRES,
-        };
-        let digest = format!("{:016x}", fnv64(ddl));
-        let current: Option<String> = sqlx::query("SELECT digest FROM sync_schema WHERE id = 1")
-            .fetch_optional(&mut *conn)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|row| row.try_get::<String, _>(0).ok());
-        if current.as_deref() == Some(digest.as_str()) {
-            return Ok(());
-        }
-        for statement in statements(BOOKKEEPING).chain(statements(ddl)) {
-            sqlx::query(statement).execute(&mut *conn).await?;
-        }
-        for table in TABLES {
-            let have = self.columns_of(conn, table.name).await?;
-            for column in table.columns {
-                if !have.iter().any(|c| c == column.name) {
-                    let ty = self.dialect.sql_type(column.kind);
-                    let sql = format!("ALTER TABLE {} ADD COLUMN {} {ty}", table.name, column.name);
-                    sqlx::query(&sql).execute(&mut *conn).await?;
-                }
-            }
-        }
-        let upsert = format!(
-            "INSERT INTO sync_schema (id, digest) VALUES (1, {}) ON CONFLICT (id) DO UPDATE SET digest = excluded.digest",
-            self.arg(1)
-        );
-        sqlx::query(&upsert)
-            .bind(digest)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
-    async fn columns_of(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        table: &str,
-    ) -> Result<Vec<String>, SyncError> {
-        let rows = match self.dialect {
-            Dialect::Sqlite => {
-                // Table names come from the generated list, never from input.
-                sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .fetch_all(&mut *conn)
-                    .await?
-            }
-            Dialect::Postgres => {
-                sqlx::query(
-                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
-                )
-                .bind(table)
-                .fetch_all(&mut *conn)
-                .await?
-            }
-        };
-        Ok(rows
-            .iter()
-            .filter_map(|row| row.try_get::<String, _>(0).ok())
-            .collect())
-    }
-}
-
-/// The statements of a DDL text, comments dropped.
-fn statements(ddl: &str) -> impl Iterator<Item = &str> {
-    ddl.split(";\n")
-        .map(|s| s.trim().trim_end_matches(';'))
-        .filter(|s| {
-            s.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
-        })
-}
-
-/// FNV-1a: a stable digest of the schema text, so a changed spec is noticed.
-fn fnv64(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The dialect, the URL to connect to, and for SQLite the file's path.

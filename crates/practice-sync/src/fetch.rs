@@ -65,6 +65,14 @@ where
 }
 
 impl Source {
+    /// `aloha` or `aerona`.
+    pub fn vendor(&self) -> &'static str {
+        match self {
+            Source::Aloha(_) => "aloha",
+            Source::Aerona(_) => "aerona",
+        }
+    }
+
     /// The vendor's budget as it stands (see `aloha_api::Client::budget` and
     /// `aerona_api::Client::budget`): what a run leaves for the next.
     pub async fn budget(

@@ -36,16 +36,18 @@ pub async fn claim(
     lease: Duration,
 ) -> Result<bool, SyncError> {
     let sql = format!(
-        "INSERT INTO sync_leases (report, window_key, owner, expires_ms) VALUES ({}, {}, {}, {}) \
-         ON CONFLICT (report, window_key) DO UPDATE SET owner = excluded.owner, expires_ms = excluded.expires_ms \
+        "INSERT INTO sync_leases (account, report, window_key, owner, expires_ms) VALUES ({}, {}, {}, {}, {}) \
+         ON CONFLICT (account, report, window_key) DO UPDATE SET owner = excluded.owner, expires_ms = excluded.expires_ms \
          WHERE sync_leases.expires_ms < {} OR sync_leases.owner = excluded.owner",
         db.arg(1),
         db.arg(2),
         db.arg(3),
         db.arg(4),
-        db.arg(5)
+        db.arg(5),
+        db.arg(6)
     );
     let done = sqlx::query(&sql)
+        .bind(db.account().to_owned())
         .bind(window.report.table())
         .bind(window.key.clone())
         .bind(owner.to_owned())
@@ -64,12 +66,14 @@ pub(crate) async fn release_in(
     owner: &str,
 ) -> Result<(), SyncError> {
     let sql = format!(
-        "DELETE FROM sync_leases WHERE report = {} AND window_key = {} AND owner = {}",
+        "DELETE FROM sync_leases WHERE account = {} AND report = {} AND window_key = {} AND owner = {}",
         db.arg(1),
         db.arg(2),
-        db.arg(3)
+        db.arg(3),
+        db.arg(4)
     );
     sqlx::query(&sql)
+        .bind(db.account().to_owned())
         .bind(window.report.table())
         .bind(window.key.clone())
         .bind(owner.to_owned())
@@ -99,13 +103,15 @@ pub async fn release_all(db: &Db, owner: &str) -> Result<(), SyncError> {
 /// How long the longest of the leases on `windows` has still to run (zero when none is held).
 pub async fn longest_wait(db: &Db, windows: &[Window]) -> Result<Duration, SyncError> {
     let sql = format!(
-        "SELECT expires_ms FROM sync_leases WHERE report = {} AND window_key = {}",
+        "SELECT expires_ms FROM sync_leases WHERE account = {} AND report = {} AND window_key = {}",
         db.arg(1),
-        db.arg(2)
+        db.arg(2),
+        db.arg(3)
     );
     let mut longest = 0_i64;
     for window in windows {
         let expires: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(db.account().to_owned())
             .bind(window.report.table())
             .bind(window.key.clone())
             .fetch_optional(&db.pool)

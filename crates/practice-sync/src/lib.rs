@@ -6,16 +6,20 @@
 //!   fetch them ([`windows`]: a year a request for list reports, a month for aggregates);
 //! - [`sync()`] fetches each window under a lease ([`lease`]) and writes its rows with its
 //!   coverage in one transaction ([`store`]);
+//! - [`sync_accounts`] runs one pass over many [`Account`]s into one database, each with
+//!   its own client and budget, its rows under its name ([`accounts`]);
 //! - [`webhook`] stores Aerona webhook deliveries once each.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
 
+pub mod accounts;
 mod db;
 mod error;
 mod fetch;
 pub mod generated;
 pub mod lease;
+mod migrate;
 pub mod plan;
 mod run;
 pub mod schema;
@@ -23,7 +27,8 @@ pub mod store;
 pub mod webhook;
 pub mod windows;
 
-pub use db::{Db, Dialect};
+pub use accounts::{Account, AccountSummary, dry_run_accounts, sync_accounts, sync_accounts_until};
+pub use db::{DEFAULT_ACCOUNT, Db, Dialect};
 pub use error::SyncError;
 pub use fetch::Source;
 pub use plan::{Plan, Report, Window, plan};

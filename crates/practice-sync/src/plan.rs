@@ -44,6 +44,14 @@ impl Report {
         Report::AlohaAuthorizationsWithoutAppointments,
     ];
 
+    /// Every Aerona report, in fetch order (patients follow the payments and invoices that
+    /// name them).
+    pub const AERONA: [Report; 3] = [
+        Report::AeronaPayments,
+        Report::AeronaInvoices,
+        Report::AeronaPatients,
+    ];
+
     /// The table the report fills (also its name in `sync_coverage`).
     pub fn table(self) -> &'static str {
         match self {
@@ -158,10 +166,12 @@ pub async fn coverage(
     report: Report,
 ) -> Result<std::collections::HashMap<String, Coverage>, SyncError> {
     let sql = format!(
-        "SELECT window_key, fetched_at, row_count FROM sync_coverage WHERE report = {}",
-        db.arg(1)
+        "SELECT window_key, fetched_at, row_count FROM sync_coverage WHERE account = {} AND report = {}",
+        db.arg(1),
+        db.arg(2)
     );
     let rows = sqlx::query(&sql)
+        .bind(db.account().to_owned())
         .bind(report.table())
         .fetch_all(&db.pool)
         .await?;
@@ -273,8 +283,14 @@ pub async fn plan(
 
 /// The patients named by stored payments and invoices whose record is not stored yet.
 pub async fn patient_windows(db: &Db) -> Result<Vec<Window>, SyncError> {
-    let sql = "SELECT DISTINCT patient_id FROM (SELECT patient_id FROM aerona_payments UNION SELECT patient_id FROM aerona_invoices) AS named WHERE patient_id IS NOT NULL ORDER BY patient_id";
-    let rows = sqlx::query(sql).fetch_all(&db.pool).await?;
+    let sql = format!(
+        "SELECT DISTINCT patient_id FROM (SELECT patient_id FROM aerona_payments WHERE account = {a} UNION SELECT patient_id FROM aerona_invoices WHERE account = {a}) AS named WHERE patient_id IS NOT NULL ORDER BY patient_id",
+        a = db.arg(1)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(db.account().to_owned())
+        .fetch_all(&db.pool)
+        .await?;
     let covered = coverage(db, Report::AeronaPatients).await?;
     Ok(rows
         .iter()

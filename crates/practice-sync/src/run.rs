@@ -149,25 +149,44 @@ pub async fn sync_until(
     options: &SyncOptions,
     interrupt: &AtomicBool,
 ) -> Result<Summary, SyncError> {
+    let mut summary = Summary::default();
+    sync_into(db, source, options, interrupt, None, &mut summary).await?;
+    Ok(summary)
+}
+
+/// [`sync_until`] into `summary`, which keeps what was done when the run fails (the requests
+/// sent, the rows written); each request is sent holding a permit of `gate`, when given (the
+/// requests in flight across the accounts of [`crate::sync_accounts`]).
+pub(crate) async fn sync_into(
+    db: &Db,
+    source: &Source,
+    options: &SyncOptions,
+    interrupt: &AtomicBool,
+    gate: Option<&tokio::sync::Semaphore>,
+    summary: &mut Summary,
+) -> Result<(), SyncError> {
     let owner = lease::new_owner();
     let heartbeat = lease::heartbeat(db.clone(), owner.clone(), options.lease);
-    let result = sync_as(db, source, options, &owner, interrupt).await;
+    let run = Run {
+        db,
+        source,
+        options,
+        owner: &owner,
+        started: OffsetDateTime::now_utc(),
+        interrupt,
+        gate,
+    };
+    let result = sync_as(&run, summary).await;
     heartbeat.abort();
-    if result.as_ref().map_or(true, |s| !s.complete()) {
+    if result.is_err() || !summary.complete() {
         // Whatever we still hold goes back to the fleet now, not when the lease lapses.
         let _ = lease::release_all(db, &owner).await;
     }
     result
 }
 
-async fn sync_as(
-    db: &Db,
-    source: &Source,
-    options: &SyncOptions,
-    owner: &str,
-    interrupt: &AtomicBool,
-) -> Result<Summary, SyncError> {
-    let started = OffsetDateTime::now_utc();
+async fn sync_as(run: &Run<'_>, summary: &mut Summary) -> Result<(), SyncError> {
+    let Run { db, options, .. } = *run;
     let (main, patients) = split(&options.reports);
     let plan = plan::plan(
         db,
@@ -177,28 +196,17 @@ async fn sync_as(
         &options.windowing,
     )
     .await?;
-    let mut summary = Summary {
-        skipped: plan.skipped,
-        ..Summary::default()
-    };
-    let run = Run {
-        db,
-        source,
-        options,
-        owner,
-        started,
-        interrupt,
-    };
-    work(&run, plan.requests, &mut summary).await?;
+    summary.skipped = plan.skipped;
+    work(run, plan.requests, summary).await?;
     if patients && summary.complete() {
         let requests = plan::patient_windows(db)
             .await?
             .into_iter()
             .map(Request::one)
             .collect();
-        work(&run, requests, &mut summary).await?;
+        work(run, requests, summary).await?;
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// What one run works with.
@@ -209,6 +217,7 @@ struct Run<'a> {
     owner: &'a str,
     started: OffsetDateTime,
     interrupt: &'a AtomicBool,
+    gate: Option<&'a tokio::sync::Semaphore>,
 }
 
 /// What became of one request.
@@ -238,11 +247,9 @@ async fn work(
 ) -> Result<(), SyncError> {
     let Run {
         db,
-        source,
         options,
-        owner,
-        started,
         interrupt,
+        ..
     } = *run;
     if let Some(progress) = &options.progress {
         progress(Progress::Planned {
@@ -262,10 +269,7 @@ async fn work(
                         let outcome = if interrupt.load(Ordering::Acquire) {
                             Ok(Outcome::Interrupted)
                         } else {
-                            one(
-                                db, source, options, owner, started, &request, stop, requests,
-                            )
-                            .await
+                            one(run, &request, stop, requests).await
                         };
                         (request, outcome)
                     }
@@ -359,17 +363,20 @@ async fn release(db: &Db, request: &Request, owner: &str) -> Result<(), SyncErro
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn one(
-    db: &Db,
-    source: &Source,
-    options: &SyncOptions,
-    owner: &str,
-    started: OffsetDateTime,
+    run: &Run<'_>,
     request: &Request,
     stop: &AtomicBool,
     requests: &AtomicU64,
 ) -> Result<Outcome, SyncError> {
+    let Run {
+        db,
+        source,
+        options,
+        owner,
+        started,
+        ..
+    } = *run;
     if stop.load(Ordering::Acquire) {
         return Ok(Outcome::Spent(None));
     }
@@ -414,7 +421,18 @@ async fn one(
             by_others: done.len() as u64,
         });
     }
-    let fetched = source.fetch(request).await;
+    let fetched = match run.gate {
+        Some(gate) => {
+            if !crate::accounts::wait_for_budget(source, run.interrupt).await {
+                release(db, request, owner).await?;
+                return Ok(Outcome::Interrupted);
+            }
+            // Never closed: the semaphore lives as long as the pass.
+            let _permit = gate.acquire().await.ok();
+            source.fetch(request).await
+        }
+        None => source.fetch(request).await,
+    };
     // A call refused by the client-side budget sent nothing: not a request.
     if fetched.as_ref().map_or_else(
         |e| e.dispatch() != practice_core::Dispatch::NotSent,

@@ -168,11 +168,14 @@ async fn write_window(
     let rows = keyed(table, window, records);
     let mut changes = Changes::default();
     let select = format!(
-        "SELECT row_key, record FROM {} WHERE window_key = {}",
+        "SELECT row_key, record FROM {} WHERE account = {} AND window_key = {}",
         table.name,
-        db.arg(1)
+        db.arg(1),
+        db.arg(2)
     );
+    let account = db.account().to_owned();
     let existing: HashMap<String, String> = sqlx::query(&select)
+        .bind(&account)
         .bind(&window.key)
         .fetch_all(&mut **tx)
         .await?
@@ -182,7 +185,7 @@ async fn write_window(
 
     let names: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
     let insert = format!(
-        "INSERT INTO {} (row_key, record, window_key, request, fetched_at{}{}) VALUES ({}, {}, {}, {}, {}{}{})",
+        "INSERT INTO {} (account, row_key, record, window_key, request, fetched_at{}{}) VALUES ({}, {}, {}, {}, {}, {}{}{})",
         table.name,
         if names.is_empty() { "" } else { ", " },
         names.join(", "),
@@ -190,37 +193,40 @@ async fn write_window(
         db.arg(2),
         db.arg(3),
         db.arg(4),
-        db.stamp_arg(5),
+        db.arg(5),
+        db.stamp_arg(6),
         if names.is_empty() { "" } else { ", " },
         table
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| db.typed_arg(i + 6, c.kind))
+            .map(|(i, c)| db.typed_arg(i + 7, c.kind))
             .collect::<Vec<_>>()
             .join(", ")
     );
     let update = format!(
-        "UPDATE {} SET record = {}, window_key = {}, request = {}, fetched_at = {}{}{} WHERE row_key = {}",
+        "UPDATE {} SET record = {}, window_key = {}, request = {}, fetched_at = {}{}{} WHERE account = {} AND row_key = {}",
         table.name,
-        db.arg(2),
         db.arg(3),
         db.arg(4),
-        db.stamp_arg(5),
+        db.arg(5),
+        db.stamp_arg(6),
         if names.is_empty() { "" } else { ", " },
         table
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{} = {}", c.name, db.typed_arg(i + 6, c.kind)))
+            .map(|(i, c)| format!("{} = {}", c.name, db.typed_arg(i + 7, c.kind)))
             .collect::<Vec<_>>()
             .join(", "),
-        db.arg(1)
+        db.arg(1),
+        db.arg(2)
     );
     let elsewhere = format!(
-        "SELECT record, window_key FROM {} WHERE row_key = {}",
+        "SELECT record, window_key FROM {} WHERE account = {} AND row_key = {}",
         table.name,
-        db.arg(1)
+        db.arg(1),
+        db.arg(2)
     );
     let mut returned = HashSet::new();
     for (key, record) in &rows {
@@ -231,6 +237,7 @@ async fn write_window(
             None => {
                 // A record may have moved here from another window (a rescheduled appointment).
                 let moved = sqlx::query(&elsewhere)
+                    .bind(&account)
                     .bind(key)
                     .fetch_optional(&mut **tx)
                     .await?;
@@ -242,6 +249,7 @@ async fn write_window(
         };
         let Some(sql) = write else { continue };
         let mut query = sqlx::query(sql)
+            .bind(account.clone())
             .bind(key.clone())
             .bind(record.to_string())
             .bind(window.key.clone())
@@ -258,13 +266,15 @@ async fn write_window(
         }
     }
     let delete = format!(
-        "DELETE FROM {} WHERE row_key = {} AND window_key = {}",
+        "DELETE FROM {} WHERE account = {} AND row_key = {} AND window_key = {}",
         table.name,
         db.arg(1),
-        db.arg(2)
+        db.arg(2),
+        db.arg(3)
     );
     for key in existing.keys().filter(|k| !returned.contains(k.as_str())) {
         sqlx::query(&delete)
+            .bind(account.clone())
             .bind(key.clone())
             .bind(window.key.clone())
             .execute(&mut **tx)
@@ -277,16 +287,18 @@ async fn write_window(
         None => (None, None),
     };
     let cover = format!(
-        "INSERT INTO sync_coverage (report, window_key, window_from, window_to, fetched_at, row_count) VALUES ({}, {}, {}, {}, {}, {}) \
-         ON CONFLICT (report, window_key) DO UPDATE SET window_from = excluded.window_from, window_to = excluded.window_to, fetched_at = excluded.fetched_at, row_count = excluded.row_count",
+        "INSERT INTO sync_coverage (account, report, window_key, window_from, window_to, fetched_at, row_count) VALUES ({}, {}, {}, {}, {}, {}, {}) \
+         ON CONFLICT (account, report, window_key) DO UPDATE SET window_from = excluded.window_from, window_to = excluded.window_to, fetched_at = excluded.fetched_at, row_count = excluded.row_count",
         db.arg(1),
         db.arg(2),
         db.arg(3),
         db.arg(4),
         db.arg(5),
-        db.arg(6)
+        db.arg(6),
+        db.arg(7)
     );
     sqlx::query(&cover)
+        .bind(account)
         .bind(table.name)
         .bind(window.key.clone())
         .bind(from)

@@ -233,7 +233,7 @@ async fn aloha_round_trip(url: &str, windowing: Windowing) {
     };
     sqlx::query("UPDATE aloha_appointments SET record = '{}' WHERE row_key = (SELECT MIN(row_key) FROM aloha_appointments WHERE window_key = '2024-03')")
         .execute(db.pool()).await.expect("tamper");
-    sqlx::query(&format!("INSERT INTO aloha_appointments (row_key, record, window_key, request, fetched_at) VALUES ({}, '{{}}', '2024-03', 'test', {stamp})", arg(1)))
+    sqlx::query(&format!("INSERT INTO aloha_appointments (account, row_key, record, window_key, request, fetched_at) VALUES ('default', {}, '{{}}', '2024-03', 'test', {stamp})", arg(1)))
         .bind("999999").execute(db.pool()).await.expect("a stray row");
     sqlx::query("UPDATE sync_coverage SET fetched_at = '2024-03-15T00:00:00Z' WHERE report = 'aloha_appointments' AND window_key = '2024-03'")
         .execute(db.pool()).await.expect("unsettle");

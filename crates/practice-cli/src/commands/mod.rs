@@ -46,9 +46,14 @@ pub async fn run(
             .await
             .map(|()| None),
         Command::Completions { shell } => completions::print(*shell).map(|()| None),
-        Command::Sync(command) => crate::sync::sync(command, cli.concurrency, cli.sandbox)
-            .await
-            .map(|()| None),
+        Command::Sync(command) => crate::sync::sync(
+            command,
+            cli.concurrency,
+            cli.sandbox,
+            cli.format == Some(crate::output::Format::Json),
+        )
+        .await
+        .map(|()| None),
         Command::Webhooks(command) => crate::sync::webhooks(command).await.map(|()| None),
     }
 }
@@ -63,8 +68,15 @@ fn refuse_output_options(cli: &Cli) -> Result<(), Failure> {
         Command::Sandbox { .. } => "practice sandbox",
         Command::Completions { .. } => "practice completions",
     };
+    // `practice sync --accounts` prints its summary as JSON with `--format json`.
+    let accounts = matches!(&cli.command, Command::Sync(s) if s.accounts.accounts.is_some());
+    if accounts && cli.format.is_some_and(|f| f != crate::output::Format::Json) {
+        return Err(Failure::input(
+            "practice sync --accounts prints its summary as text, or as JSON with --format json; no other --format",
+        ));
+    }
     let given = [
-        ("--format", cli.format.is_some()),
+        ("--format", cli.format.is_some() && !accounts),
         ("--fields", cli.fields.is_some()),
         ("--wide", cli.wide),
         ("--csv-raw", cli.csv_raw),

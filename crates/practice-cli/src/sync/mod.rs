@@ -13,6 +13,8 @@ use practice_sync::{Db, Order, Progress, Report, Source, SyncError, SyncOptions,
 
 use crate::env;
 
+mod accounts;
+mod accounts_file;
 mod describe;
 #[allow(dead_code)] // wired into `--accounts` once it lands
 mod every;
@@ -20,10 +22,24 @@ mod every;
 mod metrics;
 mod signals;
 
+pub use accounts::AccountsArgs;
+
 use crate::exit::{Exit, Failure};
 use signals::Stop;
 
-/// `practice sync`.
+/// `practice sync`: one vendor's account (`aloha`, `aerona`), or every account of a file
+/// (`--accounts FILE`).
+#[derive(Debug, Args)]
+pub struct SyncCli {
+    /// The vendor of a single-account sync.
+    #[command(subcommand)]
+    pub vendor: Option<SyncCommand>,
+    /// Many accounts, from a file.
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
+}
+
+/// `practice sync aloha|aerona`.
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
     /// Mirror the Aloha reports into a database.
@@ -126,11 +142,16 @@ fn date(flag: &str, text: &str) -> Result<Date, Failure> {
 }
 
 fn range(common: &SyncArgs) -> Result<DateRange, Failure> {
-    let to = match &common.to {
+    range_of(common.from.as_deref(), common.to.as_deref())
+}
+
+/// `--from` and `--to`, with their defaults.
+fn range_of(from: Option<&str>, to: Option<&str>) -> Result<DateRange, Failure> {
+    let to = match to {
         Some(t) => date("--to", t)?,
         None => OffsetDateTime::now_utc().date(),
     };
-    let from = match &common.from {
+    let from = match from {
         Some(f) => date("--from", f)?,
         None => to
             .replace_year(to.year().saturating_sub(2))
@@ -151,8 +172,43 @@ fn failure(err: SyncError) -> Failure {
     }
 }
 
-/// Runs `practice sync …`.
-pub async fn sync(command: &SyncCommand, concurrency: u16, sandbox: bool) -> Result<(), Failure> {
+/// Runs `practice sync …`: `json` is `--format json` (with `--accounts` only).
+pub async fn sync(
+    cli: &SyncCli,
+    concurrency: u16,
+    sandbox: bool,
+    json: bool,
+) -> Result<(), Failure> {
+    let command = match (&cli.vendor, &cli.accounts.accounts) {
+        (Some(command), Some(_)) => {
+            let vendor = match command {
+                SyncCommand::Aloha { .. } => "aloha",
+                SyncCommand::Aerona { .. } => "aerona",
+            };
+            return Err(Failure::input(format!(
+                "--accounts syncs the accounts its file names, each with its vendor: leave out `{vendor}` (or leave out --accounts to sync one {vendor} account)"
+            )));
+        }
+        (None, Some(file)) => {
+            if sandbox {
+                return Err(Failure::input(
+                    "--sandbox does not combine with --accounts: point an account's base_url at a sandbox (`practice sandbox`) instead",
+                ));
+            }
+            let format = if json {
+                accounts::Summary::Json
+            } else {
+                accounts::Summary::Text
+            };
+            return accounts::run(&cli.accounts, file, concurrency, format).await;
+        }
+        (Some(command), None) => command,
+        (None, None) => {
+            return Err(Failure::input(
+                "practice sync needs a vendor (`practice sync aloha|aerona --db URL`) or --accounts FILE --db URL",
+            ));
+        }
+    };
     let (common, reports, lookback) = match command {
         SyncCommand::Aloha {
             common,

@@ -106,7 +106,14 @@ fn column_kind(ty: &Ty) -> Option<&'static str> {
 }
 
 /// Columns every table has, before the typed ones; the engine fills them.
-const BOOKKEEPING: &[&str] = &["row_key", "record", "window_key", "request", "fetched_at"];
+const BOOKKEEPING: &[&str] = &[
+    "account",
+    "row_key",
+    "record",
+    "window_key",
+    "request",
+    "fetched_at",
+];
 
 /// The two databases' DDL differ only in the types of their columns.
 #[derive(Clone, Copy)]
@@ -221,16 +228,18 @@ fn range_rows(apis: &[(String, Api)], kind: &Kind, columns: &[Column]) -> Result
 
 fn ddl(table: &str, columns: &[Column], dialect: Dialect) -> String {
     let mut sql = format!(
-        "CREATE TABLE IF NOT EXISTS {table} (\n    row_key TEXT PRIMARY KEY,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {} NOT NULL",
+        "CREATE TABLE IF NOT EXISTS {table} (\n    account TEXT NOT NULL,\n    row_key TEXT NOT NULL,\n    record TEXT NOT NULL,\n    window_key TEXT NOT NULL,\n    request TEXT NOT NULL,\n    fetched_at {} NOT NULL",
         dialect.stamp()
     );
     for c in columns {
         let _ = write!(sql, ",\n    {} {}", c.name, dialect.column_type(c.kind));
     }
-    sql.push_str("\n);\n");
+    // One database holds many accounts, whose record ids may be equal: the account is part
+    // of every row's identity and leads the window index (each run reads its own windows).
+    sql.push_str(",\n    PRIMARY KEY (account, row_key)\n);\n");
     let _ = writeln!(
         sql,
-        "CREATE INDEX IF NOT EXISTS {table}_window ON {table} (window_key);"
+        "CREATE INDEX IF NOT EXISTS {table}_window ON {table} (account, window_key);"
     );
     sql
 }
