@@ -1,7 +1,7 @@
 //! A run: plan, then send the requests with `concurrency` in flight, each under the leases
 //! of the windows it covers; stop cleanly when the budget is spent; and count what changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -166,13 +166,26 @@ pub(crate) async fn sync_into(
     summary: &mut Summary,
 ) -> Result<(), SyncError> {
     let owner = lease::new_owner();
+    // Taken before the plan reads coverage: a window whose coverage differs later was written
+    // by another process meanwhile. (Comparing its stamp with this run's start instead missed
+    // a window another process stamped before this run began but committed after it planned,
+    // and fetched it twice.)
+    let mut seen = HashMap::new();
+    for report in &options.reports {
+        let stamps = plan::coverage(db, *report)
+            .await?
+            .into_iter()
+            .map(|(key, c)| (key, c.fetched_at))
+            .collect();
+        seen.insert(report.table(), stamps);
+    }
     let heartbeat = lease::heartbeat(db.clone(), owner.clone(), options.lease);
     let run = Run {
         db,
         source,
         options,
         owner: &owner,
-        started: OffsetDateTime::now_utc(),
+        seen,
         interrupt,
         gate,
     };
@@ -215,7 +228,8 @@ struct Run<'a> {
     source: &'a Source,
     options: &'a SyncOptions,
     owner: &'a str,
-    started: OffsetDateTime,
+    /// Each report's coverage stamps (window key → fetched at) as the run began.
+    seen: HashMap<&'static str, HashMap<String, OffsetDateTime>>,
     interrupt: &'a AtomicBool,
     gate: Option<&'a tokio::sync::Semaphore>,
 }
@@ -374,7 +388,7 @@ async fn one(
         source,
         options,
         owner,
-        started,
+        ref seen,
         ..
     } = *run;
     if stop.load(Ordering::Acquire) {
@@ -390,11 +404,12 @@ async fn one(
     }
     // Done by another process since this run began? Then not again.
     let covered = plan::coverage(db, request.report).await?;
-    let (done, left): (Vec<_>, Vec<_>) = request
-        .windows
-        .iter()
-        .cloned()
-        .partition(|w| covered.get(&w.key).is_some_and(|c| c.fetched_at >= started));
+    let (done, left): (Vec<_>, Vec<_>) = request.windows.iter().cloned().partition(|w| {
+        let before = seen.get(request.report.table()).and_then(|m| m.get(&w.key));
+        covered
+            .get(&w.key)
+            .is_some_and(|c| before != Some(&c.fetched_at))
+    });
     if !done.is_empty() {
         release(db, request, owner).await?;
         if left.is_empty() {
