@@ -6,6 +6,7 @@
 use futures_util::Stream;
 use practice_core::Error;
 use practice_core::range::{DateRange, stream_in_chunks};
+use practice_core::time::Date;
 
 use crate::client::Client;
 use crate::generated::models;
@@ -85,14 +86,10 @@ impl Client {
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
-        let client = self.clone();
-        stream_in_chunks(
+        self.stream_search(
             range,
             days_per_chunk,
-            move |chunk| {
-                let client = client.clone();
-                async move { client.search_payments(patient_id, chunk).await }
-            },
+            move |client, chunk| async move { client.search_payments(patient_id, chunk).await },
             |p: &models::Payment| p.payment_date.map(|at| at.date()),
         )
     }
@@ -105,15 +102,33 @@ impl Client {
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
+        self.stream_search(
+            range,
+            days_per_chunk,
+            move |client, chunk| async move { client.search_invoices(patient_id, chunk).await },
+            |i: &models::Invoice| i.date,
+        )
+    }
+
+    /// `search` over `range` in chunks of `days_per_chunk` days, as one stream in date order
+    /// (rows dated by `date_of`): the glue of the two `stream_*` calls.
+    fn stream_search<T, Fut>(
+        &self,
+        range: DateRange,
+        days_per_chunk: u32,
+        search: impl Fn(Client, DateRange) -> Fut + Send + 'static,
+        date_of: fn(&T) -> Option<Date>,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + Unpin + 'static
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+    {
         let client = self.clone();
         stream_in_chunks(
             range,
             days_per_chunk,
-            move |chunk| {
-                let client = client.clone();
-                async move { client.search_invoices(patient_id, chunk).await }
-            },
-            |i: &models::Invoice| i.date,
+            move |chunk| search(client.clone(), chunk),
+            date_of,
         )
     }
 }
