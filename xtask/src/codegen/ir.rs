@@ -238,6 +238,21 @@ pub struct Operation {
     pub payload: Option<String>,
     /// `x-range-rows`: what a date-range answer is made of (how its range may be cut).
     pub range_rows: Option<RangeRows>,
+    /// `x-client-method`: a convenience method of the vendor's `Client` for this operation.
+    pub client_method: Option<ClientMethod>,
+}
+
+/// `x-client-method`: a method of the vendor's `Client` that builds this operation's request
+/// from `args` (or takes the request whole when `args` is empty) and executes it.
+#[derive(Debug, Clone)]
+pub struct ClientMethod {
+    /// The method's name.
+    pub name: String,
+    /// Wire names of the fields the method takes as arguments, in order.
+    pub args: Vec<String>,
+    /// The method's docs: markdown written by this repository's maintainers (examples
+    /// included, run as doctests), unlike the vendor's spec text.
+    pub doc: String,
 }
 
 /// `x-range-rows`: how the rows of a date-range operation depend on its range.

@@ -208,8 +208,15 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
         &emit::reexports::public_names(&operations)?,
     );
     let examples_test = emit::examples::check(api.examples.keys());
+    let client = emit::client::file(&api);
+    let client_mod = client.as_ref().map(|_| {
+        quote!(
+            mod client;
+        )
+    });
     let module = quote! {
         #module_doc
+        #client_mod
         pub mod models;
         pub mod operations;
         #re_exports
@@ -230,12 +237,16 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
         .map_err(|e| e.to_string())?
         + "\n";
 
-    Ok(vec![
+    let mut files = vec![
         ("mod.rs", rust_file(&header, module)?),
         ("models.rs", rust_file(&header, models)?),
         ("operations.rs", rust_file(&header, operations)?),
         ("examples.json", examples),
-    ])
+    ];
+    if let Some(client) = client {
+        files.push(("client.rs", rust_file(&header, client)?));
+    }
+    Ok(files)
 }
 
 /// Prints tokens as a Rust file: prettyplease, then rustfmt so that `cargo fmt` agrees.

@@ -1,196 +1,18 @@
-//! The Aerona calls as methods of [`Client`]: appointments, clinicians, patients, payments
-//! and invoices, and the searches over long ranges as streams.
+//! The Aerona calls that take a date range: the searches of payments and invoices, and the
+//! same over long ranges as streams. The calls that only build one request and execute it
+//! (appointments, clinicians, one patient, payment or invoice) are generated from the spec's
+//! `x-client-method` (`src/generated/client.rs`).
 
 use futures_util::Stream;
 use practice_core::Error;
 use practice_core::range::{DateRange, stream_in_chunks};
+use practice_core::time::Date;
 
 use crate::client::Client;
-use crate::generated::models::{self, AppointmentStatus};
-use crate::generated::operations::{
-    CreateAppointmentRequest, FindAppointmentSlotsRequest, GetInvoiceRequest, GetPatientRequest,
-    GetPaymentRequest, ListAppointmentTypesRequest, ListCliniciansRequest, SearchInvoicesRequest,
-    SearchPaymentsRequest, UpdateAppointmentStatusRequest,
-};
+use crate::generated::models;
+use crate::generated::operations::{SearchInvoicesRequest, SearchPaymentsRequest};
 
 impl Client {
-    /// Sets an appointment's status. `true` if Aerona updated it.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// use aerona_api::models::AppointmentStatus;
-    /// let updated = client.update_appointment_status(30_001, AppointmentStatus::Arrived).await?;
-    /// assert!(updated);
-    /// # Ok(()) }
-    /// ```
-    pub async fn update_appointment_status(
-        &self,
-        appointment_id: i64,
-        status: AppointmentStatus,
-    ) -> Result<bool, Error> {
-        let request = UpdateAppointmentStatusRequest::builder()
-            .appointment_id(appointment_id)
-            .appointment_status_id(status)
-            .build()?;
-        self.execute(&request).await
-    }
-
-    /// Creates an appointment and returns its id.
-    ///
-    /// Never retried once it may have reached Aerona: a server error, a broken connection or
-    /// a timeout after sending gives [`ErrorKind::OutcomeUnknown`](crate::ErrorKind). The API
-    /// has no appointment lookup; reconcile through the Appointment webhook (which reports
-    /// creations) or by searching free slots for the time you booked.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// use aerona_api::models::AppointmentStatus;
-    /// use aerona_api::operations::CreateAppointmentRequest;
-    /// let request = CreateAppointmentRequest::builder()
-    ///     .practice_id(9876)
-    ///     .user_id(34_560)
-    ///     .appointment_type_id(1860)
-    ///     .appointment_status_id(AppointmentStatus::Confirmed)
-    ///     .appointment_time(aerona_api::wire::Timestamp::parse("2026-03-02T10:00:00Z").unwrap())
-    ///     .duration(30)
-    ///     .patient_id(426_700)
-    ///     .build()?;
-    /// let id = client.create_appointment(&request).await?;
-    /// println!("booked appointment {id}");
-    /// # Ok(()) }
-    /// ```
-    pub async fn create_appointment(
-        &self,
-        request: &CreateAppointmentRequest,
-    ) -> Result<i64, Error> {
-        self.execute(request).await
-    }
-
-    /// Up to the next 50 free slots matching `request`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// use aerona_api::models::TimeOfDay;
-    /// use aerona_api::operations::FindAppointmentSlotsRequest;
-    /// let request = FindAppointmentSlotsRequest::builder()
-    ///     .clinician_id(34_560)
-    ///     .appointment_type_id(1860)
-    ///     .search_start(aerona_api::wire::IsoDate::parse("2026-03-02").unwrap())
-    ///     .time_of_day(TimeOfDay::Morning)
-    ///     .build()?;
-    /// let slots = client.find_appointment_slots(&request).await?;
-    /// assert!(slots.len() <= 50);
-    /// # Ok(()) }
-    /// ```
-    pub async fn find_appointment_slots(
-        &self,
-        request: &FindAppointmentSlotsRequest,
-    ) -> Result<Vec<models::Slot>, Error> {
-        self.execute(request).await
-    }
-
-    /// Appointment types (of the user's practice unless the request names one).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// use aerona_api::operations::ListAppointmentTypesRequest;
-    /// let types = client.appointment_types(&ListAppointmentTypesRequest::builder().build()?).await?;
-    /// for t in &types {
-    ///     println!("{:?}", t.get("name"));
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn appointment_types(
-        &self,
-        request: &ListAppointmentTypesRequest,
-    ) -> Result<Vec<models::AppointmentType>, Error> {
-        self.execute(request).await
-    }
-
-    /// Clinicians, optionally of a practice and for an appointment type.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// use aerona_api::operations::ListCliniciansRequest;
-    /// let request = ListCliniciansRequest::builder().practice_id(9876).build()?;
-    /// let clinicians = client.clinicians(&request).await?;
-    /// assert!(!clinicians.is_empty());
-    /// # Ok(()) }
-    /// ```
-    pub async fn clinicians(
-        &self,
-        request: &ListCliniciansRequest,
-    ) -> Result<Vec<models::Clinician>, Error> {
-        self.execute(request).await
-    }
-
-    /// One payment.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// let payment = client.payment(187_000).await?;
-    /// println!("{:?} {:?}", payment.amount, payment.payment_date);
-    /// # Ok(()) }
-    /// ```
-    pub async fn payment(&self, payment_id: i64) -> Result<models::Payment, Error> {
-        self.execute(
-            &GetPaymentRequest::builder()
-                .payment_id(payment_id)
-                .build()?,
-        )
-        .await
-    }
-
-    /// One invoice.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// let invoice = client.invoice(337_000).await?;
-    /// println!("{:?} {:?}", invoice.price, invoice.status);
-    /// # Ok(()) }
-    /// ```
-    pub async fn invoice(&self, invoice_id: i64) -> Result<models::Invoice, Error> {
-        self.execute(
-            &GetInvoiceRequest::builder()
-                .invoice_id(invoice_id)
-                .build()?,
-        )
-        .await
-    }
-
-    /// One patient, every field kept (the vendor's record has more than it documents).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), aerona_api::Error> {
-    /// # let sandbox = practice_sandbox::Sandbox::start(Default::default()).await.unwrap();
-    /// # let client = aerona_api::Client::builder("sandbox-user", "sandbox-password").base_url(sandbox.aerona_base_url()).build()?;
-    /// let patient = client.patient(426_700).await?;
-    /// println!("{:?} {:?}", patient.forename, patient.unknown_fields.get("email"));
-    /// # Ok(()) }
-    /// ```
-    pub async fn patient(&self, patient_id: i64) -> Result<models::Patient, Error> {
-        self.execute(
-            &GetPatientRequest::builder()
-                .patient_id(patient_id)
-                .build()?,
-        )
-        .await
-    }
-
     /// Payments between two dates (both always sent: the vendor's defaults silently cover
     /// only the current month), optionally of one patient, in one request.
     ///
@@ -264,14 +86,10 @@ impl Client {
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Payment, Error>> + Send + Unpin + 'static {
-        let client = self.clone();
-        stream_in_chunks(
+        self.stream_search(
             range,
             days_per_chunk,
-            move |chunk| {
-                let client = client.clone();
-                async move { client.search_payments(patient_id, chunk).await }
-            },
+            move |client, chunk| async move { client.search_payments(patient_id, chunk).await },
             |p: &models::Payment| p.payment_date.map(|at| at.date()),
         )
     }
@@ -284,15 +102,33 @@ impl Client {
         range: DateRange,
         days_per_chunk: u32,
     ) -> impl Stream<Item = Result<models::Invoice, Error>> + Send + Unpin + 'static {
+        self.stream_search(
+            range,
+            days_per_chunk,
+            move |client, chunk| async move { client.search_invoices(patient_id, chunk).await },
+            |i: &models::Invoice| i.date,
+        )
+    }
+
+    /// `search` over `range` in chunks of `days_per_chunk` days, as one stream in date order
+    /// (rows dated by `date_of`): the glue of the two `stream_*` calls.
+    fn stream_search<T, Fut>(
+        &self,
+        range: DateRange,
+        days_per_chunk: u32,
+        search: impl Fn(Client, DateRange) -> Fut + Send + 'static,
+        date_of: fn(&T) -> Option<Date>,
+    ) -> impl Stream<Item = Result<T, Error>> + Send + Unpin + 'static
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<Vec<T>, Error>> + Send + 'static,
+    {
         let client = self.clone();
         stream_in_chunks(
             range,
             days_per_chunk,
-            move |chunk| {
-                let client = client.clone();
-                async move { client.search_invoices(patient_id, chunk).await }
-            },
-            |i: &models::Invoice| i.date,
+            move |chunk| search(client.clone(), chunk),
+            date_of,
         )
     }
 }

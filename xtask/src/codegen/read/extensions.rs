@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::super::ir::{RangeRows, Ty};
+use super::super::ir::{ClientMethod, RangeRows, Ty};
 
 /// The `x-…` extensions of a spec object.
 pub type Extensions = IndexMap<String, Value>;
@@ -165,6 +165,34 @@ pub fn payload(ext: &Extensions) -> Result<Option<String>, String> {
     }
 }
 
+/// `x-client-method: { name: N, args: [wire names], doc: text }`: a convenience method of the
+/// vendor's `Client`. Without `args` it takes the request whole.
+pub fn client_method(ext: &Extensions) -> Result<Option<ClientMethod>, String> {
+    let Some(value) = ext.get("x-client-method") else {
+        return Ok(None);
+    };
+    let bad = || {
+        format!(
+            "`x-client-method` must be {{ name: <method>, args: [<parameter>…], doc: <text> }}, got {value}"
+        )
+    };
+    let name = value
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(bad)?;
+    let doc = value.get("doc").and_then(Value::as_str).ok_or_else(bad)?;
+    let args = match value.get("args") {
+        None => Vec::new(),
+        Some(list) => serde_json::from_value(list.clone()).map_err(|_| bad())?,
+    };
+    Ok(Some(ClientMethod {
+        name: name.to_owned(),
+        args,
+        doc: doc.trim_end().to_owned(),
+    }))
+}
+
 /// `x-range-rows`: what a date-range operation's answer is made of, and so how a range may be
 /// cut into requests (the sync's windows): `{ by: date, field: F }` rows each dated by their
 /// field `F` (any split returns each row once); `{ by: month }` a row per calendar month the
@@ -207,6 +235,33 @@ mod tests {
         assert!(old.contains("x-payload"), "{old}");
         for bad in ["x-payload: ''", "x-payload: true", "x-payload: [data]"] {
             assert!(payload(&ext(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn client_method_takes_a_name_a_doc_and_optional_arguments() {
+        let method = client_method(&ext(
+            "x-client-method: { name: patient, args: [patientId], doc: One patient. }",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (method.name.as_str(), method.args, method.doc.as_str()),
+            ("patient", vec!["patientId".to_owned()], "One patient.")
+        );
+        let whole = client_method(&ext("x-client-method: { name: book, doc: Books. }"))
+            .unwrap()
+            .unwrap();
+        assert!(whole.args.is_empty());
+        assert!(client_method(&ext("x-idempotent: true")).unwrap().is_none());
+        for bad in [
+            "x-client-method: patient",
+            "x-client-method: { name: patient }",
+            "x-client-method: { name: '', doc: x }",
+            "x-client-method: { name: patient, args: patientId, doc: x }",
+        ] {
+            let err = client_method(&ext(bad)).unwrap_err();
+            assert!(err.contains("x-client-method"), "{bad}: {err}");
         }
     }
 

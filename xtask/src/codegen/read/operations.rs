@@ -197,6 +197,14 @@ impl<'a> Reader<'a> {
 
         let idempotent = extensions::idempotent(ext, method)?;
         let range_rows = extensions::range_rows(ext)?;
+        let client_method = extensions::client_method(ext)?;
+        for arg in client_method.iter().flat_map(|m| &m.args) {
+            if !wire_names.contains(arg.as_str()) {
+                return Err(format!(
+                    "`x-client-method` of `{name}` takes `{arg}`, which is not a parameter"
+                ));
+            }
+        }
         let authenticated = if extensions::is_auth(ext) {
             false
         } else {
@@ -219,6 +227,7 @@ impl<'a> Reader<'a> {
             output,
             payload,
             range_rows,
+            client_method,
         })
     }
 
