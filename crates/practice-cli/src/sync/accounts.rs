@@ -51,6 +51,15 @@ pub struct AccountsArgs {
     /// Seconds a claim on a window lasts without being renewed (fleets; crash recovery).
     #[arg(long, default_value_t = 60, hide = true)]
     pub lease_seconds: u16,
+    /// With --accounts: keep running, one pass every DURATION (such as 1h, 30m; moved by up
+    /// to a tenth so a fleet spreads out) until SIGTERM or Ctrl-C, which end it within 10 s
+    /// with exit 0.
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// With --accounts: serve Prometheus metrics at http://ADDR/metrics (such as
+    /// 127.0.0.1:9464; port 0 picks one and says which).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 /// How the summary is printed.
@@ -62,13 +71,18 @@ pub enum Summary {
     Json,
 }
 
-/// Runs `practice sync --accounts FILE`.
-pub async fn run(
-    args: &AccountsArgs,
-    file: &str,
-    concurrency: u16,
-    format: Summary,
-) -> Result<(), Failure> {
+/// What a run over the accounts file works with, read and checked before anything is sent.
+pub struct Prepared {
+    /// The database URL.
+    pub db_url: String,
+    /// Each account with its client.
+    pub planned: Vec<Planned>,
+    /// How each pass runs.
+    pub options: SyncOptions,
+}
+
+/// Reads the accounts file and the options of `practice sync --accounts FILE`.
+pub fn prepare(args: &AccountsArgs, file: &str, concurrency: u16) -> Result<Prepared, Failure> {
     let db_url = args.db.as_deref().ok_or_else(|| {
         Failure::input("--accounts needs --db URL (sqlite://PATH or postgres://…)")
     })?;
@@ -91,18 +105,26 @@ pub async fn run(
         },
         progress: None,
     };
-    if args.dry_run {
-        return dry_run(db_url, &planned, &options).await;
-    }
-    let stop =
-        Stop::listen().map_err(|e| Failure::local(format!("could not listen for Ctrl-C: {e}")))?;
-    let db = Db::connect(db_url).await.map_err(failure)?;
-    let accounts: Vec<_> = planned.iter().map(|p| p.account.clone()).collect();
+    Ok(Prepared {
+        db_url: db_url.to_owned(),
+        planned,
+        options,
+    })
+}
+
+/// One pass over every account: each one's outcome (its exit code and, when it failed, why),
+/// printed as a line per account on stderr or as JSON on stdout.
+pub async fn pass(
+    db: &Db,
+    prepared: &Prepared,
+    stop: &Stop,
+    format: Summary,
+) -> (Vec<AccountSummary>, Vec<(Exit, Option<String>)>) {
+    let accounts: Vec<_> = prepared.planned.iter().map(|p| p.account.clone()).collect();
     let mut summaries =
-        practice_sync::sync_accounts_until(&db, &accounts, &options, &stop.flag).await;
-    db.close().await;
+        practice_sync::sync_accounts_until(db, &accounts, &prepared.options, &stop.flag).await;
     let outcomes: Vec<(Exit, Option<String>)> =
-        summaries.iter_mut().map(|s| outcome(s, &stop)).collect();
+        summaries.iter_mut().map(|s| outcome(s, stop)).collect();
     match format {
         Summary::Json => println!("{}", json(&summaries, &outcomes)),
         Summary::Text => {
@@ -111,13 +133,21 @@ pub async fn run(
             }
         }
     }
+    (summaries, outcomes)
+}
+
+/// Ok only if every account succeeded, else the first failed account's exit code.
+pub fn exit_of(
+    summaries: &[AccountSummary],
+    outcomes: &[(Exit, Option<String>)],
+) -> Result<(), Failure> {
     let failed = outcomes
         .iter()
         .filter(|(exit, _)| *exit != Exit::Ok)
         .count();
     match summaries
         .iter()
-        .zip(&outcomes)
+        .zip(outcomes)
         .find(|(_, (exit, _))| *exit != Exit::Ok)
     {
         None => Ok(()),
@@ -134,7 +164,12 @@ pub async fn run(
 }
 
 /// Every account's plan against the database as it is; nothing sent, nothing created.
-async fn dry_run(db_url: &str, planned: &[Planned], options: &SyncOptions) -> Result<(), Failure> {
+pub async fn dry_run(prepared: &Prepared) -> Result<(), Failure> {
+    let Prepared {
+        db_url,
+        planned,
+        options,
+    } = prepared;
     let db = Db::connect_for_plan(db_url).await.map_err(failure)?;
     let accounts: Vec<_> = planned.iter().map(|p| p.account.clone()).collect();
     let plans = practice_sync::dry_run_accounts(&db, &accounts, options).await;

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aerona_api::redis::AccountStore;
+use practice_core::{InMemoryTokenStore, TokenStore};
+
+use super::metrics::CountingLogins;
 
 use practice_core::{RateLimit, Secret, WhenExhausted};
 use practice_sync::{Account, Source};
@@ -50,6 +53,8 @@ pub struct Planned {
     pub base_url: String,
     /// Its Aerona budget, when set (the account's `rate_limit`, else `AERONA_RATE_LIMIT`).
     pub rate_limit: Option<RateLimit>,
+    /// The tokens its client obtained (its token store, counting), for `--metrics-addr`.
+    pub logins: Arc<CountingLogins>,
 }
 
 /// Where in `path`'s `text` the byte `span` begins: `FILE:LINE`.
@@ -215,6 +220,11 @@ fn account(
         Failure::input(format!("{here}: account {name}: {}", e.message()))
     };
     let store = shared(name)?;
+    // The client's token store, counted: a token put is a login (or a refresh) this process made.
+    let logins = CountingLogins::new(match &store {
+        Some(store) => store.clone() as Arc<dyn TokenStore>,
+        None => Arc::new(InMemoryTokenStore::new()),
+    });
     let planned = if entry.vendor.get_ref() == "aloha" {
         let id = get("client id", &entry.client_id_env)?.unwrap_or_default();
         let secret = get("secret key", &entry.secret_key_env)?.unwrap_or_default();
@@ -225,14 +235,15 @@ fn account(
         if let Some(ca) = &ca_file {
             builder = builder.map_options(|o| o.add_ca_file(ca.clone()));
         }
-        if let Some(store) = &store {
-            builder =
-                builder.map_options(|o| o.token_store(store.clone()).quota_store(store.clone()));
-        }
+        builder = builder.map_options(|o| match &store {
+            Some(store) => o.token_store(logins.clone()).quota_store(store.clone()),
+            None => o.token_store(logins.clone()),
+        });
         Planned {
             account: account_named(name, Source::Aloha(builder.build().map_err(built)?))?,
             base_url: base_url.unwrap_or_else(|| aloha_api::DEFAULT_BASE_URL.to_owned()),
             rate_limit: None,
+            logins,
         }
     } else {
         let user = get("username", &entry.username_env)?.unwrap_or_default();
@@ -259,10 +270,10 @@ fn account(
         if let Some(ca) = &ca_file {
             builder = builder.map_options(|o| o.add_ca_file(ca.clone()));
         }
-        if let Some(store) = &store {
-            builder =
-                builder.map_options(|o| o.token_store(store.clone()).quota_store(store.clone()));
-        }
+        builder = builder.map_options(|o| match &store {
+            Some(store) => o.token_store(logins.clone()).quota_store(store.clone()),
+            None => o.token_store(logins.clone()),
+        });
         if let Some(limit) = &rate_limit {
             builder = builder.rate_limit(
                 limit.clone(),
@@ -273,6 +284,7 @@ fn account(
             account: account_named(name, Source::Aerona(builder.build().map_err(built)?))?,
             base_url: base_url.unwrap_or_else(|| aerona_api::DEFAULT_BASE_URL.to_owned()),
             rate_limit,
+            logins,
         }
     };
     Ok(planned)

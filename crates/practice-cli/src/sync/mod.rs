@@ -16,10 +16,9 @@ use crate::env;
 mod accounts;
 mod accounts_file;
 mod describe;
-#[allow(dead_code)] // wired into `--accounts` once it lands
 mod every;
-#[allow(dead_code)]
 mod metrics;
+mod service;
 mod signals;
 
 pub use accounts::AccountsArgs;
@@ -200,7 +199,7 @@ pub async fn sync(
             } else {
                 accounts::Summary::Text
             };
-            return accounts::run(&cli.accounts, file, concurrency, format).await;
+            return service::run(&cli.accounts, file, concurrency, format).await;
         }
         (Some(command), None) => command,
         (None, None) => {
