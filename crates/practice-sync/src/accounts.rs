@@ -6,17 +6,12 @@
 //! vendor outage) ends with its error in its [`AccountSummary`]; the others go on.
 
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use crate::db::Db;
 use crate::error::SyncError;
 use crate::fetch::Source;
 use crate::plan::{Plan, Report};
 use crate::run::{self, Summary, SyncOptions};
-
-/// The longest an account waits for its vendor's window before its request is sent anyway
-/// (and the client waits or refuses as it is configured): Aerona's 15 minutes and a margin.
-const LONGEST_BUDGET_WAIT: Duration = Duration::from_secs(16 * 60);
 
 /// One account of a pass: its name (the `account` of its rows) and the client that fetches
 /// its records.
@@ -173,32 +168,4 @@ pub async fn sync_accounts_until(
         }
     });
     futures_util::future::join_all(passes).await
-}
-
-/// Before a request of a gated pass takes a slot: while `source` says its budget has nothing
-/// left until a slot frees, wait here, holding no slot, so that other accounts' requests go
-/// on. Only Aerona waits for its window; Aloha's daily budget, once spent, ends the
-/// account's pass (the call is refused at once). `false` when `interrupt` was set meanwhile.
-pub(crate) async fn wait_for_budget(source: &Source, interrupt: &AtomicBool) -> bool {
-    if !matches!(source, Source::Aerona(_)) {
-        return true;
-    }
-    let mut waited = Duration::ZERO;
-    while waited < LONGEST_BUDGET_WAIT {
-        let wait = match source.budget().await {
-            Ok(Some(status)) if status.remaining == 0 && !status.next_free_in.is_zero() => {
-                status.next_free_in
-            }
-            _ => return true,
-        };
-        // Short steps: a slot may free earlier than the bound (requests in flight answered),
-        // and an interruption is heard within one.
-        let step = wait.min(Duration::from_secs(1));
-        tokio::time::sleep(step).await;
-        if interrupt.load(std::sync::atomic::Ordering::Acquire) {
-            return false;
-        }
-        waited = waited.saturating_add(step);
-    }
-    true
 }

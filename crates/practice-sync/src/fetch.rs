@@ -2,6 +2,9 @@
 //! A row that fits its documented type is written back out from the typed model (the vendor
 //! crates round-trip records exactly); a row that does not is kept as its raw bytes.
 
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
 use aloha_api::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, ClientAuthorizations,
     DateRangeReport, Row, RowPolicy,
@@ -64,6 +67,10 @@ where
     rows(client.report_rows::<R>(range, RowPolicy::KeepRaw).await?)
 }
 
+/// The longest an account waits for its vendor's window before its request is sent anyway
+/// (and the client waits or refuses as it is configured): Aerona's 15 minutes and a margin.
+const LONGEST_BUDGET_WAIT: Duration = Duration::from_secs(16 * 60);
+
 impl Source {
     /// `aloha` or `aerona`.
     pub fn vendor(&self) -> &'static str {
@@ -118,5 +125,33 @@ impl Source {
             }
             _ => Err(wrong()),
         }
+    }
+
+    /// Before a request of a gated pass takes a slot: while this source says its budget has nothing
+    /// left until a slot frees, wait here, holding no slot, so that other accounts' requests go
+    /// on. Only Aerona waits for its window; Aloha's daily budget, once spent, ends the
+    /// account's pass (the call is refused at once). `false` when `interrupt` was set meanwhile.
+    pub(crate) async fn wait_for_budget(&self, interrupt: &AtomicBool) -> bool {
+        if !matches!(self, Source::Aerona(_)) {
+            return true;
+        }
+        let mut waited = Duration::ZERO;
+        while waited < LONGEST_BUDGET_WAIT {
+            let wait = match self.budget().await {
+                Ok(Some(status)) if status.remaining == 0 && !status.next_free_in.is_zero() => {
+                    status.next_free_in
+                }
+                _ => return true,
+            };
+            // Short steps: a slot may free earlier than the bound (requests in flight answered),
+            // and an interruption is heard within one.
+            let step = wait.min(Duration::from_secs(1));
+            tokio::time::sleep(step).await;
+            if interrupt.load(std::sync::atomic::Ordering::Acquire) {
+                return false;
+            }
+            waited = waited.saturating_add(step);
+        }
+        true
     }
 }

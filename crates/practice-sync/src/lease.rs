@@ -10,7 +10,7 @@ use practice_core::time::OffsetDateTime;
 
 use crate::db::Db;
 use crate::error::SyncError;
-use crate::plan::Window;
+use crate::report::Window;
 
 /// Milliseconds since the epoch on this machine's clock (fleet members' clocks must agree
 /// to well within the lease time).

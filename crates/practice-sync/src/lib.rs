@@ -21,6 +21,7 @@ pub mod generated;
 pub mod lease;
 mod migrate;
 pub mod plan;
+mod report;
 mod run;
 pub mod schema;
 pub mod store;

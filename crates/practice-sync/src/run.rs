@@ -438,7 +438,7 @@ async fn one(
     }
     let fetched = match run.gate {
         Some(gate) => {
-            if !crate::accounts::wait_for_budget(source, run.interrupt).await {
+            if !source.wait_for_budget(run.interrupt).await {
                 release(db, request, owner).await?;
                 return Ok(Outcome::Interrupted);
             }

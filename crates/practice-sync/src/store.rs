@@ -9,8 +9,8 @@ use sqlx::Row as _;
 
 use crate::db::{Db, Dialect};
 use crate::error::SyncError;
-use crate::generated::TABLES;
-use crate::plan::Window;
+use crate::report::Window;
+pub use crate::report::table;
 use crate::schema::{ColumnKind, Table, Value, fields};
 use crate::windows::Request;
 
@@ -32,14 +32,6 @@ impl Changes {
         self.updated = self.updated.saturating_add(other.updated);
         self.removed = self.removed.saturating_add(other.removed);
     }
-}
-
-/// The generated description of `name`.
-pub fn table(name: &str) -> Result<&'static Table, SyncError> {
-    TABLES
-        .iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| SyncError::Input(format!("no table {name}")))
 }
 
 /// Each record's row key: its id when the kind has one (and the id is there, and not already

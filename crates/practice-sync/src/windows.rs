@@ -9,9 +9,8 @@
 use practice_core::DateRange;
 
 use crate::error::SyncError;
-use crate::plan::{Report, Window};
+use crate::report::{Report, Window, table};
 use crate::schema::{ColumnKind, RangeRows, Value, fields};
-use crate::store::table;
 
 /// Which windows a run takes first: this decides what a budget that runs out leaves for the
 /// next run.
