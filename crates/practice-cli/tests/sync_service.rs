@@ -51,15 +51,41 @@ fn accounts(dir: &Path, s: &Sandbox) -> (PathBuf, Vec<(String, String)>) {
     (file, env)
 }
 
+/// A running service, killed if a test fails before stopping it (a failed assertion must
+/// not leave a service running after the test binary).
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Service {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Service {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 /// The service, its stderr into `log`.
-fn start(args: &[&str], env: &[(String, String)], log: &Path) -> Child {
+fn start(args: &[&str], env: &[(String, String)], log: &Path) -> Service {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_practice"));
     cmd.args(args)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap());
-    cmd.spawn().expect("runs")
+    Service(cmd.spawn().expect("runs"))
 }
 
 /// Waits until `log` holds `text`; its contents.
