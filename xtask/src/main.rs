@@ -17,6 +17,7 @@ mod bench_accounts;
 mod bench_budget;
 mod bench_cli;
 mod bench_page;
+mod bench_services;
 mod bench_sync;
 mod bench_weight;
 mod codegen;

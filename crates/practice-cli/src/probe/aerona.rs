@@ -15,12 +15,12 @@ use aerona_api::operations::{
 };
 
 use super::aerona_rows::{body_shape, id_of, rows};
-use super::aloha::{status_words, stop_if_limited};
 use super::fields::{Spec, Tally};
 use super::login::{self, Attempt, Shape};
 use super::recorder::{Exchange, Recorder};
 use super::report::{Finding, Fix, Report, Verdict};
 use super::{AERONA_CEILING, Ended};
+use super::{status_words, stop_if_limited};
 use crate::env;
 use crate::exit::{Exit, Failure};
 

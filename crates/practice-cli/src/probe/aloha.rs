@@ -17,7 +17,7 @@ use super::fields::{Spec, Tally, describe_forms};
 use super::login::{self, Attempt, Shape};
 use super::recorder::{Exchange, Recorder};
 use super::report::{Finding, Fix, Report, Verdict};
-use super::{ALOHA_CEILING, Ended};
+use super::{ALOHA_CEILING, Ended, status_words, stop_if_limited};
 use crate::env;
 use crate::exit::{Exit, Failure};
 
@@ -417,28 +417,6 @@ fn a16(verdict: Verdict, evidence: String) -> Finding {
         what: "the token is at {base}/token",
         verdict,
         evidence,
-    }
-}
-
-/// Rate limits stop the probe as they stop any command (exit 4).
-pub(super) fn stop_if_limited(err: &Error) -> Result<(), Failure> {
-    if matches!(
-        err.kind(),
-        practice_core::ErrorKind::RateLimited | practice_core::ErrorKind::QuotaExhausted
-    ) {
-        return Err(Failure {
-            exit: Exit::RateLimited,
-            message: err.to_string(),
-        });
-    }
-    Ok(())
-}
-
-/// A failed call in words without its message (which may quote the vendor's text).
-pub(super) fn status_words(err: &Error) -> String {
-    match err.status() {
-        Some(status) => format!("answered {}", status.as_u16()),
-        None => format!("failed ({:?})", err.kind()),
     }
 }
 

@@ -21,9 +21,9 @@ mod report;
 
 use std::path::PathBuf;
 
-use practice_core::DateRange;
 use practice_core::time::{Duration as Days, OffsetDateTime};
 use practice_core::wire::IsoDate;
+use practice_core::{DateRange, Error, ErrorKind};
 
 use crate::exit::{Exit, Failure};
 use crate::output::Format;
@@ -185,4 +185,26 @@ fn finish(
         });
     }
     Ok(())
+}
+
+/// Rate limits stop the probe as they stop any command (exit 4).
+pub(crate) fn stop_if_limited(err: &Error) -> Result<(), Failure> {
+    if matches!(
+        err.kind(),
+        ErrorKind::RateLimited | ErrorKind::QuotaExhausted
+    ) {
+        return Err(Failure {
+            exit: Exit::RateLimited,
+            message: err.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A failed call in words without its message (which may quote the vendor's text).
+pub(crate) fn status_words(err: &Error) -> String {
+    match err.status() {
+        Some(status) => format!("answered {}", status.as_u16()),
+        None => format!("failed ({:?})", err.kind()),
+    }
 }
