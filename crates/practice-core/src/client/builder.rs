@@ -75,6 +75,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Formats a vendor crate's builder as `name { <vendor>, core: <this builder>, .. }`: the
+    /// vendor's own settings first (each value's `Debug` must mask credentials, as
+    /// [`Secret`](crate::Secret)'s does), then these. Both vendor builders' `Debug`.
+    pub fn fmt_vendor_builder(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        vendor: &[(&str, &dyn fmt::Debug)],
+    ) -> fmt::Result {
+        let mut shown = f.debug_struct(name);
+        for (field, value) in vendor {
+            shown.field(field, value);
+        }
+        shown.field("core", self).finish_non_exhaustive()
+    }
+
     /// Composes the stack around `authenticator`.
     pub fn build(self, authenticator: impl Authenticator) -> Result<HttpClient, Error> {
         let deadline = self.options.call_deadline();
