@@ -48,7 +48,7 @@ pub use auth::{
 };
 pub use base_url::BaseUrl;
 pub use body::BodyStream;
-pub use client::{ClientBuilder, HttpClient};
+pub use client::{ClientBuilder, HttpClient, VendorBuilder};
 pub use deadline::{CallClock, Phase};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, TransportPhase, VendorMessage};
 pub use headers::ServerQuota;

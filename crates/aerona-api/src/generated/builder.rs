@@ -19,3 +19,16 @@ impl crate::ClientBuilder {
         self
     }
 }
+
+/// For code generic over vendors, such as the test-util mock.
+impl practice_core::VendorBuilder for crate::ClientBuilder {
+    type Client = crate::Client;
+
+    fn map_options(self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        crate::ClientBuilder::map_options(self, change)
+    }
+
+    fn build(self) -> Result<crate::Client, practice_core::Error> {
+        crate::ClientBuilder::build(self)
+    }
+}

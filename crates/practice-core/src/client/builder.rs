@@ -37,6 +37,21 @@ pub struct ClientBuilder {
     options: ClientOptions,
 }
 
+/// What every vendor crate's `ClientBuilder` offers beside its own settings, for code generic
+/// over vendors (the test-util [`Mock`](crate::mock)): change the vendor-neutral settings, and
+/// build. Each vendor crate implements it in its generated `builder.rs`, forwarding to the
+/// builder's own methods of the same names.
+pub trait VendorBuilder: Sized {
+    /// The client it builds.
+    type Client;
+
+    /// Changes the vendor-neutral settings, as the vendor builder's `map_options`.
+    fn map_options(self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self;
+
+    /// Builds the client, as the vendor builder's `build`.
+    fn build(self) -> Result<Self::Client, Error>;
+}
+
 /// Settings only: no credentials live in this builder.
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,7 +1,8 @@
-//! Emits `builder.rs`: the setters every vendor `ClientBuilder` has, written once here instead
-//! of by hand in each vendor crate. They need only the builder's `core` field (a
-//! `practice_core::ClientBuilder`); the vendor's own settings (credentials, login or token
-//! path) stay hand-written beside the struct.
+//! Emits `builder.rs`: the setters every vendor `ClientBuilder` has, and its
+//! `practice_core::VendorBuilder` impl, written once here instead of by hand in each vendor
+//! crate. They need only the builder's `core` field (a `practice_core::ClientBuilder`) and its
+//! hand-written `build`; the vendor's own settings (credentials, login or token path) stay
+//! hand-written beside the struct.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -38,6 +39,19 @@ pub fn file(api: &Api) -> TokenStream {
             ) -> Self {
                 self.core = self.core.map_options(change);
                 self
+            }
+        }
+
+        /// For code generic over vendors, such as the test-util mock.
+        impl practice_core::VendorBuilder for crate::ClientBuilder {
+            type Client = crate::Client;
+
+            fn map_options(self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+                crate::ClientBuilder::map_options(self, change)
+            }
+
+            fn build(self) -> Result<crate::Client, practice_core::Error> {
+                crate::ClientBuilder::build(self)
             }
         }
     }
