@@ -14,6 +14,7 @@ use practice_core::{
 };
 use tokio::time::Instant;
 
+pub mod http_head;
 pub mod loopback;
 
 pub const SECRET: &str = "s3cr3t-password-value";
