@@ -11,9 +11,7 @@
 //! ([`deadline`]), the response reading ([`vendor`], [`headers`]), [`request`] and [`error`] —
 //! live together in one folder (`src/vocabulary/`) that imports nothing else of the crate.
 #![deny(missing_docs)]
-#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
-#![forbid(unsafe_code)]
 // docs.rs (nightly, `--cfg docsrs`) badges each feature-gated item with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
