@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use practice_core::auth::{BoxFuture, sensitive_header};
+use practice_core::auth::sensitive_header;
 use practice_core::bytes::Bytes;
 use practice_core::http::{HeaderName, Request};
 use practice_core::{
@@ -142,33 +142,27 @@ impl Authenticator for AeronaAuth {
         self.username.clone()
     }
 
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        _previous: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            let request = self.login_request()?;
-            let shape = LoginShape {
-                inner: &request,
-                auth: self,
-            };
-            let response = ctx.execute_raw(&shape).await?;
-            let token = response
-                .headers()
-                .get(&TOKEN_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::Authentication,
-                        "the login answer carried no AERONA-AUTH-TOKEN header",
-                    )
-                    .with_operation("login")
-                })?;
-            Ok(Token::valid_for(Secret::new(token), TOKEN_LIFETIME))
-        })
+    async fn acquire(&self, ctx: &AuthContext, _previous: Option<&Token>) -> Result<Token, Error> {
+        let request = self.login_request()?;
+        let shape = LoginShape {
+            inner: &request,
+            auth: self,
+        };
+        let response = ctx.execute_raw(&shape).await?;
+        let token = response
+            .headers()
+            .get(&TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Authentication,
+                    "the login answer carried no AERONA-AUTH-TOKEN header",
+                )
+                .with_operation("login")
+            })?;
+        Ok(Token::valid_for(Secret::new(token), TOKEN_LIFETIME))
     }
 
     fn secrets(&self) -> Vec<Secret> {

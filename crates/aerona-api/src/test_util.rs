@@ -11,11 +11,11 @@
 //! sandbox: `practice sandbox --print-env` prints the `AERONA_*` variables that
 //! [`Client::from_env`] reads.
 
+use practice_core::OperationMeta;
 use practice_core::bytes::Bytes;
 use practice_core::http::{HeaderValue, Response, StatusCode};
 use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
-use practice_core::{Error, OperationMeta};
 
 pub use practice_core::mock::{Answer, RecordedRequest};
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
@@ -43,26 +43,14 @@ use crate::{Client, ClientBuilder, TOKEN_HEADER};
 /// assert_eq!(mock.calls(), ["login", "getPatient"]);
 /// # Ok(()) }
 /// ```
-pub type Mock = practice_core::mock::Mock<Aerona>;
+pub type Mock = practice_core::mock::Mock<ClientBuilder>;
 
-/// The Aerona API's wire shape and constants, for [`Mock`]; you never name it.
-#[derive(Debug)]
-pub enum Aerona {}
-
-impl MockVendor for Aerona {
-    type Client = Client;
-    type Builder = ClientBuilder;
-
+/// The Aerona API's wire shape and constants, for [`Mock`].
+impl MockVendor for ClientBuilder {
     const BASE_URL: &'static str = "http://127.0.0.1:9/AeronaAPI";
 
-    fn builder(
-        settings: impl FnOnce(practice_core::ClientOptions) -> practice_core::ClientOptions,
-    ) -> ClientBuilder {
-        Client::builder("mock-user", "mock-password").map_options(settings)
-    }
-
-    fn build(builder: ClientBuilder) -> Result<Client, Error> {
-        builder.build()
+    fn with_mock_credentials() -> Self {
+        Client::builder("mock-user", "mock-password")
     }
 
     /// A login answer: the token in its header, as Aerona sends it.

@@ -73,11 +73,12 @@ async fn every_operation_is_shaped_as_documented_under_the_prefix() {
                 .await
         }
     };
-    mocks.push(get("/v1/payments/187941", vec![], PAYMENT.into()).await);
-    mocks.push(get("/v1/invoices/337292", vec![], INVOICE.into()).await);
-    mocks.push(get("/v1/patients/426709", vec![], PATIENT.into()).await);
-    mocks.push(
-        get(
+    // One GET a row: its path under the prefix, the query it must carry, and its answer.
+    let gets = [
+        ("/v1/payments/187941", vec![], PAYMENT.into()),
+        ("/v1/invoices/337292", vec![], INVOICE.into()),
+        ("/v1/patients/426709", vec![], PATIENT.into()),
+        (
             "/v1/payments/search",
             vec![
                 ("patientId", "426709"),
@@ -85,27 +86,18 @@ async fn every_operation_is_shaped_as_documented_under_the_prefix() {
                 ("toDate", "2021-01-31"),
             ],
             format!("[{PAYMENT}]"),
-        )
-        .await,
-    );
-    mocks.push(
-        get(
+        ),
+        (
             "/v1/invoices/search",
             vec![("fromDate", "2021-01-01"), ("toDate", "2021-01-31")],
             format!("[{INVOICE}]"),
-        )
-        .await,
-    );
-    mocks.push(
-        get(
+        ),
+        (
             "/v1/clinicians",
             vec![("practiceId", "9876"), ("appointmentTypeId", "1864")],
             r#"[{"id":34567,"name":"Dr Test","clinicianTypeId":1}]"#.into(),
-        )
-        .await,
-    );
-    mocks.push(
-        get(
+        ),
+        (
             "/v1/appointment-types",
             vec![
                 ("practiceId", "9876"),
@@ -113,11 +105,8 @@ async fn every_operation_is_shaped_as_documented_under_the_prefix() {
                 ("includeDisabled", "true"),
             ],
             r#"[{"id":1864,"name":"Check-up","duration":30}]"#.into(),
-        )
-        .await,
-    );
-    mocks.push(
-        get(
+        ),
+        (
             "/v1/find-appointment-slots",
             vec![
                 ("clinicianId", "34567"),
@@ -126,9 +115,11 @@ async fn every_operation_is_shaped_as_documented_under_the_prefix() {
                 ("timeOfDay", "1"),
             ],
             r#"[{"start":"2022-04-01T09:00:00Z","clinicianId":34567}]"#.into(),
-        )
-        .await,
-    );
+        ),
+    ];
+    for (path, query, body) in gets {
+        mocks.push(get(path, query, body).await);
+    }
     let status = server
         .mock_async(|when, then| {
             when.method("PUT")
@@ -334,13 +325,17 @@ async fn invalid_requests_send_nothing_not_even_a_login() {
         client.payment(-123_456_789_012).await.unwrap_err().kind(),
         ErrorKind::InvalidRequest
     );
-    let both = FindAppointmentSlotsRequest::builder()
+    // A hygienist's slots; each case below adds to or leaves out of it.
+    let hygienist_slots = || {
+        FindAppointmentSlotsRequest::builder()
+            .clinician_type_id(ClinicianType::Hygienist)
+            .appointment_type_id(1)
+            .search_start(practice_core::wire::IsoDate::parse("2022-04-01").unwrap())
+            .time_of_day(TimeOfDay::Any)
+    };
+    let both = hygienist_slots()
         .clinician_id(1)
-        .clinician_type_id(ClinicianType::Hygienist)
         .practice_id(1)
-        .appointment_type_id(1)
-        .search_start(practice_core::wire::IsoDate::parse("2022-04-01").unwrap())
-        .time_of_day(TimeOfDay::Any)
         .build()
         .unwrap_err();
     assert!(
@@ -348,13 +343,7 @@ async fn invalid_requests_send_nothing_not_even_a_login() {
             .contains("exactly one of clinicianId, clinicianTypeId"),
         "{both}"
     );
-    let no_practice = FindAppointmentSlotsRequest::builder()
-        .clinician_type_id(ClinicianType::Hygienist)
-        .appointment_type_id(1)
-        .search_start(practice_core::wire::IsoDate::parse("2022-04-01").unwrap())
-        .time_of_day(TimeOfDay::Any)
-        .build()
-        .unwrap_err();
+    let no_practice = hygienist_slots().build().unwrap_err();
     assert!(
         no_practice.to_string().contains("practiceId"),
         "{no_practice}"

@@ -1,26 +1,19 @@
 //! Every Aerona decoder on arbitrary bytes and on mutated valid payloads: never a panic, and
 //! every failure is a decode error naming the operation.
 
-#[path = "../../practice-core/tests/support/mutate.rs"]
-mod mutate;
+#[path = "../../practice-core/tests/support/decode_props.rs"]
+#[macro_use]
+mod decode_props;
 
 use aerona_api::models::{AppointmentStatus, TimeOfDay};
 use aerona_api::operations::*;
 use aerona_api::webhooks::WebhookEvent;
 use aerona_api::{Endpoint, ErrorKind};
-use mutate::mutate;
-use proptest::prelude::*;
+use decode_props::check;
+use proptest::prelude::{TestCaseError, prop_assert_eq};
 
 const PAYMENT: &str = r#"{"id":187941,"patientId":426709,"amount":140.50,"paymentDate":"2022-01-19T13:34:21Z","patientPlan":false,"extra":[1,{"a":null}]}"#;
 const LIST: &str = r#"[{"id":1,"amount":1.10,"date":"2022-01-19","dob":"2000-09-13"},{"id":2}]"#;
-
-fn check<E: Endpoint>(endpoint: &E, body: &[u8]) -> Result<(), TestCaseError> {
-    if let Err(err) = endpoint.decode(body) {
-        prop_assert_eq!(err.kind(), ErrorKind::Decode);
-        prop_assert_eq!(err.operation(), Some(endpoint.meta().name));
-    }
-    Ok(())
-}
 
 fn all(body: &[u8]) -> Result<(), TestCaseError> {
     let date = aerona_api::wire::IsoDate::parse("2024-01-01").unwrap();
@@ -90,22 +83,7 @@ fn all(body: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
-    #[test]
-    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-        all(&body)?;
-    }
-
-    #[test]
-    fn mutated_payloads_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
-        all(&mutate(PAYMENT, &edits))?;
-        all(&mutate(LIST, &edits))?;
-        all(&mutate("true", &edits))?;
-        all(&mutate("34234", &edits))?;
-    }
-}
+decoders_never_panic!(all, [PAYMENT, LIST, "true", "34234"]);
 
 #[test]
 fn the_valid_payloads_decode() {

@@ -5,11 +5,8 @@ use aloha_api::{Client, DateRange, Error};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let range: DateRange = std::env::args()
-        .nth(1)
-        .as_deref()
-        .unwrap_or("2024-03")
-        .parse()?;
+    let arg = std::env::args().nth(1);
+    let range: DateRange = arg.as_deref().unwrap_or("2024-03").parse()?;
     let client = Client::from_env()?;
     for appointment in client.appointments(range).await? {
         println!(

@@ -6,11 +6,8 @@ use futures_util::TryStreamExt as _;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let range: DateRange = std::env::args()
-        .nth(1)
-        .as_deref()
-        .unwrap_or("2024-01-01..2024-12-31")
-        .parse()?;
+    let arg = std::env::args().nth(1);
+    let range: DateRange = arg.as_deref().unwrap_or("2024-01-01..2024-12-31").parse()?;
     let client = Client::from_env()?;
     let mut rows = client.stream::<Appointments>(range, DEFAULT_DAYS_PER_CHUNK);
     let mut count = 0_u64;

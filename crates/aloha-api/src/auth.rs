@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use practice_core::auth::{BoxFuture, sensitive_header};
+use practice_core::auth::sensitive_header;
 use practice_core::bytes::Bytes;
 use practice_core::http::{Request, header::AUTHORIZATION};
 use practice_core::time::OffsetDateTime;
@@ -138,24 +138,18 @@ impl Authenticator for AlohaAuth {
         self.client_id.clone()
     }
 
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        previous: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            if let Some(previous) = previous
-                && let Some(refresh) = previous.refresh()
-            {
-                match self.refresh(ctx, previous, refresh).await {
-                    Ok(token) => return Ok(token),
-                    Err(err) => {
-                        tracing::debug!(error = %err, "refresh-token failed; requesting a new token");
-                    }
+    async fn acquire(&self, ctx: &AuthContext, previous: Option<&Token>) -> Result<Token, Error> {
+        if let Some(previous) = previous
+            && let Some(refresh) = previous.refresh()
+        {
+            match self.refresh(ctx, previous, refresh).await {
+                Ok(token) => return Ok(token),
+                Err(err) => {
+                    tracing::debug!(error = %err, "refresh-token failed; requesting a new token");
                 }
             }
-            self.login(ctx).await
-        })
+        }
+        self.login(ctx).await
     }
 
     fn secrets(&self) -> Vec<Secret> {

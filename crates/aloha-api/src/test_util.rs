@@ -11,11 +11,11 @@
 //! sandbox: `practice sandbox --print-env` prints the `ALOHA_*` variables that
 //! [`Client::from_env`] reads.
 
+use practice_core::OperationMeta;
 use practice_core::bytes::Bytes;
 use practice_core::http::{Response, StatusCode};
 use practice_core::mock::MockVendor;
 use practice_core::serde_json::{self, Value};
-use practice_core::{Error, OperationMeta};
 
 pub use practice_core::mock::{Answer, RecordedRequest};
 /// Builds the JSON for [`Answer::json`] (serde_json's macro, re-exported so that tests need
@@ -62,26 +62,14 @@ use crate::{Client, ClientBuilder};
 /// assert_eq!(sent.query_value("endDate"), Some("2024-03-31"));
 /// # Ok(()) }
 /// ```
-pub type Mock = practice_core::mock::Mock<Aloha>;
+pub type Mock = practice_core::mock::Mock<ClientBuilder>;
 
-/// The Aloha API's wire shape and constants, for [`Mock`]; you never name it.
-#[derive(Debug)]
-pub enum Aloha {}
-
-impl MockVendor for Aloha {
-    type Client = Client;
-    type Builder = ClientBuilder;
-
+/// The Aloha API's wire shape and constants, for [`Mock`].
+impl MockVendor for ClientBuilder {
     const BASE_URL: &'static str = "http://127.0.0.1:9/customer";
 
-    fn builder(
-        settings: impl FnOnce(practice_core::ClientOptions) -> practice_core::ClientOptions,
-    ) -> ClientBuilder {
-        Client::builder("mock-client-id", "mock-secret-key").map_options(settings)
-    }
-
-    fn build(builder: ClientBuilder) -> Result<Client, Error> {
-        builder.build()
+    fn with_mock_credentials() -> Self {
+        Client::builder("mock-client-id", "mock-secret-key")
     }
 
     /// A token answer without an expiry: valid for the vendor's three hours.

@@ -6,28 +6,20 @@ use aloha_api::models::YesNo;
 use aloha_api::rust_decimal::Decimal;
 use aloha_api::{
     Appointments, AuthorizationsWithoutAppointments, BillingLedger, Client, DateRange, ErrorKind,
-    RetryConfig, Row, RowPolicy,
+    Row, RowPolicy,
 };
 use futures_util::TryStreamExt;
 use httpmock::{Mock, MockServer};
 use practice_core::RenewalPolicy;
 use practice_core::decode::deviations;
 
-const PREFIX: &str = "/customer";
-
-fn expiry_in(seconds: i64) -> String {
-    let at = practice_core::time::OffsetDateTime::now_utc()
-        + practice_core::time::Duration::seconds(seconds);
-    at.replace_nanosecond(0)
-        .unwrap()
-        .format(&practice_core::time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
+mod support;
+use support::{PREFIX, envelope, in_seconds, mock_client, report_mock};
 
 fn token_body(access: &str, expires_in: i64) -> String {
     format!(
         r#"{{"status":200,"message":"Success","data":{{"username":"sandbox","accessToken":"{access}","accessTokenExpiration":"{}","refreshToken":"refresh-{access}","subscriptionId":"sub-1"}}}}"#,
-        expiry_in(expires_in)
+        in_seconds(expires_in)
     )
 }
 
@@ -48,17 +40,7 @@ async fn token_mock<'a>(server: &'a MockServer, access: &str, expires_in: i64) -
 }
 
 fn aloha_client(server: &MockServer) -> Client {
-    Client::builder("client-1", "secret-key-value")
-        .base_url(server.url(PREFIX))
-        .map_options(|o| {
-            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
-        })
-        .build()
-        .unwrap()
-}
-
-fn envelope(rows: &str) -> String {
-    format!(r#"{{"status":200,"message":"Success","data":{rows}}}"#)
+    mock_client(server, "client-1", "secret-key-value")
 }
 
 const APPOINTMENT: &str = r#"{"appointmentId":5001,"clientId":1024,"claimId":null,"appointmentDate":"01-15-2024","appointmentStart":"09:00 AM","appointmentEnd":"10:15 AM","clientName":"Test Client","staffName":"Sandbox Staff","gender":"F","appointmentLocation":"Clinic","patientAddress":"1 Test Street","insuredId":"INS-1","office":"Main Office","renderingProviderNPI":"1234567890","renderingProvider":"Dr Test","diagnosticCodes":"F84.0","diagnosticCodes2":null,"payerName":"Test Payer","authorizationNumber":"AUTH-9","officeTimeZone":"America/Chicago","serviceFacility":"Main","serviceFacilityAddress":"1 Test Street","clientCity":"Springfield","billingAddress":"2 Test Avenue","canceledType":"","serviceName":"Direct Therapy","billingProviderNPI":"0987654321","billingProvider":"Test Billing","billingCode":"97153","modifier":"HN","placeOfService":12,"units":5,"unitSize":"15 minutes","charge":125.50,"chargeRate":25.10,"contractRate":24.00,"contractAmount":120.00,"dob":"09-13-2015","referringProviderName":"Dr Refer","referringProviderNPI":null,"billingMinutes":75,"billingHours":1.25,"completed":"Yes","sandboxNote":{"unknown":[1,2.50]}}"#;
@@ -177,13 +159,7 @@ async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() 
             then.status(401).body(r#"{"status":401,"message":"Unauthorized","errors":[{"name":"AuthError","message":"refresh token expired"}]}"#);
         })
         .await;
-    let report = server
-        .mock_async(|when, then| {
-            when.method("GET")
-                .path(format!("{PREFIX}/v1/report/clients"));
-            then.status(200).body(envelope("[]"));
-        })
-        .await;
+    let report = report_mock(&server, "clients", 200, envelope("[]")).await;
     let client = Client::builder("client-1", "secret-key-value")
         .base_url(server.url(PREFIX))
         .map_options(|o| {
@@ -211,13 +187,7 @@ async fn the_token_is_refreshed_before_expiry_and_replaced_when_refresh_fails() 
 async fn a_401_renews_once_and_replays_and_concurrent_callers_share_one_token() {
     let server = MockServer::start_async().await;
     let token = token_mock(&server, "access-1", 3 * 3600).await;
-    let report = server
-        .mock_async(|when, then| {
-            when.method("GET")
-                .path(format!("{PREFIX}/v1/report/clients"));
-            then.status(200).body(envelope("[]"));
-        })
-        .await;
+    let report = report_mock(&server, "clients", 200, envelope("[]")).await;
     let client = aloha_client(&server);
     let calls: Vec<_> = (0..20)
         .map(|_| {
@@ -233,14 +203,13 @@ async fn a_401_renews_once_and_replays_and_concurrent_callers_share_one_token() 
 
     let server = MockServer::start_async().await;
     let token = token_mock(&server, "access-1", 3 * 3600).await;
-    let refused = server
-        .mock_async(|when, then| {
-            when.method("GET")
-                .path(format!("{PREFIX}/v1/report/clients"));
-            then.status(401)
-                .body(r#"{"status":401,"message":"Unauthorized","errors":{}}"#);
-        })
-        .await;
+    let refused = report_mock(
+        &server,
+        "clients",
+        401,
+        r#"{"status":401,"message":"Unauthorized","errors":{}}"#,
+    )
+    .await;
     let err = aloha_client(&server).clients().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert_eq!(token.calls_async().await, 2, "one token, one renewal");
@@ -252,14 +221,9 @@ async fn rate_limits_in_both_forms_and_the_wrong_url_429() {
     let server = MockServer::start_async().await;
     token_mock(&server, "access-1", 3 * 3600).await;
     let reset = practice_core::time::OffsetDateTime::now_utc().unix_timestamp() + 7200;
-    let limited = server
-        .mock_async(|when, then| {
-            when.method("GET").path(format!("{PREFIX}/v1/report/clients"));
-            then.status(429).body(format!(
+    let limited = report_mock(&server, "clients", 429, format!(
                 r#"{{"status":429,"message":"Too Many Requests","errors":[{{"name":"RateLimitError","message":"Rate Limit exceeded. Please retry at {reset}"}}]}}"#
-            ));
-        })
-        .await;
+            )).await;
     let client = aloha_client(&server);
     let err = client.clients().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
@@ -280,12 +244,7 @@ async fn rate_limits_in_both_forms_and_the_wrong_url_429() {
 
     let server = MockServer::start_async().await;
     token_mock(&server, "access-1", 3 * 3600).await;
-    let wrong = server
-        .mock_async(|when, then| {
-            when.method("GET").path(format!("{PREFIX}/v1/report/clients"));
-            then.status(429).body(r#"{"status":429,"message":"Too Many Requests","errors":[{"name":"NotFound","message":"You are not hitting the correct URL"}]}"#);
-        })
-        .await;
+    let wrong = report_mock(&server, "clients", 429, r#"{"status":429,"message":"Too Many Requests","errors":[{"name":"NotFound","message":"You are not hitting the correct URL"}]}"#).await;
     let err = aloha_client(&server).clients().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert!(
@@ -323,18 +282,8 @@ async fn remaining_zero_fails_fast_with_the_reset_instant() {
 async fn validation_errors_in_both_envelope_forms_keep_the_vendor_messages() {
     let server = MockServer::start_async().await;
     token_mock(&server, "access-1", 3 * 3600).await;
-    server
-        .mock_async(|when, then| {
-            when.method("GET").path(format!("{PREFIX}/v1/report/appointments"));
-            then.status(400).body(r#"{"status":400,"message":"Validation failed","errors":{"startDate":"must not be after endDate"}}"#);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method("GET").path(format!("{PREFIX}/v1/report/billing-ledger"));
-            then.status(400).body(r#"{"status":400,"message":"Validation failed","errors":[{"name":"endDate","message":"is required"}]}"#);
-        })
-        .await;
+    report_mock(&server, "appointments", 400, r#"{"status":400,"message":"Validation failed","errors":{"startDate":"must not be after endDate"}}"#).await;
+    report_mock(&server, "billing-ledger", 400, r#"{"status":400,"message":"Validation failed","errors":[{"name":"endDate","message":"is required"}]}"#).await;
     let client = aloha_client(&server);
     let range = DateRange::parse("2024-01-01", "2024-01-02").unwrap();
     let err = client.appointments(range).await.unwrap_err();
@@ -360,13 +309,7 @@ async fn a_deviating_field_never_costs_the_report_and_is_named() {
     token_mock(&server, "access-1", 3 * 3600).await;
     let first = APPOINTMENT.replace(r#""claimId":null"#, r#""claimId":"CLM-0001""#);
     let body = envelope(&format!("[{first},{DEVIATING},7]"));
-    server
-        .mock_async(|when, then| {
-            when.method("GET")
-                .path(format!("{PREFIX}/v1/report/appointments"));
-            then.status(200).body(body);
-        })
-        .await;
+    report_mock(&server, "appointments", 200, body).await;
     let client = aloha_client(&server);
     let range = DateRange::parse("2024-01-01", "2024-01-31").unwrap();
 

@@ -1,24 +1,17 @@
 //! Every Aloha decoder on arbitrary bytes and on mutated valid payloads: never a panic, and
 //! every failure is a decode error naming the operation.
 
-#[path = "../../practice-core/tests/support/mutate.rs"]
-mod mutate;
+#[path = "../../practice-core/tests/support/decode_props.rs"]
+#[macro_use]
+mod decode_props;
 
 use aloha_api::operations::*;
-use aloha_api::{Appointments, DateRange, DateRangeReport, Endpoint, ErrorKind};
-use mutate::mutate;
-use proptest::prelude::*;
+use aloha_api::{Appointments, DateRange, DateRangeReport, Endpoint};
+use decode_props::check;
+use proptest::prelude::TestCaseError;
 
 const VALID: &str = r#"{"status":200,"message":"Success","data":[{"appointmentId":5001,"clientId":1024,"claimId":null,"appointmentDate":"01-15-2024","appointmentStart":"09:00 AM","appointmentEnd":"10:15 AM","charge":125.50,"completed":"Yes","units":5,"x":{"y":[1,2.50]}}]}"#;
 const TOKEN: &str = r#"{"status":200,"message":"Success","data":{"username":"u","accessToken":"a","accessTokenExpiration":"2024-06-01T01:41:19Z","refreshToken":"r","subscriptionId":"s"}}"#;
-
-fn check<E: Endpoint>(endpoint: &E, body: &[u8]) -> Result<(), TestCaseError> {
-    if let Err(err) = endpoint.decode(body) {
-        prop_assert_eq!(err.kind(), ErrorKind::Decode);
-        prop_assert_eq!(err.operation(), Some(endpoint.meta().name));
-    }
-    Ok(())
-}
 
 fn all(body: &[u8]) -> Result<(), TestCaseError> {
     let range = DateRange::parse("2024-01-01", "2024-01-31").unwrap();
@@ -53,20 +46,7 @@ fn all(body: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
-    #[test]
-    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..512)) {
-        all(&body)?;
-    }
-
-    #[test]
-    fn mutated_payloads_never_panic(edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
-        all(&mutate(VALID, &edits))?;
-        all(&mutate(TOKEN, &edits))?;
-    }
-}
+decoders_never_panic!(all, [VALID, TOKEN]);
 
 #[test]
 fn the_valid_payloads_decode() {

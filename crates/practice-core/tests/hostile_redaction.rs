@@ -14,7 +14,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use capture::Capture;
 use http::{Request, Response, StatusCode};
-use practice_core::auth::BoxFuture;
 use practice_core::{
     AuthContext, Authenticator, ClientBuilder, Error, RetryConfig, Secret, Token, TransportService,
 };
@@ -33,18 +32,12 @@ impl Authenticator for EchoedAuth {
     fn credential_key(&self) -> String {
         "user".into()
     }
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        _previous: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            let access = ctx.execute(&Login).await?;
-            Ok(
-                Token::valid_for(Secret::new(access), Duration::from_secs(3600))
-                    .with_refresh(Secret::new(REFRESH)),
-            )
-        })
+    async fn acquire(&self, ctx: &AuthContext, _previous: Option<&Token>) -> Result<Token, Error> {
+        let access = ctx.execute(&Login).await?;
+        Ok(
+            Token::valid_for(Secret::new(access), Duration::from_secs(3600))
+                .with_refresh(Secret::new(REFRESH)),
+        )
     }
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
         let value = http::HeaderValue::from_str(token.access().expose())

@@ -10,32 +10,38 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use practice_core::mock::{Answer, Mock, MockVendor};
-use practice_core::{ClientBuilder, ClientOptions, Error, ErrorKind, HttpClient, OperationMeta};
+use practice_core::{
+    ClientBuilder, ClientOptions, Error, ErrorKind, HttpClient, OperationMeta, VendorBuilder,
+};
 use support::{GET_THING, GetThing, LOGIN, TestAuth, TestProfile};
 
 /// A vendor whose successes come in a `{"data": ..}` envelope and whose errors say
 /// `vendor error <status>`; its login answers the token as a JSON string.
-enum Test {}
+struct Test(ClientBuilder);
+
+impl VendorBuilder for Test {
+    type Client = HttpClient;
+
+    fn map_options(self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
+        Test(self.0.map_options(change))
+    }
+
+    fn build(self) -> Result<HttpClient, Error> {
+        self.0.build(TestAuth {
+            lifetime: Duration::from_secs(3600),
+        })
+    }
+}
 
 impl MockVendor for Test {
-    type Client = HttpClient;
-    type Builder = ClientBuilder;
-
     const BASE_URL: &'static str = "http://127.0.0.1:9/test-vendor";
 
-    fn builder(settings: impl FnOnce(ClientOptions) -> ClientOptions) -> ClientBuilder {
-        ClientBuilder::new(
+    fn with_mock_credentials() -> Self {
+        Test(ClientBuilder::new(
             Arc::new(TestProfile),
             "https://vendor.example/never-used",
             "test-agent/1.0",
-        )
-        .map_options(settings)
-    }
-
-    fn build(builder: ClientBuilder) -> Result<HttpClient, Error> {
-        builder.build(TestAuth {
-            lifetime: Duration::from_secs(3600),
-        })
+        ))
     }
 
     fn login(operation: &OperationMeta) -> Response<Bytes> {

@@ -21,7 +21,7 @@ use practice_core::{
 };
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use support::loopback::read_request;
+use support::http_head::read_request;
 use support::*;
 use tokio::io::AsyncWriteExt;
 

@@ -216,6 +216,7 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
     });
     let module = quote! {
         #module_doc
+        mod builder;
         #client_mod
         pub mod models;
         pub mod operations;
@@ -239,6 +240,7 @@ fn render(target: &Target) -> Result<Vec<(&'static str, String)>, String> {
 
     let mut files = vec![
         ("mod.rs", rust_file(&header, module)?),
+        ("builder.rs", rust_file(&header, emit::builder::file(&api))?),
         ("models.rs", rust_file(&header, models)?),
         ("operations.rs", rust_file(&header, operations)?),
         ("examples.json", examples),

@@ -5,47 +5,37 @@ use std::fmt;
 
 use practice_core::base_url::check_path;
 use practice_core::env::Vars;
-use practice_core::{ClientOptions, Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
+use practice_core::{Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
 use crate::auth::{AeronaAuth, LoginEncoding};
 use crate::client::{Client, default_when_exhausted};
 
-/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
+/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials. The
+/// setters shared with the other vendor crate (`base_url`, `map_options`) are generated
+/// (`src/generated/builder.rs`).
 pub struct ClientBuilder {
     pub(super) username: String,
     pub(super) password: Secret,
     pub(super) pin: Option<Secret>,
-    pub(super) core: practice_core::ClientBuilder,
+    // Crate-wide: the generated setters (`src/generated/builder.rs`) change it.
+    pub(crate) core: practice_core::ClientBuilder,
     pub(super) login_path: String,
     pub(super) login_encoding: LoginEncoding,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("password", &self.password)
-            .field("pin", &self.pin)
-            .field("login_path", &self.login_path)
-            .field("login_encoding", &self.login_encoding)
-            .field("core", &self.core)
-            .finish_non_exhaustive()
+        let shown: [(&str, &dyn fmt::Debug); 4] = [
+            ("password", &self.password),
+            ("pin", &self.pin),
+            ("login_path", &self.login_path),
+            ("login_encoding", &self.login_encoding),
+        ];
+        self.core.fmt_vendor_builder(f, "ClientBuilder", &shown)
     }
 }
 
 impl ClientBuilder {
-    /// The base URL. A path prefix is kept; `https` is required except for loopback hosts.
-    pub fn base_url(self, base_url: impl Into<String>) -> Self {
-        self.map_options(|options| options.base_url(base_url))
-    }
-
-    /// Changes the vendor-neutral settings, starting from this vendor's defaults (its budget
-    /// included): timeouts, retries, budget, stores, renewal, deadline, transport, CA files
-    /// and stream limits. `builder.map_options(|o| o.retry(RetryConfig::disabled()))`.
-    pub fn map_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
-        self.core = self.core.map_options(change);
-        self
-    }
-
     /// The PIN, for accounts that have one.
     pub fn pin(mut self, pin: impl Into<Secret>) -> Self {
         self.pin = Some(pin.into());

@@ -30,14 +30,11 @@ impl Client {
         patient_id: Option<i64>,
         range: DateRange,
     ) -> Result<Vec<models::Payment>, Error> {
-        let builder = SearchPaymentsRequest::builder()
-            .from_date(range.start())
-            .to_date(range.end());
-        let builder = match patient_id {
-            Some(id) => builder.patient_id(id),
-            None => builder,
-        };
-        self.execute(&builder.build()?).await
+        // Fields set directly, as the patient is optional; `execute` validates before sending.
+        let mut request = SearchPaymentsRequest::default();
+        (request.patient_id, request.from_date, request.to_date) =
+            (patient_id, Some(range.start()), Some(range.end()));
+        self.execute(&request).await
     }
 
     /// Invoices between two dates (both always sent), optionally of one patient.
@@ -56,14 +53,11 @@ impl Client {
         patient_id: Option<i64>,
         range: DateRange,
     ) -> Result<Vec<models::Invoice>, Error> {
-        let builder = SearchInvoicesRequest::builder()
-            .from_date(range.start())
-            .to_date(range.end());
-        let builder = match patient_id {
-            Some(id) => builder.patient_id(id),
-            None => builder,
-        };
-        self.execute(&builder.build()?).await
+        // Fields set directly, as the patient is optional; `execute` validates before sending.
+        let mut request = SearchInvoicesRequest::default();
+        (request.patient_id, request.from_date, request.to_date) =
+            (patient_id, Some(range.start()), Some(range.end()));
+        self.execute(&request).await
     }
 
     /// Payments over a long range, as one stream in date order: split into chunks of

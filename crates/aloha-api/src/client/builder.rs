@@ -7,44 +7,34 @@ use std::time::Duration;
 use practice_core::base_url::check_path;
 use practice_core::decode::RowPolicy;
 use practice_core::env::Vars;
-use practice_core::{ClientOptions, Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
+use practice_core::{Error, QuotaPolicy, RateLimit, Secret, WhenExhausted};
 
 use crate::auth::AlohaAuth;
 use crate::client::Client;
 
-/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials.
+/// Configures a [`Client`]. Its `Debug` shows the settings, never the credentials. The
+/// setters shared with the other vendor crate (`base_url`, `map_options`) are generated
+/// (`src/generated/builder.rs`).
 pub struct ClientBuilder {
     pub(super) client_id: String,
     pub(super) secret_key: Secret,
-    pub(super) core: practice_core::ClientBuilder,
+    // Crate-wide: the generated setters (`src/generated/builder.rs`) change it.
+    pub(crate) core: practice_core::ClientBuilder,
     pub(super) policy: RowPolicy,
     pub(super) token_path: String,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("secret_key", &self.secret_key)
-            .field("token_path", &self.token_path)
-            .field("core", &self.core)
-            .finish_non_exhaustive()
+        let shown: [(&str, &dyn fmt::Debug); 2] = [
+            ("secret_key", &self.secret_key),
+            ("token_path", &self.token_path),
+        ];
+        self.core.fmt_vendor_builder(f, "ClientBuilder", &shown)
     }
 }
 
 impl ClientBuilder {
-    /// The base URL. A path prefix is kept; `https` is required except for loopback hosts.
-    pub fn base_url(self, base_url: impl Into<String>) -> Self {
-        self.map_options(|options| options.base_url(base_url))
-    }
-
-    /// Changes the vendor-neutral settings, starting from this vendor's defaults (its budget
-    /// included): timeouts, retries, budget, stores, renewal, deadline, transport, CA files
-    /// and stream limits. `builder.map_options(|o| o.retry(RetryConfig::disabled()))`.
-    pub fn map_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
-        self.core = self.core.map_options(change);
-        self
-    }
-
     /// When the daily budget is spent (the vendor's `X-RateLimit-Remaining` reached 0), wait
     /// for the reset — possibly hours — up to `max_wait`, instead of failing at once.
     pub fn wait_for_quota(self, max_wait: Duration) -> Self {

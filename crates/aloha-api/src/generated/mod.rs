@@ -4,6 +4,7 @@
 //!
 //! Hand-written modules re-export what users need, so public paths do not depend on the generator. To change anything here, edit the spec (or the generator) and run `cargo xtask codegen`; see `docs/codegen.md`.
 
+mod builder;
 pub mod models;
 pub mod operations;
 

@@ -23,11 +23,12 @@ pub trait Authenticator: Send + Sync + 'static {
 
     /// Obtains a new token. `previous` is the last token, possibly expired, for vendors that
     /// can refresh one; the implementation falls back to a fresh login when refreshing fails.
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        previous: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>>;
+    /// Implemented as an `async fn`.
+    fn acquire(
+        &self,
+        ctx: &AuthContext,
+        previous: Option<&Token>,
+    ) -> impl Future<Output = Result<Token, Error>> + Send;
 
     /// Attaches `token` to an outgoing request.
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error>;
@@ -37,6 +38,31 @@ pub trait Authenticator: Send + Sync + 'static {
     /// them. Tokens are masked without being listed here.
     fn secrets(&self) -> Vec<Secret> {
         Vec::new()
+    }
+}
+
+/// [`Authenticator`] as the stack holds it (`dyn`): its future boxed. Implemented for every
+/// `Authenticator`, so that vendors write a plain `async fn acquire`.
+pub(crate) trait DynAuthenticator: Send + Sync + 'static {
+    fn acquire<'a>(
+        &'a self,
+        ctx: &'a AuthContext,
+        previous: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token, Error>>;
+    fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error>;
+}
+
+impl<A: Authenticator> DynAuthenticator for A {
+    fn acquire<'a>(
+        &'a self,
+        ctx: &'a AuthContext,
+        previous: Option<&'a Token>,
+    ) -> BoxFuture<'a, Result<Token, Error>> {
+        Box::pin(Authenticator::acquire(self, ctx, previous))
+    }
+
+    fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
+        Authenticator::apply(self, request, token)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::auth::authenticator::{AuthContext, Authenticator};
+use crate::auth::authenticator::{AuthContext, DynAuthenticator};
 use crate::auth::store::{RenewalClaim, TokenStore};
 use crate::auth::token::Token;
 use crate::error::Error;
@@ -88,7 +88,7 @@ impl TokenCache {
 
     pub(crate) async fn current(
         &self,
-        auth: &dyn Authenticator,
+        auth: &dyn DynAuthenticator,
         ctx: &AuthContext,
     ) -> Result<Token, Error> {
         self.current_unrecorded(auth, ctx)
@@ -98,7 +98,7 @@ impl TokenCache {
 
     async fn current_unrecorded(
         &self,
-        auth: &dyn Authenticator,
+        auth: &dyn DynAuthenticator,
         ctx: &AuthContext,
     ) -> Result<Token, Error> {
         if let Some(token) = self.store.get(&self.key).await?
@@ -184,7 +184,7 @@ impl TokenCache {
     /// Obtains a new token and stores it; on failure keeps a still-valid one.
     async fn renew(
         &self,
-        auth: &dyn Authenticator,
+        auth: &dyn DynAuthenticator,
         ctx: &AuthContext,
         last_failure: &mut Option<Failure>,
         existing: Option<&Token>,
@@ -255,7 +255,7 @@ impl TokenCache {
     pub(crate) async fn replace_rejected(
         &self,
         rejected: &Token,
-        auth: &dyn Authenticator,
+        auth: &dyn DynAuthenticator,
         ctx: &AuthContext,
     ) -> Result<Token, Error> {
         self.store.remove_if_same(&self.key, rejected).await?;

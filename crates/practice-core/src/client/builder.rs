@@ -37,6 +37,21 @@ pub struct ClientBuilder {
     options: ClientOptions,
 }
 
+/// What every vendor crate's `ClientBuilder` offers beside its own settings, for code generic
+/// over vendors (the test-util [`Mock`](crate::mock)): change the vendor-neutral settings, and
+/// build. Each vendor crate implements it in its generated `builder.rs`, forwarding to the
+/// builder's own methods of the same names.
+pub trait VendorBuilder: Sized {
+    /// The client it builds.
+    type Client;
+
+    /// Changes the vendor-neutral settings, as the vendor builder's `map_options`.
+    fn map_options(self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self;
+
+    /// Builds the client, as the vendor builder's `build`.
+    fn build(self) -> Result<Self::Client, Error>;
+}
+
 /// Settings only: no credentials live in this builder.
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,6 +88,22 @@ impl ClientBuilder {
     pub fn map_options(mut self, change: impl FnOnce(ClientOptions) -> ClientOptions) -> Self {
         self.options = change(self.options);
         self
+    }
+
+    /// Formats a vendor crate's builder as `name { <vendor>, core: <this builder>, .. }`: the
+    /// vendor's own settings first (each value's `Debug` must mask credentials, as
+    /// [`Secret`](crate::Secret)'s does), then these. Both vendor builders' `Debug`.
+    pub fn fmt_vendor_builder(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        name: &str,
+        vendor: &[(&str, &dyn fmt::Debug)],
+    ) -> fmt::Result {
+        let mut shown = f.debug_struct(name);
+        for (field, value) in vendor {
+            shown.field(field, value);
+        }
+        shown.field("core", self).finish_non_exhaustive()
     }
 
     /// Composes the stack around `authenticator`.

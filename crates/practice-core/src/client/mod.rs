@@ -16,5 +16,5 @@
 mod builder;
 mod http;
 
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, VendorBuilder};
 pub use http::HttpClient;

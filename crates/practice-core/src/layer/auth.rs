@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use tower::{Service, ServiceExt};
 
-use crate::auth::authenticator::{AuthContext, Authenticator};
+use crate::auth::authenticator::{AuthContext, DynAuthenticator};
 use crate::auth::cache::TokenCache;
 use crate::deadline::{self, Phase};
 use crate::error::{Dispatch, Error, ErrorKind};
@@ -31,7 +31,7 @@ pub(crate) struct AuthService<S> {
 }
 
 struct AuthShared {
-    auth: Arc<dyn Authenticator>,
+    auth: Arc<dyn DynAuthenticator>,
     cache: Arc<TokenCache>,
     ctx: AuthContext,
 }
@@ -39,7 +39,7 @@ struct AuthShared {
 impl<S> AuthService<S> {
     pub(crate) fn new(
         inner: S,
-        auth: Arc<dyn Authenticator>,
+        auth: Arc<dyn DynAuthenticator>,
         cache: Arc<TokenCache>,
         ctx: AuthContext,
     ) -> Self {

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use practice_core::{ClientBuilder, ClientOptions, RetryConfig};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
+use super::http_head::read_request;
 use super::{GetThing, TestAuth, TestProfile};
 
 /// Runs `GetThing(1)` through a client made by `configure` (retrying after 1 ms) against a
@@ -80,37 +81,4 @@ async fn dropping_server() -> (u16, Arc<AtomicUsize>) {
         }
     });
     (port, things)
-}
-
-/// One request's head (its body read and dropped), or `None` when the peer closed.
-pub async fn read_request(stream: &mut (impl AsyncRead + Unpin)) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    let end = loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_string();
-    let length = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-        })
-        .unwrap_or(0);
-    while buf.len() < end + 4 + length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some(head)
 }

@@ -14,6 +14,7 @@ use practice_core::{
 };
 use tokio::time::Instant;
 
+pub mod http_head;
 pub mod loopback;
 
 pub const SECRET: &str = "s3cr3t-password-value";
@@ -129,15 +130,9 @@ impl Authenticator for TestAuth {
     fn credential_key(&self) -> String {
         "user-1".into()
     }
-    fn acquire<'a>(
-        &'a self,
-        ctx: &'a AuthContext,
-        _previous: Option<&'a Token>,
-    ) -> BoxFuture<'a, Result<Token, Error>> {
-        Box::pin(async move {
-            let access = ctx.execute(&Login).await?;
-            Ok(Token::valid_for(Secret::new(access), self.lifetime))
-        })
+    async fn acquire(&self, ctx: &AuthContext, _previous: Option<&Token>) -> Result<Token, Error> {
+        let access = ctx.execute(&Login).await?;
+        Ok(Token::valid_for(Secret::new(access), self.lifetime))
     }
     fn apply(&self, request: &mut Request<Bytes>, token: &Token) -> Result<(), Error> {
         let value = http::HeaderValue::from_str(token.access().expose())

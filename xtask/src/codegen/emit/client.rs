@@ -1,7 +1,7 @@
 //! Emits `client.rs`: the vendor `Client`'s convenience methods that the spec asks for with
 //! `x-client-method`, each building its operation's request from its arguments (or taking
-//! the request whole) and executing it. The one place generated code names the vendor
-//! crate's own code: `crate::Client` and its `execute`.
+//! the request whole) and executing it. With `builder.rs`, the only generated code that names
+//! the vendor crate's own code: here `crate::Client` and its `execute`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
