@@ -38,7 +38,7 @@ pub struct ClientBuilder {
 }
 
 /// What every vendor crate's `ClientBuilder` offers beside its own settings, for code generic
-/// over vendors (the test-util [`Mock`](crate::mock)): change the vendor-neutral settings, and
+/// over vendors (the test-util `practice_core::mock::Mock`): change the vendor-neutral settings, and
 /// build. Each vendor crate implements it in its generated `builder.rs`, forwarding to the
 /// builder's own methods of the same names.
 pub trait VendorBuilder: Sized {
